@@ -1,0 +1,1 @@
+"""Public event contracts shared by every service."""

@@ -1,0 +1,1 @@
+"""The chassis: knows no business word."""
