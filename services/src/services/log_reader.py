@@ -12,10 +12,15 @@ table's xid8 column, never the output alias, which would sort differently.
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from services.eventstore.types import LogPosition
+
+# A plain connection or one acquired from a pool: both are accepted wherever a connection is.
+Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
 _IDENT = r"[a-z_][a-z0-9_]{0,62}"
 _NAME = re.compile(_IDENT)
@@ -58,7 +63,7 @@ def committed_query(table: str, columns: str, position_column: str = "position")
 
 
 async def read_committed(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     table: str,
     columns: str,
@@ -76,7 +81,7 @@ async def read_committed(
     return await conn.fetch(sql, str(after.tx_id), after.position, limit)
 
 
-async def load_checkpoint(conn: asyncpg.Connection, name: str) -> LogPosition:
+async def load_checkpoint(conn: Conn, name: str) -> LogPosition:
     """Where the reader `name` has got to; the start of the log if it never saved one."""
     row = await conn.fetchrow(
         "SELECT tx_id::text::bigint AS tx_id, position FROM checkpoints WHERE name = $1", name
@@ -86,7 +91,7 @@ async def load_checkpoint(conn: asyncpg.Connection, name: str) -> LogPosition:
     return LogPosition(row["tx_id"], row["position"])
 
 
-async def save_checkpoint(conn: asyncpg.Connection, name: str, position: LogPosition) -> None:
+async def save_checkpoint(conn: Conn, name: str, position: LogPosition) -> None:
     """Record `position` for `name`; call it in the transaction that did the work it stands for."""
     await conn.execute(
         "INSERT INTO checkpoints (name, tx_id, position, updated_at) VALUES ($1, $2::text::xid8, $3, now())"
