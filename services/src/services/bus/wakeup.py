@@ -1,0 +1,157 @@
+"""Waking log readers after a commit: NOTIFY after the appending transaction, LISTEN in the readers.
+
+NOTIFY inside the appending transaction would take PostgreSQL's global notify lock at every commit, so
+appends would serialise on it. The event store's `after_commit` hook calls `PgNotifier.notify` instead, which
+sends at most one NOTIFY per channel at a time and folds a burst of commits into one more afterwards. A missed
+notification costs latency only: readers poll anyway (every `poll_interval`).
+
+Channels are per producing schema, not per topic: the relay, every PostgreSQL-transport subscriber of that
+schema's topics and the projections all read the same two tables, so one wake-up serves them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+import asyncpg
+
+from services.db import check_schema_name
+
+log = logging.getLogger(__name__)
+
+
+def outbox_channel(schema: str) -> str:
+    """Notified after a commit that wrote `<schema>.outbox` rows."""
+    return f"{check_schema_name(schema)}.outbox"
+
+
+def events_channel(schema: str) -> str:
+    """Notified after a commit that wrote `<schema>.events` rows."""
+    return f"{check_schema_name(schema)}.events"
+
+
+class PgNotifier:
+    """NOTIFY outside the appending transaction, coalesced: at most one in flight per channel."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+
+    def notify(self, *channels: str) -> None:
+        """Schedule a NOTIFY on each channel; never blocks, never raises (readers poll as a fallback)."""
+        for channel in channels:
+            if channel in self._in_flight:
+                # The NOTIFY in flight may reach readers before this commit is visible to them: send one more.
+                self._again.add(channel)
+                continue
+            self._in_flight[channel] = asyncio.get_running_loop().create_task(self._send(channel))
+
+    def notify_schema(self, schema: str, *, outbox: bool = True, events: bool = True) -> None:
+        channels = [outbox_channel(schema)] if outbox else []
+        if events:
+            channels.append(events_channel(schema))
+        self.notify(*channels)
+
+    def hook(self, schema: str, *, outbox: bool = True, events: bool = True) -> Callable[[], None]:
+        """The `after_commit` callable for an `EventStore` writing in `schema`."""
+        outbox_channel(schema)  # validates the name now rather than at the first commit
+        return lambda: self.notify_schema(schema, outbox=outbox, events=events)
+
+    async def _send(self, channel: str) -> None:
+        try:
+            while True:
+                self._again.discard(channel)
+                try:
+                    await self._pool.execute("SELECT pg_notify($1, '')", channel)
+                except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
+                    log.warning("NOTIFY %s failed (readers will poll): %s", channel, exc)
+                    return
+                if channel not in self._again:
+                    return
+        finally:
+            self._in_flight.pop(channel, None)
+
+    async def drain(self) -> None:
+        """Wait for the NOTIFYs in flight (for a clean shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+
+class PgWakeup:
+    """Blocks a reader until one of its channels is notified or `poll_interval` passes.
+
+    Use as: `rows = read(); if not rows: await wakeup.wait()`. The flag is cleared when `wait` returns, before
+    the reader reads again, so a NOTIFY that arrives during a read makes the next `wait` return at once.
+    Holds one pooled connection for LISTEN while started; if it breaks, the next `wait` listens again.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, channels: Iterable[str], poll_interval: float = 1.0) -> None:
+        self._pool = pool
+        self.channels = list(dict.fromkeys(channels))
+        self.poll_interval = poll_interval
+        self._event = asyncio.Event()
+        self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+
+    def _on_notify(self, *_: object) -> None:
+        self._event.set()
+
+    async def _ensure_listening(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        await self._release()
+        conn = await self._pool.acquire()
+        try:
+            for channel in self.channels:
+                await conn.add_listener(channel, self._on_notify)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        self._conn = conn
+        # Something may have committed while nobody listened.
+        self._event.set()
+
+    async def start(self) -> None:
+        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self._ensure_listening()
+
+    async def wait(self, max_wait: float | None = None) -> None:
+        try:
+            await self._ensure_listening()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("LISTEN %s failed, polling: %s", self.channels, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), self.poll_interval if max_wait is None else max_wait)
+        self._event.clear()
+
+    def wake(self) -> None:
+        """Wake the reader from this process (stop requests, tests)."""
+        self._event.set()
+
+    async def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            for channel in self.channels:
+                await conn.remove_listener(channel, self._on_notify)
+        with contextlib.suppress(Exception):
+            await self._pool.release(conn)
+
+    async def close(self) -> None:
+        await self._release()
+
+
+async def wait_for_wakeup(wakeup: PgWakeup, stop: asyncio.Event) -> None:
+    """`wakeup.wait()`, cut short when `stop` is set."""
+    stopper = asyncio.ensure_future(stop.wait())
+    waiter = asyncio.ensure_future(wakeup.wait())
+    try:
+        await asyncio.wait({stopper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (stopper, waiter):
+            task.cancel()
+        await asyncio.gather(stopper, waiter, return_exceptions=True)

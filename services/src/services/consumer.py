@@ -1,0 +1,236 @@
+"""The consumer runner: effects exactly once over an at-least-once bus.
+
+For each delivery, one transaction records `(consumer, event_id)` in the inbox and runs the handler; a repeat
+finds the inbox row and does nothing. The transport is acknowledged only after the batch's transactions have
+committed, so a crash anywhere (SIGKILL included) redelivers what was not acknowledged and loses nothing.
+
+A handler that keeps failing is retried with exponential backoff, `max_attempts` times in all; then the
+message is written to `dead_letters` (with its inbox row, so a redelivery does not dead-letter it twice), sent
+to `<topic>.dlq` on Kafka, and the runner moves on. `replay_dead_letter` runs it again once the handler is
+fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from services.bus.base import Delivery, Subscription, Transport
+from services.envelope import Envelope
+from services.log_reader import Conn
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Conn, Envelope], Awaitable[None]]
+
+_INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`max_attempts` tries in all; the n-th retry waits `base_delay * 2**(n-1)`, capped at `max_delay`."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, failed_attempts: int) -> float:
+        return float(min(self.max_delay, self.base_delay * 2 ** (failed_attempts - 1)))
+
+
+class _Stopped(Exception):
+    """Raised inside the loop when a stop is requested during a retry wait: leave unacknowledged."""
+
+
+class ConsumerRunner:
+    """Runs `handle` for every message of `topics`, as consumer (and group) `name`.
+
+    `handle(conn, envelope)` runs inside the effect's transaction on `conn`; it ignores event types it does
+    not know. Counters `processed`, `skipped` (repeats) and `dead_lettered` are there for metrics.
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        transport: Transport,
+        name: str,
+        topics: Sequence[str],
+        handle: Handler,
+        *,
+        retry: RetryPolicy | None = None,
+        batch_size: int = 100,
+        fetch_timeout: float = 0.5,
+        restart_delay: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._transport = transport
+        self.name = name
+        self.topics = list(topics)
+        self._handle = handle
+        self.retry = retry or RetryPolicy()
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self.restart_delay = restart_delay
+        self._stop = asyncio.Event()
+        self.processed = 0
+        self.skipped = 0
+        self.dead_lettered = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Consume until `stop()` (or the given event). A stop never acknowledges a half-done batch."""
+        stopper = None if stop is None else asyncio.ensure_future(self._forward(stop))
+        try:
+            while not self._stop.is_set():
+                subscription = self._transport.subscribe(self.name, self.topics)
+                try:
+                    await subscription.start()
+                    await self._consume(subscription)
+                except _Stopped:
+                    break
+                except Exception:
+                    # Broker or database trouble: start again from the last acknowledgement.
+                    log.exception("consumer %s failed; restarting in %.1fs", self.name, self.restart_delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), self.restart_delay)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await subscription.close()
+        finally:
+            if stopper is not None:
+                stopper.cancel()
+
+    async def _forward(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._stop.set()
+
+    async def _consume(self, subscription: Subscription) -> None:
+        while not self._stop.is_set():
+            deliveries = await subscription.fetch(self.batch_size, self.fetch_timeout)
+            for delivery in deliveries:
+                await self._process(delivery)
+            if deliveries:
+                await subscription.commit(deliveries)
+
+    async def _process(self, delivery: Delivery) -> None:
+        failures = 0
+        while True:
+            try:
+                done = await self._apply(delivery.envelope)
+            except Exception as exc:
+                failures += 1
+                if failures >= self.retry.max_attempts:
+                    await self._dead_letter(delivery, exc, failures)
+                    return
+                delay = self.retry.delay(failures)
+                log.warning(
+                    "consumer %s: %s %s failed (attempt %d/%d), retrying in %.2fs: %r",
+                    self.name,
+                    delivery.envelope.event_type,
+                    delivery.envelope.event_id,
+                    failures,
+                    self.retry.max_attempts,
+                    delay,
+                    exc,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                if self._stop.is_set():
+                    raise _Stopped from exc
+                continue
+            if done:
+                self.processed += 1
+            else:
+                self.skipped += 1
+            return
+
+    async def _apply(self, envelope: Envelope) -> bool:
+        """The inbox row and the effects in one transaction; False when the message was already processed."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            first = await conn.fetchval(_INBOX, self.name, envelope.event_id)
+            if not first:
+                return False
+            await self._handle(conn, envelope)
+            return True
+
+    async def _dead_letter(self, delivery: Delivery, exc: BaseException, attempts: int) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "consumer %s: %s %s dead-lettered after %d attempts: %s",
+            self.name,
+            delivery.envelope.event_type,
+            delivery.envelope.event_id,
+            attempts,
+            error,
+        )
+        async with self._pool.acquire() as conn, conn.transaction():
+            # The inbox row makes a redelivery (crash before the ack) skip it instead of dead-lettering again.
+            first = await conn.fetchval(_INBOX, self.name, delivery.envelope.event_id)
+            if first:
+                await conn.execute(
+                    "INSERT INTO dead_letters (consumer, topic, event_id, envelope, error, attempts)"
+                    " VALUES ($1, $2, $3, $4::text::jsonb, $5, $6)",
+                    self.name,
+                    delivery.topic,
+                    delivery.envelope.event_id,
+                    delivery.envelope.model_dump_json(),
+                    error,
+                    attempts,
+                )
+        self.dead_lettered += 1
+        # The table is the record; the topic makes it visible on the bus too. Keep trying while running.
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                await self._transport.publish_dead_letter(delivery, error)
+                return
+            except Exception as publish_exc:
+                failures += 1
+                delay = self.retry.delay(min(failures, 10))
+                log.warning("consumer %s: publishing the dead letter failed: %r", self.name, publish_exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+
+    async def replay_dead_letter(self, dead_letter_id: int) -> bool:
+        return await replay_dead_letter(self._pool, dead_letter_id, self._handle, consumer=self.name)
+
+
+async def replay_dead_letter(
+    pool: asyncpg.Pool, dead_letter_id: int, handle: Handler, *, consumer: str | None = None
+) -> bool:
+    """Run a dead letter through `handle` again; its effects and `replayed_at` commit together.
+
+    Returns False when there is no such pending dead letter (unknown, already replayed, or another consumer's
+    when `consumer` is given). A handler that still fails raises, and the dead letter stays pending.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT consumer, envelope::text AS envelope FROM dead_letters"
+            " WHERE id = $1 AND replayed_at IS NULL FOR UPDATE",
+            dead_letter_id,
+        )
+        if row is None or (consumer is not None and row["consumer"] != consumer):
+            return False
+        await handle(conn, Envelope.model_validate_json(row["envelope"]))
+        await conn.execute("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", dead_letter_id)
+    return True
+
+
+async def pending_dead_letters(
+    pool: asyncpg.Pool, consumer: str | None = None
+) -> list[tuple[int, UUID, str]]:
+    """(id, event_id, error) of the dead letters not replayed yet, oldest first."""
+    rows = await pool.fetch(
+        "SELECT id, event_id, error FROM dead_letters WHERE replayed_at IS NULL"
+        " AND ($1::text IS NULL OR consumer = $1) ORDER BY id",
+        consumer,
+    )
+    return [(r["id"], r["event_id"], r["error"]) for r in rows]

@@ -1,0 +1,125 @@
+"""The projection runner: read models kept from the service's own `events` table, rebuildable from zero.
+
+Each batch is one transaction: take the projection's lock, load its checkpoint, read the next events in
+commit order, apply them, save the checkpoint. Read-model rows and checkpoint commit together, so a crash
+never applies an event twice or skips one, and a rebuild (reset + checkpoint to the start, in one
+transaction) can run beside a live runner: the lock serialises their batches, each re-reads the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import asyncpg
+
+from services.bus.wakeup import PgWakeup, events_channel, wait_for_wakeup
+from services.eventstore.store import EventStore
+from services.eventstore.types import LogPosition, RecordedEvent
+from services.log_reader import Conn, load_checkpoint, save_checkpoint
+
+log = logging.getLogger(__name__)
+
+
+class Projection(Protocol):
+    """A read model: `handle` applies one event on the batch's connection; `reset` empties the read model."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def handle(self, conn: Conn, event: RecordedEvent) -> None: ...
+
+    async def reset(self, conn: Conn) -> None: ...
+
+
+def checkpoint_name(projection: Projection) -> str:
+    return f"projection:{projection.name}"
+
+
+def _lock_key(projection: Projection) -> int:
+    digest = hashlib.sha256(checkpoint_name(projection).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class ProjectionRunner:
+    """Keeps `projections` up to date with `<schema>.events` (pool's search_path is the service schema)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        projections: Sequence[Projection],
+        *,
+        schema: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        retry_delay: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._store = EventStore(pool)
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.retry_delay = retry_delay
+        self._wakeup = PgWakeup(pool, [events_channel(schema)], poll_interval)
+
+    async def step(self, projection: Projection) -> int:
+        """Apply the next batch in one transaction; the number of events applied."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_key(projection))
+            name = checkpoint_name(projection)
+            after = await load_checkpoint(conn, name)
+            events = await self._store.read_all(after, self.batch_size, conn=conn)
+            for event in events:
+                await projection.handle(conn, event)
+            if events:
+                await save_checkpoint(conn, name, events[-1].log_position)
+            return len(events)
+
+    async def catch_up(self, projection: Projection) -> int:
+        """Apply batches until nothing committed is left; the number of events applied."""
+        total = 0
+        while (applied := await self.step(projection)) > 0:
+            total += applied
+        return total
+
+    async def rebuild(self, projection: Projection) -> int:
+        """Empty the read model and replay every event from the start; the number of events replayed.
+
+        Reset and rewound checkpoint commit together, so readers see either the old model or the rebuild in
+        progress, and a crash mid-rebuild simply resumes it.
+        """
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_key(projection))
+            await projection.reset(conn)
+            await save_checkpoint(conn, checkpoint_name(projection), LogPosition.start())
+        return await self.catch_up(projection)
+
+    async def position(self, projection: Projection) -> LogPosition:
+        async with self._pool.acquire() as conn:
+            return await load_checkpoint(conn, checkpoint_name(projection))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep every projection caught up until `stop` is set; woken by the events NOTIFY, else polls."""
+        await self._wakeup.start()
+        try:
+            while not stop.is_set():
+                failed = False
+                for projection in self.projections:
+                    try:
+                        await self.catch_up(projection)
+                    except Exception:
+                        # Its checkpoint did not move: the same batch is tried again after a pause.
+                        failed = True
+                        log.exception("projection %s failed", projection.name)
+                if stop.is_set():
+                    break
+                if failed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.retry_delay)
+                else:
+                    await wait_for_wakeup(self._wakeup, stop)
+        finally:
+            await self._wakeup.close()

@@ -1,0 +1,176 @@
+"""The outbox relay (Kafka mode): publishes a service's outbox in commit order, then moves its checkpoint.
+
+At least once: a batch is sent, every ack awaited, and only then is the checkpoint saved. A crash or a broker
+outage in between re-sends the batch from the checkpoint; consumers' inboxes absorb the repeats. The producer
+is idempotent with `acks=all`, so within one producer session retries neither duplicate nor reorder, and the
+key (the stream id) keeps one aggregate's events on one partition, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from services.bus.wakeup import PgWakeup, outbox_channel, wait_for_wakeup
+from services.eventstore.types import LogPosition
+from services.log_reader import load_checkpoint, read_committed, save_checkpoint
+from services.telemetry import kafka_headers
+
+log = logging.getLogger(__name__)
+
+RELAY_CHECKPOINT = "relay"
+_COLUMNS = "position, topic, message_key, event_id, envelope::text AS envelope, traceparent"
+
+
+@dataclass(frozen=True)
+class RelayBackoff:
+    initial: float = 0.2
+    maximum: float = 5.0
+
+
+class OutboxRelay:
+    """Publishes `<schema>.outbox` to Kafka. One relay per service schema (a second one only duplicates)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        *,
+        schema: str,
+        checkpoint: str = RELAY_CHECKPOINT,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        request_timeout_ms: int = 15_000,
+        backoff: RelayBackoff | None = None,
+    ) -> None:
+        self._pool = pool
+        self._bootstrap = bootstrap
+        self.schema = schema
+        self.checkpoint = checkpoint
+        self.batch_size = batch_size
+        self._request_timeout_ms = request_timeout_ms
+        self._backoff = backoff or RelayBackoff()
+        self._producer: AIOKafkaProducer | None = None
+        self._wakeup = PgWakeup(pool, [outbox_channel(schema)], poll_interval)
+        self.published = 0  # records acked since start (repeats after a failure included)
+        self.failures = 0
+
+    # -- running --------------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set; rides out broker outages with capped exponential backoff."""
+        delay = self._backoff.initial
+        await self._wakeup.start()
+        try:
+            while not stop.is_set():
+                try:
+                    sent = await self.publish_batch()
+                except Exception as exc:
+                    self.failures += 1
+                    log.warning("relay %s: publishing failed, retrying in %.1fs: %s", self.schema, delay, exc)
+                    await self._discard_producer()
+                    await _sleep_unless(stop, delay)
+                    delay = min(delay * 2, self._backoff.maximum)
+                    continue
+                delay = self._backoff.initial
+                if sent < self.batch_size:
+                    await wait_for_wakeup(self._wakeup, stop)
+        finally:
+            await self._wakeup.close()
+            await self._discard_producer(graceful=True)
+
+    async def publish_batch(self) -> int:
+        """Send the next batch after the checkpoint, await every ack, then save the checkpoint."""
+        async with self._pool.acquire() as conn:
+            after = await load_checkpoint(conn, self.checkpoint)
+            rows = await read_committed(
+                conn, table="outbox", columns=_COLUMNS, after=after, limit=self.batch_size
+            )
+        if not rows:
+            return 0
+        producer = await self._get_producer()
+        acks: list[asyncio.Future[Any]] = []
+        for row in rows:
+            acks.append(
+                await producer.send(
+                    row["topic"],
+                    value=row["envelope"].encode(),
+                    key=row["message_key"].encode(),
+                    headers=kafka_headers(row["traceparent"] or _traceparent_of(row["envelope"])),
+                )
+            )
+        await asyncio.gather(*acks)
+        last = rows[-1]
+        async with self._pool.acquire() as conn:
+            await save_checkpoint(conn, self.checkpoint, LogPosition(last["tx_id"], last["position"]))
+        self.published += len(rows)
+        return len(rows)
+
+    async def _get_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                enable_idempotence=True,
+                acks="all",
+                linger_ms=5,
+                request_timeout_ms=self._request_timeout_ms,
+                client_id=f"{self.schema}-relay",
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _discard_producer(self, *, graceful: bool = False) -> None:
+        # After a failure its idempotence sequence may be unusable: start afresh from the checkpoint.
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(producer.stop(), timeout=5.0 if graceful else 1.0)
+
+    # -- for metrics ----------------------------------------------------------------------------------------
+
+    async def backlog(self) -> int:
+        """Outbox rows after the checkpoint (committed ones; rows of running transactions are not seen)."""
+        async with self._pool.acquire() as conn:
+            after = await load_checkpoint(conn, self.checkpoint)
+            count = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)",
+                str(after.tx_id),
+                after.position,
+            )
+        return int(count)
+
+    async def oldest_unpublished_age(self) -> float | None:
+        """Seconds since the oldest row after the checkpoint was written; None when all is published."""
+        async with self._pool.acquire() as conn:
+            after = await load_checkpoint(conn, self.checkpoint)
+            age = await conn.fetchval(
+                "SELECT extract(epoch FROM now() - min(created_at))::float8 FROM outbox"
+                " WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)",
+                str(after.tx_id),
+                after.position,
+            )
+        return None if age is None else float(age)
+
+
+def _traceparent_of(envelope_json: str) -> str | None:
+    value = json.loads(envelope_json).get("traceparent")
+    return value if isinstance(value, str) else None
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
