@@ -1,0 +1,183 @@
+"""One pure ASGI middleware for what every request needs, kept on the hot path's budget.
+
+It gives the request its id, runs it in a server span (continuing an incoming `traceparent`), refuses an
+oversize body before any handler runs, turns an unhandled exception into a 500 problem (logged here with its
+traceback, never sent), and records the golden-signal metrics by route template.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.http.problems import Problem, request_id_var
+from services.metrics import HTTP_ACTIVE_REQUESTS, HTTP_REQUEST_DURATION, HTTP_REQUESTS, UNMATCHED_ROUTE
+from services.telemetry import context_from_traceparent
+
+logger = logging.getLogger("services.http")
+_tracer = trace.get_tracer("services.http")
+
+REQUEST_ID_HEADER = b"request-id"
+_X_REQUEST_ID_HEADER = b"x-request-id"
+# An incoming id is echoed only if it is short and plain: it lands in logs and headers.
+_VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+class ChassisMiddleware:
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+        self._active = HTTP_ACTIVE_REQUESTS.labels(service)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started_at = time.perf_counter()
+        request_id: bytes | None = None
+        traceparent: str | None = None
+        content_length: bytes | None = None
+        has_body = False
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER or (name == _X_REQUEST_ID_HEADER and request_id is None):
+                if _VALID_REQUEST_ID.match(value):
+                    request_id = value
+            elif name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"content-length":
+                content_length, has_body = value, True
+            elif name == b"transfer-encoding":
+                has_body = True
+        if request_id is None:
+            request_id = uuid.uuid4().hex.encode()
+        request_id_text = request_id.decode()
+        scope.setdefault("state", {})["request_id"] = request_id_text
+        token = request_id_var.set(request_id_text)
+
+        status = 500
+        response_started = False
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+            await send(message)
+
+        self._active.inc()
+        method: str = scope["method"]
+        context = context_from_traceparent(traceparent) if traceparent else None
+        with _tracer.start_as_current_span(
+            method,
+            context=context,
+            kind=SpanKind.SERVER,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                if has_body:
+                    receive = await self._buffered_body(content_length, receive)
+                await self.app(scope, receive, send_with_request_id)
+            except BodyTooLarge:
+                await self._problem(
+                    Problem(413, "body_too_large", detail=f"The body exceeds {self.max_body_bytes} bytes."),
+                    scope,
+                    receive,
+                    send_with_request_id,
+                )
+            except Exception as exc:
+                logger.exception(
+                    "unhandled error in %s %s (request %s)", method, scope["path"], request_id_text
+                )
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR))
+                if response_started:
+                    raise  # the server can only drop the connection now
+                await self._problem(
+                    Problem(
+                        500,
+                        "internal_error",
+                        detail="An unexpected error occurred; it is logged under this request id.",
+                    ),
+                    scope,
+                    receive,
+                    send_with_request_id,
+                )
+            finally:
+                route = _route_template(scope)
+                if span.is_recording():
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.request.method", method)
+                    span.set_attribute("http.route", route)
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                labels = (self.service, method, route, str(status))
+                HTTP_REQUESTS.labels(*labels).inc()
+                HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started_at)
+                self._active.dec()
+                request_id_var.reset(token)
+
+    async def _buffered_body(self, content_length: bytes | None, receive: Receive) -> Receive:
+        """Read the whole body now, counting bytes (Content-Length may lie or be absent), then replay it."""
+        if content_length is not None:
+            try:
+                declared = int(content_length)
+            except ValueError:
+                declared = 0  # the server would have refused it; let the count decide
+            if declared > self.max_body_bytes:
+                raise BodyTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away: hand the disconnect to the app as it would have seen it.
+                return _replay([], message, receive)
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return _replay(chunks, None, receive)
+
+    @staticmethod
+    async def _problem(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem.response()(scope, receive, send)
+
+
+def _replay(chunks: list[bytes], pending: Message | None, receive: Receive) -> Receive:
+    first: Message | None = (
+        pending
+        if pending is not None
+        else {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+    )
+
+    async def replay() -> Message:
+        nonlocal first
+        if first is not None:
+            message, first = first, None
+            return message
+        return await receive()
+
+    return replay
