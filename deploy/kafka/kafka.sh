@@ -58,12 +58,13 @@ resolve() {
 
 pid() { [[ -f "$PID_FILE" ]] && cat "$PID_FILE"; }
 
-# Alive and not a zombie (a container's init may be slow to reap, and kill -0 succeeds on zombies).
+# Alive, or dying: a killed JVM's main thread turns zombie (and kill -0 still reaches it until init reaps
+# it, which can take a second here) while its other threads, which hold the sockets, are still exiting.
 alive() {
   [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
   local state
   state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ "$state" != "Z" ]]
+  [[ "$state" != "Z" ]] || (($(ls "/proc/$1/task" 2>/dev/null | wc -l) > 1))
 }
 
 running() {
