@@ -3,16 +3,15 @@
 #
 #   deploy/kafka/kafka.sh {start|stop|status|restart|resolve}
 #
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HOST (127.0.0.1),
-# VAR_DIR (./var; data in $VAR_DIR/kafka-$KAFKA_PORT), KAFKA_HEAP (512m), KAFKA_START_TIMEOUT (90 s),
-# KAFKA_LIBS (deploy/kafka/libs: the jars Maven resolves from pom.xml on first use).
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (as last configured, else KAFKA_PORT+1),
+# KAFKA_HOST (127.0.0.1), VAR_DIR (./var; data in $VAR_DIR/kafka-$KAFKA_PORT), KAFKA_HEAP (512m),
+# KAFKA_START_TIMEOUT (90 s), KAFKA_LIBS (deploy/kafka/libs: the jars Maven resolves from pom.xml on first use).
 # `restart` keeps the data; `stop` too (delete the directory to start afresh).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KAFKA_HOST="${KAFKA_HOST:-127.0.0.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
-KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
@@ -22,6 +21,11 @@ mkdir -p "$VAR_DIR"
 VAR_DIR="$(cd "$VAR_DIR" && pwd)"
 DIR="$VAR_DIR/kafka-$KAFKA_PORT"
 PID_FILE="$DIR/kafka.pid"
+# A restart keeps the controller port it was configured with, unless told otherwise.
+if [[ -z "${KAFKA_CONTROLLER_PORT:-}" && -f "$DIR/server.properties" ]]; then
+  KAFKA_CONTROLLER_PORT="$(sed -n 's/^controller.quorum.voters=.*:\([0-9]*\)$/\1/p' "$DIR/server.properties")"
+fi
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 PYTHON="${PYTHON:-python3}"
 
 log() { echo "kafka.sh[$KAFKA_PORT]: $*" >&2; }
@@ -35,11 +39,12 @@ resolve() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
   command -v mvn >/dev/null || die "mvn not found: Maven is needed once to fetch the Kafka jars"
   command -v java >/dev/null || die "java not found"
-  mkdir -p "$(dirname "$KAFKA_LIBS")"
-  exec 9>"$KAFKA_LIBS.lock"
+  # target/ is git-ignored, like libs/.
+  mkdir -p "$(dirname "$KAFKA_LIBS")" "$HERE/target"
+  exec 9>"$HERE/target/libs.lock"
   flock 9
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then exec 9>&-; return 0; fi
-  local tmp="$KAFKA_LIBS.tmp.$$"
+  local tmp="$HERE/target/libs.tmp.$$"
   rm -rf "$tmp"
   log "resolving the Kafka jars with Maven (first run only)..."
   if ! mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies \

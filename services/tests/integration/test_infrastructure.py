@@ -171,9 +171,11 @@ async def test_a_killed_database_comes_back_with_its_committed_rows(
 
 
 async def test_servers_from_the_environment_cannot_be_restarted() -> None:
-    broker = KafkaBroker(Path("deploy/kafka/kafka.sh"), {}, "127.0.0.1:1", owned=False)
+    broker = KafkaBroker(Path("deploy/kafka/kafka.sh"), {}, "127.0.0.1:1", controllable=False)
     with pytest.raises(NotControllable, match="comes from the environment"):
         await broker.restart()
-    server = PostgresServer(Path("deploy/postgres/pg.sh"), {}, "postgresql://x@127.0.0.1:1/x", owned=False)
+    server = PostgresServer(
+        Path("deploy/postgres/pg.sh"), {}, "postgresql://x@127.0.0.1:1/x", controllable=False
+    )
     with pytest.raises(NotControllable):
         await server.kill()

@@ -7,6 +7,7 @@ Enable the fixtures with `pytest_plugins = ["services.testkit.pytest_plugin"]` i
 from services.testkit.infrastructure import (
     DATABASE_URL_ENV,
     KAFKA_BOOTSTRAP_ENV,
+    VAR_DIR_ENV,
     Infrastructure,
     KafkaBroker,
     NotControllable,
@@ -22,6 +23,7 @@ from services.testkit.infrastructure import (
 __all__ = [
     "DATABASE_URL_ENV",
     "KAFKA_BOOTSTRAP_ENV",
+    "VAR_DIR_ENV",
     "Infrastructure",
     "KafkaBroker",
     "NotControllable",

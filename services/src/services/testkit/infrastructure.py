@@ -19,11 +19,15 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
 DATABASE_URL_ENV = "BACKOFFICE_TEST_DATABASE_URL"
 KAFKA_BOOTSTRAP_ENV = "BACKOFFICE_TEST_KAFKA_BOOTSTRAP"
+# Set by scripts/test.sh: the servers named above were started by the deploy scripts with this VAR_DIR, so
+# tests may stop, restart or kill them through the same scripts (the script that started them stops them).
+VAR_DIR_ENV = "BACKOFFICE_TEST_VAR_DIR"
 
 
 class NotControllable(RuntimeError):
@@ -54,7 +58,8 @@ class _Managed:
     script: Path
     env: dict[str, str]
     address: str
-    owned: bool
+    controllable: bool
+    stop_at_close: bool = False
     var_dir: Path | None = None
     _lock: asyncio.Lock | None = field(default=None, repr=False)
 
@@ -81,15 +86,11 @@ class _Managed:
             return await asyncio.to_thread(self._run, command)
 
     def _require_control(self) -> None:
-        if not self.owned:
+        if not self.controllable:
             raise NotControllable(
                 f"the {self.kind} at {self.address} comes from the environment and is not this session's "
-                "to stop or restart; unset the BACKOFFICE_TEST_* variable to let the tests start their own"
+                f"to stop or restart; unset the BACKOFFICE_TEST_* variable (or set {VAR_DIR_ENV}) to allow it"
             )
-
-    @property
-    def controllable(self) -> bool:
-        return self.owned
 
     def start_sync(self) -> None:
         self._run("start")
@@ -128,14 +129,21 @@ class KafkaBroker(_Managed):
         bootstrap = os.environ.get(KAFKA_BOOTSTRAP_ENV)
         if not bootstrap:
             return None
-        return cls(repo_root() / "deploy" / "kafka" / "kafka.sh", {}, bootstrap, owned=False)
+        script = repo_root() / "deploy" / "kafka" / "kafka.sh"
+        var_dir = os.environ.get(VAR_DIR_ENV)
+        if not var_dir:
+            return cls(script, {}, bootstrap, controllable=False)
+        # kafka.sh finds the controller port in the server.properties it wrote.
+        env = {"VAR_DIR": var_dir, "KAFKA_PORT": bootstrap.rsplit(":", 1)[1]}
+        return cls(script, env, bootstrap, controllable=True, var_dir=Path(var_dir))
 
     @classmethod
     def private(cls, var_dir: Path, port: int | None = None) -> KafkaBroker:
         port = port or free_port()
         controller = free_port()
         env = {"VAR_DIR": str(var_dir), "KAFKA_PORT": str(port), "KAFKA_CONTROLLER_PORT": str(controller)}
-        return cls(repo_root() / "deploy" / "kafka" / "kafka.sh", env, f"127.0.0.1:{port}", True, var_dir)
+        script = repo_root() / "deploy" / "kafka" / "kafka.sh"
+        return cls(script, env, f"127.0.0.1:{port}", controllable=True, stop_at_close=True, var_dir=var_dir)
 
     @property
     def bootstrap(self) -> str:
@@ -173,14 +181,21 @@ class PostgresServer(_Managed):
         url = os.environ.get(DATABASE_URL_ENV)
         if not url:
             return None
-        return cls(repo_root() / "deploy" / "postgres" / "pg.sh", {}, url, owned=False)
+        script = repo_root() / "deploy" / "postgres" / "pg.sh"
+        var_dir = os.environ.get(VAR_DIR_ENV)
+        port = urlsplit(url).port
+        if not var_dir or port is None:
+            return cls(script, {}, url, controllable=False)
+        env = {"VAR_DIR": var_dir, "PG_PORT": str(port)}
+        return cls(script, env, url, controllable=True, var_dir=Path(var_dir))
 
     @classmethod
     def private(cls, var_dir: Path, port: int | None = None) -> PostgresServer:
         port = port or free_port()
         env = {"VAR_DIR": str(var_dir), "PG_PORT": str(port)}
         url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        return cls(repo_root() / "deploy" / "postgres" / "pg.sh", env, url, True, var_dir)
+        script = repo_root() / "deploy" / "postgres" / "pg.sh"
+        return cls(script, env, url, controllable=True, stop_at_close=True, var_dir=var_dir)
 
     @property
     def url(self) -> str:
@@ -292,7 +307,7 @@ class Infrastructure:
     def close(self) -> None:
         errors: list[str] = []
         for server in (self._kafka, self._postgres):
-            if server is not None and server.owned:
+            if server is not None and server.stop_at_close:
                 try:
                     server.stop_sync()
                 except RuntimeError as exc:

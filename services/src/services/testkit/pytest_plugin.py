@@ -3,7 +3,8 @@
 `database_url` / `kafka_bootstrap` come from BACKOFFICE_TEST_DATABASE_URL / BACKOFFICE_TEST_KAFKA_BOOTSTRAP
 when set; otherwise the session starts its own server on a free port under a temporary directory (only when a
 test asks for it) and stops it at the end. `postgres_server` / `kafka_broker` are handles to stop, restart or
-kill it; `controllable_*` skip a test when the server comes from the environment.
+kill it; `controllable_*` skip a test when the server comes from the environment (unless
+BACKOFFICE_TEST_VAR_DIR says which deploy-script directory it runs from, as scripts/test.sh does).
 """
 
 from __future__ import annotations
