@@ -11,6 +11,8 @@ from pathlib import Path
 
 import asyncpg
 
+from services.log_reader import Conn
+
 CHASSIS_MIGRATIONS = "chassis"
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -67,7 +69,7 @@ def folder_migrations(source: str, folder: Path) -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def migrate(conn: asyncpg.Connection, schema: str, migrations: Iterable[Migration]) -> list[str]:
+async def migrate(conn: Conn, schema: str, migrations: Iterable[Migration]) -> list[str]:
     """Create the schema and apply what is new, in order, each in its own transaction.
 
     An advisory lock per schema lets several processes of one service start at once. A migration already
@@ -91,7 +93,9 @@ async def migrate(conn: asyncpg.Connection, schema: str, migrations: Iterable[Mi
             key = (migration.source, migration.version)
             if key in done:
                 if done[key] != migration.checksum:
-                    raise RuntimeError(f"migration {migration.source}/{migration.name} changed after it was applied")
+                    raise RuntimeError(
+                        f"migration {migration.source}/{migration.name} changed after it was applied"
+                    )
                 continue
             async with conn.transaction():
                 await conn.execute(f"SET LOCAL search_path TO {schema}")

@@ -1,0 +1,13 @@
+"""billing-svc's settings (env prefix BILLING_); built in entrypoints, never at import."""
+
+from pydantic_settings import SettingsConfigDict
+
+from services.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore")
+
+    service_name: str = "billing"
+    db_schema: str = "billing"
+    http_port: int = 8003

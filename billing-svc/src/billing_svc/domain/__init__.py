@@ -1,0 +1,1 @@
+"""billing-svc domain: pure, no I/O."""

@@ -1,0 +1,1 @@
+"""How billing-svc runs."""

@@ -1,0 +1,1 @@
+"""contracts-svc internal API, called by the gateway only."""

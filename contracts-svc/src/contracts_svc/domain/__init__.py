@@ -1,0 +1,1 @@
+"""contracts-svc domain: pure, no I/O."""

@@ -1,0 +1,1 @@
+"""How contracts-svc runs."""

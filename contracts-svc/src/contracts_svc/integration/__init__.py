@@ -1,0 +1,1 @@
+"""Translation at the edge: public events of other services in, public events out."""

@@ -1,0 +1,35 @@
+"""The gateway as the runtime sees it: the public routers, and upstream clients built by the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from gateway.routes import employees, members
+from gateway.routes.upstreams import Upstreams
+from gateway.upstream import Upstream
+from services.runtime import Resources, ServiceDefinition
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+# service name -> the httpx client that reaches its internal API (in process or over HTTP)
+ClientFor = Callable[[str], httpx.AsyncClient]
+
+
+def definition(client_for: ClientFor) -> ServiceDefinition:
+    def build(resources: Resources) -> Upstreams:
+        secret = resources.settings.internal_token_secret.get_secret_value()
+        return Upstreams(
+            members=Upstream("members", client_for("members"), secret),
+            contracts=Upstream("contracts", client_for("contracts"), secret),
+        )
+
+    return ServiceDefinition(
+        name="gateway",
+        title="SmartFr back-office API",
+        migrations=MIGRATIONS,
+        routers=[members.router, employees.router],
+        build=build,
+    )

@@ -1,0 +1,1 @@
+"""The public API, a router per resource."""

@@ -1,0 +1,24 @@
+"""The services behind the gateway, as route dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gateway.upstream import Upstream
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    members: Upstream
+    contracts: Upstream
+
+
+def _upstreams(request: Request) -> Upstreams:
+    upstreams: Upstreams = request.app.state.service
+    return upstreams
+
+
+ServiceUpstreams = Annotated[Upstreams, Depends(_upstreams)]

@@ -1,0 +1,1 @@
+"""members-svc's internal API, called by the gateway only."""

@@ -1,0 +1,40 @@
+"""Composition root: the handlers members-svc's API and runners use, built from the running resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from members_svc.domain import membership
+from members_svc.domain.membership import MemberApplied, MembershipEvent
+from members_svc.integration.outbound import to_public
+from members_svc.read_models.member_register import MemberRegister
+from services import command_loop
+from services.decider import Decider, EventCodec
+from services.runtime import Resources
+
+CODEC: EventCodec[MembershipEvent] = EventCodec({"MemberApplied": MemberApplied})
+MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_state)
+
+
+@dataclass(frozen=True)
+class Members:
+    resources: Resources
+    register: MemberRegister
+
+    async def apply(self, command: membership.ApplyForMembership, *, tenant: str, correlation_id: str) -> int:
+        handled = await command_loop.handle(
+            self.resources.store,
+            MEMBERSHIP,
+            CODEC,
+            membership.stream_id(command.member_id),
+            command,
+            tenant=tenant,
+            metadata={"correlation_id": correlation_id},
+            to_public=to_public,
+            occurred_at=command.now,
+        )
+        return handled.version
+
+
+def build(resources: Resources) -> Members:
+    return Members(resources=resources, register=MemberRegister(CODEC))

@@ -1,0 +1,1 @@
+"""The members' domain: pure, no I/O."""

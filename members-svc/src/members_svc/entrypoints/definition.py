@@ -1,0 +1,31 @@
+"""members-svc as the runtime sees it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from members_svc.api.routes import router
+from members_svc.bootstrap import Members, build
+from members_svc.domain.membership.apply_for_membership import AlreadyApplied, UnknownCategory
+from services.http import Problem
+from services.runtime import ServiceDefinition
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="members",
+        title="members-svc",
+        migrations=MIGRATIONS,
+        routers=[router],
+        build=build,
+        projections=lambda members: [members.register] if isinstance(members, Members) else [],
+        produces=["members.events"],
+        problem_mappers={
+            AlreadyApplied: lambda error: Problem(409, "member_already_applied", detail=str(error)),
+            UnknownCategory: lambda error: Problem(
+                400, "unknown_category", detail=str(error), param="category"
+            ),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Pure translation at the edge: private events out to public ones, others' public events in to commands."""

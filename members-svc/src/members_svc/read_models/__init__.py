@@ -1,0 +1,1 @@
+"""Read models: tables kept by projections, and their queries."""

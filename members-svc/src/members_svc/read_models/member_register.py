@@ -1,0 +1,63 @@
+"""The register of members as the API lists and reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from members_svc.domain.membership import MemberApplied, MembershipEvent
+from services.decider import EventCodec
+from services.eventstore.types import RecordedEvent
+from services.log_reader import Conn
+
+
+@dataclass(frozen=True)
+class RegisteredMember:
+    member_id: UUID
+    person_kind: str
+    display_name: str
+    category: int | None
+    status: str
+    applied_at: datetime
+    version: int
+
+
+class MemberRegister:
+    """Projection of the membership events into `member_register`."""
+
+    name = "member_register"
+
+    def __init__(self, codec: EventCodec[MembershipEvent]) -> None:
+        self._codec = codec
+
+    async def handle(self, conn: Conn, event: RecordedEvent) -> None:
+        match self._codec.decode(event):
+            case MemberApplied() as applied:
+                await conn.execute(
+                    """INSERT INTO member_register
+                         (tenant, member_id, person_kind, display_name, category, status, applied_at, version)
+                       VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7)
+                       ON CONFLICT (tenant, member_id) DO NOTHING""",
+                    event.tenant,
+                    applied.member_id,
+                    applied.person_kind,
+                    applied.display_name,
+                    applied.category,
+                    applied.applied_at,
+                    event.stream_version,
+                )
+
+    async def reset(self, conn: Conn) -> None:
+        await conn.execute("TRUNCATE member_register")
+
+
+async def find_member(conn: Conn | Any, tenant: str, member_id: UUID) -> RegisteredMember | None:
+    row = await conn.fetchrow(
+        """SELECT member_id, person_kind, display_name, category, status, applied_at, version
+           FROM member_register WHERE tenant = $1 AND member_id = $2""",
+        tenant,
+        member_id,
+    )
+    return None if row is None else RegisteredMember(**dict(row))

@@ -1,0 +1,1 @@
+"""payroll-svc domain: pure, no I/O."""

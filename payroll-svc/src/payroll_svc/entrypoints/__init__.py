@@ -1,0 +1,1 @@
+"""How payroll-svc runs."""

@@ -1,0 +1,41 @@
+"""The FastAPI dependency telling a service's route who calls: from the gateway's internal token only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.http import Problem
+from services.internal_token import Caller, InvalidInternalToken, verify
+from services.runtime import Resources
+
+
+def _resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+async def current_caller(request: Request) -> Caller:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "internal_token_missing", detail="services answer only the gateway's signed calls")
+    resources = _resources(request)
+    try:
+        return verify(
+            resources.settings.internal_token_secret.get_secret_value(),
+            token,
+            audience=resources.settings.service_name,
+        )
+    except InvalidInternalToken as error:
+        raise Problem(401, "internal_token_invalid", detail=str(error)) from error
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+ServiceResources = Annotated[Resources, Depends(_resources)]
+
+
+def require_scope(caller: Caller, scope: str) -> None:
+    if not caller.may(scope):
+        raise Problem(403, "insufficient_scope", detail=f"this call needs the {scope!r} scope", param=None)

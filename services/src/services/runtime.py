@@ -1,0 +1,192 @@
+"""What a service is made of, and the one runtime that starts it in either mode.
+
+A service describes itself with a `ServiceDefinition` (its API routers, consumers, projections, the topic it
+produces); `ServiceRuntime` creates its pool, applies migrations, picks the bus transport from settings (the
+PostgreSQL log in the embedded mode, Kafka in the distributed one), and runs the relay, the consumers and the
+projections beside the HTTP app. Only the adapters differ between the two modes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+
+from services.bus import PgNotifier
+from services.bus.base import Transport
+from services.bus.kafka import KafkaTransport
+from services.bus.pglog import PgLogTransport
+from services.consumer import ConsumerRunner, Handler, RetryPolicy
+from services.db import Migration, chassis_migrations, create_pool, folder_migrations, migrate
+from services.eventstore.store import EventStore
+from services.http import ProblemMapper, create_app
+from services.projection import Projection, ProjectionRunner
+from services.relay import OutboxRelay
+from services.settings import ServiceSettings
+from services.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A consumer group of this service: `handle(conn, envelope)` runs in the effect's transaction."""
+
+    name: str
+    topics: tuple[str, ...]
+    handle: Handler
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a running service hands its composition root and its route handlers."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    store: EventStore
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str  # the internal token's audience and the metrics label
+    title: str
+    migrations: Path | None
+    routers: Sequence[APIRouter]
+    build: Callable[[Resources], Any] = lambda resources: None  # the service's handlers, on app.state.service
+    consumers: Callable[[Any], Sequence[Consumer]] = lambda service: ()
+    projections: Callable[[Any], Sequence[Projection]] = lambda service: ()
+    produces: Sequence[str] = ()
+    problem_mappers: Mapping[type[Exception], ProblemMapper] = field(default_factory=dict)
+    extra_migrations: Sequence[Migration] = ()
+
+    def migrations_to_apply(self) -> list[Migration]:
+        own = folder_migrations(self.name, self.migrations) if self.migrations else []
+        return [*chassis_migrations(), *own, *self.extra_migrations]
+
+
+class ServiceRuntime:
+    """One service, started: pool, migrations, transport, background runners and its HTTP app."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.retry = retry
+        self.poll_interval = poll_interval
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: asyncpg.Pool | None = None
+        self._transport: Transport | None = None
+        self._notifier: PgNotifier | None = None
+        self.service: Any = None
+        self.relay: OutboxRelay | None = None
+        self.consumer_runners: list[ConsumerRunner] = []
+        self.projection_runner: ProjectionRunner | None = None
+        self.app: FastAPI = create_app(
+            title=definition.title,
+            version="1",
+            routers=definition.routers,
+            service=definition.name,
+            problem_mappers=definition.problem_mappers,
+            readiness_checks={"database": self._database_answers},
+        )
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError(f"{self.definition.name} is not started")
+        return self._pool
+
+    async def start(self, *, background: bool = True) -> None:
+        settings = self.settings
+        schema = settings.db_schema
+        self._pool = await create_pool(
+            settings.database_url, schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        async with self._pool.acquire() as conn:
+            applied = await migrate(conn, schema, self.definition.migrations_to_apply())
+        if applied:
+            log.info("%s: applied %s", self.definition.name, ", ".join(applied))
+        self._notifier = PgNotifier(self._pool)
+        store = EventStore(self._pool, after_commit=self._notifier.hook(schema))
+        resources = Resources(settings=settings, pool=self._pool, store=store)
+        self.service = self.definition.build(resources)
+        self.app.state.resources = resources
+        self.app.state.service = self.service
+        if background:
+            await self._start_background()
+
+    async def _start_background(self) -> None:
+        settings = self.settings
+        consumers = list(self.definition.consumers(self.service))
+        projections = list(self.definition.projections(self.service))
+        if settings.bus == "kafka":
+            consumed = [topic for consumer in consumers for topic in consumer.topics]
+            await ensure_topics(
+                settings.kafka_bootstrap, [*self.definition.produces, *consumed], settings.topic_partitions
+            )
+            self._transport = KafkaTransport(settings.kafka_bootstrap)
+            if self.definition.produces:
+                self.relay = OutboxRelay(
+                    self.pool,
+                    settings.kafka_bootstrap,
+                    schema=settings.db_schema,
+                    poll_interval=self.poll_interval,
+                )
+                self._spawn(self.relay.run(self._stop), "relay")
+        else:
+            self._transport = PgLogTransport(self.pool, poll_interval=self.poll_interval)
+        for consumer in consumers:
+            runner = ConsumerRunner(
+                self.pool, self._transport, consumer.name, consumer.topics, consumer.handle, retry=self.retry
+            )
+            self.consumer_runners.append(runner)
+            self._spawn(runner.run(self._stop), f"consumer {consumer.name}")
+        if projections:
+            self.projection_runner = ProjectionRunner(
+                self.pool, projections, schema=settings.db_schema, poll_interval=self.poll_interval
+            )
+            self._spawn(self.projection_runner.run(self._stop), "projections")
+
+    def _spawn(self, work: Any, what: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=f"{self.definition.name} {what}")
+        task.add_done_callback(self._report_crash)
+        self._tasks.append(task)
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None and not self._stop.is_set():
+            log.error("%s stopped unexpectedly", task.get_name(), exc_info=task.exception())
+
+    async def _database_answers(self) -> None:
+        await self.pool.fetchval("SELECT 1")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for runner in self.consumer_runners:
+            runner.stop()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self._transport is not None:
+            await self._transport.close()
+        if self._notifier is not None:
+            await self._notifier.drain()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None

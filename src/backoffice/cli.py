@@ -1,0 +1,184 @@
+"""`backoffice`: run the back-office embedded, serve one process of it, start them all, manage API clients."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start_postgres(var_dir: Path, port: int) -> str:
+    env = {**os.environ, "VAR_DIR": str(var_dir), "PG_PORT": str(port)}
+    subprocess.run(
+        [str(ROOT / "deploy/postgres/pg.sh"), "start"], check=True, env=env, stdout=subprocess.DEVNULL
+    )
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def _start_kafka(var_dir: Path, port: int) -> str:
+    env = {
+        **os.environ,
+        "VAR_DIR": str(var_dir),
+        "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(port + 1),
+    }
+    subprocess.run(
+        [str(ROOT / "deploy/kafka/kafka.sh"), "start"], check=True, env=env, stdout=subprocess.DEVNULL
+    )
+    return f"127.0.0.1:{port}"
+
+
+async def _serve(app: object, host: str, port: int) -> None:
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off"))  # type: ignore[arg-type]
+    await server.serve()
+
+
+async def run_embedded(args: argparse.Namespace) -> None:
+    from backoffice.credentials import ensure_dev_credentials, how_to_call
+    from backoffice.embedded import EmbeddedBackoffice
+
+    var_dir = Path(args.var_dir).resolve()
+    database_url = args.database_url or _start_postgres(var_dir, args.pg_port)
+    backoffice = EmbeddedBackoffice(database_url)
+    await backoffice.start()
+    try:
+        keys = await ensure_dev_credentials(backoffice.gateway.pool, var_dir / "dev-credentials.json")
+        print(how_to_call(f"http://{args.host}:{args.port}", keys), flush=True)
+        await _serve(backoffice.gateway.app, args.host, args.port)
+    finally:
+        await backoffice.stop()
+
+
+async def serve_one(args: argparse.Namespace) -> None:
+    """One process of the distributed mode: a service (API, relay, consumers, projections) or the gateway."""
+    from backoffice.catalogue import GATEWAY_SETTINGS, SERVICES
+    from services.runtime import ServiceRuntime
+    from services.settings import ServiceSettings
+
+    if args.name == "gateway":
+        from gateway.entrypoints.definition import definition as gateway_definition
+
+        settings: ServiceSettings = GATEWAY_SETTINGS(bus="kafka")
+        urls = {
+            name: getattr(settings, f"{name}_url") for name in ("members", "contracts", "billing", "payroll")
+        }
+        clients = [httpx.AsyncClient(base_url=url, timeout=15) for url in urls.values()]
+        by_name = dict(zip(urls, clients, strict=True))
+        runtime = ServiceRuntime(gateway_definition(lambda name: by_name[name]), settings)
+    else:
+        one = SERVICES[args.name]
+        settings = one.settings(bus="kafka")
+        runtime = ServiceRuntime(one.definition(), settings)
+        clients = []
+    await runtime.start()
+    try:
+        await _serve(runtime.app, settings.http_host, settings.http_port)
+    finally:
+        for client in clients:
+            await client.aclose()
+        await runtime.stop()
+
+
+def up(args: argparse.Namespace) -> None:
+    """Every service and the gateway as its own process, talking through the real Kafka broker."""
+    var_dir = Path(args.var_dir).resolve()
+    database_url = _start_postgres(var_dir, args.pg_port)
+    bootstrap = _start_kafka(var_dir, args.kafka_port)
+    env = dict(os.environ)
+    for prefix in ("MEMBERS", "CONTRACTS", "BILLING", "PAYROLL", "GATEWAY"):
+        env[f"{prefix}_DATABASE_URL"] = database_url
+        env[f"{prefix}_KAFKA_BOOTSTRAP"] = bootstrap
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "backoffice.cli", "serve", name], env=env)
+        for name in ("members", "contracts", "billing", "payroll", "gateway")
+    ]
+    print(f"started {len(processes)} processes; the gateway answers on http://127.0.0.1:8000 (Ctrl-C stops)")
+    try:
+        for process in processes:
+            process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+
+
+async def clients_create(args: argparse.Namespace) -> None:
+    from backoffice.credentials import API_VERSION
+    from gateway.auth.api_keys import create_client
+    from gateway.tenants import TENANTS
+    from services.db import create_pool
+
+    if args.tenant not in TENANTS:
+        raise SystemExit(f"unknown tenant {args.tenant!r}; one of {', '.join(TENANTS)}")
+    pool = await create_pool(args.database_url, "gateway")
+    try:
+        async with pool.acquire() as conn:
+            client = await create_client(
+                conn,
+                tenant=args.tenant,
+                name=args.name,
+                scopes=args.scope,
+                api_version=API_VERSION,
+                live=args.live,
+            )
+    finally:
+        await pool.close()
+    print(f"client_id: {client.client_id}\napi_key:   {client.api_key}   (shown once: keep it now)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="backoffice")
+    parser.add_argument("--var-dir", default=str(ROOT / "var"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="the embedded back-office in one process")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--pg-port", type=int, default=5432)
+    run.add_argument("--database-url", default=os.environ.get("BACKOFFICE_DATABASE_URL"))
+
+    serve = commands.add_parser("serve", help="one process of the distributed mode (settings from env)")
+    serve.add_argument("name", choices=["members", "contracts", "billing", "payroll", "gateway"])
+
+    start_all = commands.add_parser("up", help="every process of the distributed mode, over Kafka")
+    start_all.add_argument("--pg-port", type=int, default=5432)
+    start_all.add_argument("--kafka-port", type=int, default=9092)
+
+    clients = commands.add_parser("clients", help="API clients").add_subparsers(dest="action", required=True)
+    create = clients.add_parser("create", help="create a client and print its API key once")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--scope", action="append", required=True)
+    create.add_argument("--name", default="API client")
+    create.add_argument("--live", action="store_true", help="a coop_live_ key (default coop_test_)")
+    create.add_argument(
+        "--database-url",
+        default=os.environ.get("GATEWAY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        asyncio.run(run_embedded(args))
+    elif args.command == "serve":
+        asyncio.run(serve_one(args))
+    elif args.command == "up":
+        up(args)
+    elif args.command == "clients":
+        asyncio.run(clients_create(args))
+
+
+if __name__ == "__main__":
+    main()
