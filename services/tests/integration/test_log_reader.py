@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+
 from services.db import chassis_migrations, migrate
 from services.eventstore.types import LogPosition
 from services.log_reader import load_checkpoint, read_committed, save_checkpoint

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 from pydantic import BaseModel
+
 from services.decider import Decider, EventCodec, UnknownEventType
 from services.eventstore.types import RecordedEvent
 

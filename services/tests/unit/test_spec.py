@@ -7,6 +7,7 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel
+
 from services.decider import Decider, EventCodec
 from services.testkit.spec import Spec
 
