@@ -1,0 +1,130 @@
+"""The generic command loop on a real PostgreSQL, with a toy counter decider."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from pydantic import BaseModel
+
+from services.command_loop import Decided, handle
+from services.db import chassis_migrations, create_pool, migrate
+from services.decider import Decider, EventCodec
+from services.envelope import Envelope
+from services.eventstore import ConcurrencyConflict, EventStore
+
+
+class Incremented(BaseModel):
+    by: int
+
+
+@dataclass(frozen=True)
+class Increment:
+    by: int
+
+
+class TooBig(Exception):
+    pass
+
+
+def decide(command: Increment, total: int) -> list[Incremented]:
+    if total + command.by > 10:
+        raise TooBig(f"{total} + {command.by} > 10")
+    return [Incremented(by=command.by)] if command.by else []
+
+
+counter: Decider[Increment, Incremented, int] = Decider(decide, lambda total, e: total + e.by, 0)
+codec: EventCodec[Incremented] = EventCodec({"Incremented": Incremented})
+
+
+def to_public(decided: Sequence[Decided[Incremented]]) -> list[Envelope]:
+    return [d.public("demo.CounterMoved", {"by": d.event.by}) for d in decided]
+
+
+def database_url(request: pytest.FixtureRequest) -> str:
+    try:
+        url: str = request.getfixturevalue("database_url")
+        return url
+    except pytest.FixtureLookupError:
+        url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
+        if not url:
+            pytest.fail("set BACKOFFICE_TEST_DATABASE_URL to a PostgreSQL the tests may create schemas in")
+        return url
+
+
+@pytest.fixture(scope="module")
+async def pool(request: pytest.FixtureRequest) -> AsyncIterator[asyncpg.Pool]:
+    url, schema = database_url(request), f"test_command_loop_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(url)
+    await migrate(conn, schema, chassis_migrations())
+    pool = await create_pool(url, schema, max_size=8)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()
+
+
+def stream() -> str:
+    return f"counter-{secrets.token_hex(6)}"
+
+
+async def test_a_command_appends_its_events_and_public_envelopes_together(pool: asyncpg.Pool) -> None:
+    store, sid = EventStore(pool), stream()
+    meta = {"correlation_id": "0196e6b2-6c7a-7000-8000-000000000001", "traceparent": "00-abc-def-01"}
+    first = await handle(
+        store, counter, codec, sid, Increment(3), tenant="smartfr", metadata=meta, to_public=to_public
+    )
+    second = await handle(store, counter, codec, sid, Increment(4), tenant="smartfr", to_public=to_public)
+    assert (first.version, first.state, second.version, second.state) == (1, 3, 2, 7)
+    assert second.events == [Incremented(by=4)]
+
+    [envelope] = first.public
+    assert (envelope.event_type, envelope.stream_id, envelope.stream_version, envelope.data) == (
+        "demo.CounterMoved",
+        sid,
+        1,
+        {"by": 3},
+    )
+    assert str(envelope.correlation_id) == meta["correlation_id"]
+    assert envelope.traceparent == "00-abc-def-01"
+    stored = await store.read_stream(sid)
+    assert stored[0].metadata["correlation_id"] == meta["correlation_id"]
+    keys = await pool.fetch("SELECT message_key FROM outbox WHERE message_key = $1", sid)
+    assert len(keys) == 2
+
+
+async def test_a_refused_command_or_one_that_changes_nothing_writes_nothing(pool: asyncpg.Pool) -> None:
+    store, sid = EventStore(pool), stream()
+    await handle(store, counter, codec, sid, Increment(9), tenant="smartfr")
+    with pytest.raises(TooBig):
+        await handle(store, counter, codec, sid, Increment(2), tenant="smartfr")
+    unchanged = await handle(store, counter, codec, sid, Increment(0), tenant="smartfr")
+    assert (unchanged.events, unchanged.version, unchanged.appended) == ([], 1, None)
+    assert await store.stream_version(sid) == 1
+
+
+async def test_racing_commands_conflict_unless_retried(pool: asyncpg.Pool) -> None:
+    store, sid = EventStore(pool), stream()
+    outcomes = await asyncio.gather(
+        *(handle(store, counter, codec, sid, Increment(1), tenant="smartfr") for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert any(isinstance(o, ConcurrencyConflict) for o in outcomes), "five at once: some must conflict"
+    won = sum(1 for o in outcomes if not isinstance(o, BaseException))
+    assert await store.stream_version(sid) == won
+
+    sid = stream()
+    await asyncio.gather(
+        *(
+            handle(store, counter, codec, sid, Increment(1), tenant="smartfr", retries_on_conflict=10)
+            for _ in range(5)
+        )
+    )
+    assert [e.stream_version for e in await store.read_stream(sid)] == [1, 2, 3, 4, 5]
