@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from billing_svc.bootstrap import build
 from services.runtime import ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -15,5 +16,6 @@ def definition() -> ServiceDefinition:
         title="billing-svc",
         migrations=MIGRATIONS,
         routers=[],
+        build=build,
         produces=["billing.events"],
     )

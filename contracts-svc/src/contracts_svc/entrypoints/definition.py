@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts_svc.api.routes import router
-from contracts_svc.integration.when_member_applied import TOPIC, when_member_applied
+from contracts_svc.bootstrap import build
+from contracts_svc.read_models.known_members import TOPIC, on_members_event
 from services.runtime import Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -17,6 +18,7 @@ def definition() -> ServiceDefinition:
         title="contracts-svc",
         migrations=MIGRATIONS,
         routers=[router],
-        consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), when_member_applied)],
+        build=build,
+        consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), on_members_event)],
         produces=["contracts.events"],
     )

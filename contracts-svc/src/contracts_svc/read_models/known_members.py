@@ -1,4 +1,4 @@
-"""The members contracts-svc may employ, kept from members-svc's public events."""
+"""The members contracts-svc may employ, kept from members-svc's public events (never from its database)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from schemas.generated.members.member_applied_v1 import MemberAppliedV1
+from services.envelope import Envelope
 from services.log_reader import Conn
+
+TOPIC = "members.events"
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,17 @@ async def find_known_member(conn: Conn, tenant: str, member_id: UUID) -> KnownMe
         member_id,
     )
     return None if row is None else KnownMember(**dict(row))
+
+
+async def on_members_event(conn: Conn, envelope: Envelope) -> None:
+    """The consumer of `members.events` that keeps this read model; it ignores what it does not know."""
+    if envelope.event_type != "members.MemberApplied" or envelope.schema_version != 1:
+        return
+    applied = MemberAppliedV1.model_validate(envelope.data)
+    await record_member(
+        conn,
+        tenant=envelope.tenant,
+        member_id=applied.member_id,
+        person_kind=applied.person_kind,
+        applied_at=applied.applied_at,
+    )

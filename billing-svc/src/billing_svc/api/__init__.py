@@ -1,0 +1,1 @@
+"""billing-svc internal API, called by the gateway only."""

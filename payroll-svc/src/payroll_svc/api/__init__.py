@@ -1,0 +1,1 @@
+"""payroll-svc internal API, called by the gateway only."""

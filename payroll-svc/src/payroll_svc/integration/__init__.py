@@ -1,0 +1,1 @@
+"""Translation at the edge: public events in and out."""

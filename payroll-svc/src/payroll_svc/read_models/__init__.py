@@ -1,0 +1,1 @@
+"""Read models and their queries."""
