@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.local/bin:$PATH"
-MYPY_PATHS="${MYPY_PATHS:-services/src schemas/src members-svc/src contracts-svc/src billing-svc/src payroll-svc/src gateway/src}"
+MYPY_PATHS="${MYPY_PATHS:-src services/src schemas/src members-svc/src contracts-svc/src billing-svc/src payroll-svc/src gateway/src}"
 failed=()
 run() {
   echo "--> $*"
