@@ -45,13 +45,13 @@ lint:
 test:
 	@scripts/test.sh $(ARGS)
 
-run:
+run: install
 	uv run backoffice run
 
-up:
+up: install
 	uv run backoffice up
 
-bench:
+bench: install
 	uv run python -m tests.perf
 
 clean: infra-down

@@ -69,7 +69,7 @@ export BACKOFFICE_TEST_DATABASE_URL BACKOFFICE_TEST_KAFKA_BOOTSTRAP BACKOFFICE_T
 
 step "tests"
 set +e
-uv run pytest -p services.testkit.pytest_plugin "$@"
+uv run pytest "$@"
 rc=$?
 set -e
 case $rc in
