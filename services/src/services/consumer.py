@@ -114,11 +114,29 @@ class ConsumerRunner:
 
     async def _consume(self, subscription: Subscription) -> None:
         while not self._stop.is_set():
-            deliveries = await subscription.fetch(self.batch_size, self.fetch_timeout)
+            deliveries = await self._fetch(subscription)
             for delivery in deliveries:
                 await self._process(delivery)
             if deliveries:
                 await subscription.commit(deliveries)
+
+    async def _fetch(self, subscription: Subscription) -> list[Delivery]:
+        """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing)."""
+        fetching = asyncio.ensure_future(subscription.fetch(self.batch_size, self.fetch_timeout))
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            fetching.cancel()
+            raise
+        finally:
+            stopping.cancel()
+        if fetching.done():
+            return fetching.result()
+        fetching.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await fetching
+        return []
 
     async def _process(self, delivery: Delivery) -> None:
         failures = 0

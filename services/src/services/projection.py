@@ -17,7 +17,7 @@ from typing import Protocol
 
 import asyncpg
 
-from services.bus.wakeup import PgWakeup, events_channel, wait_for_wakeup
+from services.bus.wakeup import HorizonBackoff, PgWakeup, events_channel, rows_pending, wait_for_wakeup
 from services.eventstore.store import EventStore
 from services.eventstore.types import LogPosition, RecordedEvent
 from services.log_reader import Conn, load_checkpoint, save_checkpoint
@@ -64,6 +64,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.retry_delay = retry_delay
         self._wakeup = PgWakeup(pool, [events_channel(schema)], poll_interval)
+        self._horizon = HorizonBackoff(ceiling=poll_interval)
 
     async def step(self, projection: Projection) -> int:
         """Apply the next batch in one transaction; the number of events applied."""
@@ -97,6 +98,10 @@ class ProjectionRunner:
             await save_checkpoint(conn, checkpoint_name(projection), LogPosition.start())
         return await self.catch_up(projection)
 
+    async def _lowest(self, conn: Conn) -> LogPosition:
+        positions = [await load_checkpoint(conn, checkpoint_name(p)) for p in self.projections]
+        return min(positions, default=LogPosition.start())
+
     async def position(self, projection: Projection) -> LogPosition:
         async with self._pool.acquire() as conn:
             return await load_checkpoint(conn, checkpoint_name(projection))
@@ -106,10 +111,10 @@ class ProjectionRunner:
         await self._wakeup.start()
         try:
             while not stop.is_set():
-                failed = False
+                failed = applied = False
                 for projection in self.projections:
                     try:
-                        await self.catch_up(projection)
+                        applied = await self.catch_up(projection) > 0 or applied
                     except Exception:
                         # Its checkpoint did not move: the same batch is tried again after a pause.
                         failed = True
@@ -120,6 +125,12 @@ class ProjectionRunner:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.retry_delay)
                 else:
-                    await wait_for_wakeup(self._wakeup, stop)
+                    if applied:
+                        self._horizon.reset()
+                    async with self._pool.acquire() as conn:
+                        pending = await rows_pending(
+                            conn, "events", await self._lowest(conn), "global_position"
+                        )
+                    await wait_for_wakeup(self._wakeup, stop, self._horizon.next_delay() if pending else None)
         finally:
             await self._wakeup.close()

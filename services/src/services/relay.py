@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from services.bus.wakeup import PgWakeup, outbox_channel, wait_for_wakeup
+from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending, wait_for_wakeup
 from services.eventstore.types import LogPosition
 from services.log_reader import load_checkpoint, read_committed, save_checkpoint
 from services.telemetry import kafka_headers
@@ -59,6 +59,8 @@ class OutboxRelay:
         self._backoff = backoff or RelayBackoff()
         self._producer: AIOKafkaProducer | None = None
         self._wakeup = PgWakeup(pool, [outbox_channel(schema)], poll_interval)
+        self._horizon = HorizonBackoff(ceiling=poll_interval)
+        self._pending = False
         self.published = 0  # records acked since start (repeats after a failure included)
         self.failures = 0
 
@@ -80,8 +82,12 @@ class OutboxRelay:
                     delay = min(delay * 2, self._backoff.maximum)
                     continue
                 delay = self._backoff.initial
+                if sent:
+                    self._horizon.reset()
                 if sent < self.batch_size:
-                    await wait_for_wakeup(self._wakeup, stop)
+                    await wait_for_wakeup(
+                        self._wakeup, stop, self._horizon.next_delay() if self._pending else None
+                    )
         finally:
             await self._wakeup.close()
             await self._discard_producer(graceful=True)
@@ -94,6 +100,8 @@ class OutboxRelay:
                 conn, table="outbox", columns=_COLUMNS, after=after, limit=self.batch_size
             )
         if not rows:
+            async with self._pool.acquire() as conn:
+                self._pending = await rows_pending(conn, "outbox", after)
             return 0
         producer = await self._get_producer()
         acks: list[asyncio.Future[Any]] = []

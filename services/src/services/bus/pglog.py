@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from services.bus.base import Delivery
-from services.bus.wakeup import PgWakeup, outbox_channel
+from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending
 from services.db import check_schema_name
 from services.envelope import Envelope
 from services.eventstore.types import LogPosition
@@ -49,6 +49,7 @@ class PgLogSubscription:
         self._wakeup = PgWakeup(
             transport.pool, [outbox_channel(s) for s in self._schemas.values()], transport.poll_interval
         )
+        self._backoff = HorizonBackoff(ceiling=transport.poll_interval)
 
     async def start(self) -> None:
         async with self._t.pool.acquire() as conn:
@@ -60,17 +61,20 @@ class PgLogSubscription:
     async def fetch(self, max_records: int, max_wait: float) -> list[Delivery]:
         deadline = time.monotonic() + max_wait
         while True:
-            out, progressed = await self._read(max_records)
+            out, progressed, pending = await self._read(max_records)
             if out or progressed:
+                self._backoff.reset()
                 return out
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            await self._wakeup.wait(min(remaining, self._wakeup.poll_interval))
+            delay = self._backoff.next_delay() if pending else self._wakeup.poll_interval
+            await self._wakeup.wait(min(remaining, delay))
 
-    async def _read(self, max_records: int) -> tuple[list[Delivery], bool]:
+    async def _read(self, max_records: int) -> tuple[list[Delivery], bool, bool]:
+        """(deliveries, whether any row was read, whether committed rows wait behind the horizon)."""
         out: list[Delivery] = []
-        progressed = False
+        progressed = pending = False
         async with self._t.pool.acquire() as conn:
             for topic in self.topics:
                 room = max_records - len(out)
@@ -83,6 +87,8 @@ class PgLogSubscription:
                     rows = await read_committed(
                         conn, table="outbox", columns=_COLUMNS, after=self._read_to[topic], limit=room
                     )
+                    if not rows:
+                        pending = pending or await rows_pending(conn, "outbox", self._read_to[topic])
                 if not rows:
                     continue
                 progressed = True
@@ -97,7 +103,7 @@ class PgLogSubscription:
                 if self._last_handed[topic] is None:
                     # Only rows of other topics and nothing awaiting acknowledgement: move on durably.
                     await save_checkpoint(conn, checkpoint_name(self.group, topic), self._read_to[topic])
-        return out, progressed
+        return out, progressed, pending
 
     async def commit(self, deliveries: Sequence[Delivery]) -> None:
         latest: dict[str, LogPosition] = {}

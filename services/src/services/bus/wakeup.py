@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 import asyncpg
 
 from services.db import check_schema_name
+from services.eventstore.types import LogPosition
+from services.log_reader import Conn
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +147,47 @@ class PgWakeup:
         await self._release()
 
 
-async def wait_for_wakeup(wakeup: PgWakeup, stop: asyncio.Event) -> None:
-    """`wakeup.wait()`, cut short when `stop` is set."""
+async def wait_for_wakeup(wakeup: PgWakeup, stop: asyncio.Event, max_wait: float | None = None) -> None:
+    """`wakeup.wait(max_wait)`, cut short when `stop` is set."""
     stopper = asyncio.ensure_future(stop.wait())
-    waiter = asyncio.ensure_future(wakeup.wait())
+    waiter = asyncio.ensure_future(wakeup.wait(max_wait))
     try:
         await asyncio.wait({stopper, waiter}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in (stopper, waiter):
             task.cancel()
         await asyncio.gather(stopper, waiter, return_exceptions=True)
+
+
+class HorizonBackoff:
+    """How long a reader that found nothing waits before it reads again.
+
+    A NOTIFY can arrive while the new rows are still above the xmin horizon (an older transaction anywhere in
+    the database is still running), so the read after it finds nothing. Rows then exist after the cursor but
+    are not readable yet: re-read soon, backing off, instead of sleeping until the next poll.
+    """
+
+    def __init__(self, first: float = 0.01, ceiling: float = 1.0) -> None:
+        self.first = first
+        self.ceiling = ceiling
+        self._next = first
+
+    def reset(self) -> None:
+        self._next = self.first
+
+    def next_delay(self) -> float:
+        delay, self._next = self._next, min(self._next * 2, self.ceiling)
+        return delay
+
+
+async def rows_pending(conn: Conn, table: str, after: LogPosition, position_column: str = "position") -> bool:
+    """Whether `table` has rows after `after` whatever their transactions' state (the horizon is ignored)."""
+    check_schema_name(table)
+    check_schema_name(position_column)
+    found = await conn.fetchval(
+        f"SELECT EXISTS (SELECT 1 FROM {table}"
+        f" WHERE (tx_id, {position_column}) > ($1::text::xid8, $2::bigint))",
+        str(after.tx_id),
+        after.position,
+    )
+    return bool(found)
