@@ -146,7 +146,7 @@ def env_bootstrap() -> str:
     return os.environ.get("BACKOFFICE_TEST_KAFKA_BOOTSTRAP", DEFAULT_BOOTSTRAP)
 
 
-# -- fixtures (imported into the test modules) ----------------------------------------------------------------
+# -- fixtures (imported into the test modules) -----------------------------------------------------------
 
 
 def _plugin_value(request: pytest.FixtureRequest, name: str) -> Any:
