@@ -11,16 +11,16 @@ from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).parent / "procs"))
 
-from bus_support import bootstrap, bus_world, dsn, effect_recorder, publish, wait_until  # noqa: E402
+from bus_support import bootstrap, bus_world, dsn, effect_recorder, publish, wait_until
 
-from services.consumer import (  # noqa: E402
+from services.consumer import (
     ConsumerRunner,
     RetryPolicy,
     pending_dead_letters,
     replay_dead_letter,
 )
-from services.envelope import Envelope  # noqa: E402
-from services.log_reader import Conn  # noqa: E402
+from services.envelope import Envelope
+from services.log_reader import Conn
 
 __all__ = ["bootstrap", "dsn"]
 

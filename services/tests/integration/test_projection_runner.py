@@ -9,13 +9,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "procs"))
 
-from bus_support import dsn, drop_schema, make_schema, unique_name, wait_until  # noqa: E402
+from bus_support import drop_schema, dsn, make_schema, unique_name, wait_until
 
-from services.bus.wakeup import PgNotifier  # noqa: E402
-from services.eventstore.store import EventStore  # noqa: E402
-from services.eventstore.types import NewEvent, RecordedEvent  # noqa: E402
-from services.log_reader import Conn  # noqa: E402
-from services.projection import ProjectionRunner  # noqa: E402
+from services.bus.wakeup import PgNotifier
+from services.eventstore.store import EventStore
+from services.eventstore.types import NewEvent, RecordedEvent
+from services.log_reader import Conn
+from services.projection import ProjectionRunner
 
 __all__ = ["dsn"]
 
@@ -35,7 +35,8 @@ class StreamTotals:
                    events = stream_totals.events + 1,
                    last_version = excluded.last_version,
                    total = stream_totals.total + excluded.total,
-                   in_order = stream_totals.in_order AND excluded.last_version > stream_totals.last_version""",
+                   in_order = stream_totals.in_order
+                       AND excluded.last_version > stream_totals.last_version""",
             event.stream_id,
             event.stream_version,
             event.data["n"],
