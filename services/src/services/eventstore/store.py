@@ -88,12 +88,34 @@ class AppendResult:
 
 
 def _decode(rows: list[asyncpg.Record]) -> list[RecordedEvent]:
-    # Rows are (tx_id, *_COLUMNS); positional access and orjson keep replay well above 100k events/s.
-    loads = orjson.loads
-    return [
-        RecordedEvent(r[1], r[0], r[2], r[3], r[4], r[5], r[6], loads(r[7]), loads(r[8]), r[9], r[10])
-        for r in rows
-    ]
+    """Rows of (tx_id, *_COLUMNS) to events, fast enough for replay well above 100,000 events/s.
+
+    A frozen dataclass sets each of its 11 fields through object.__setattr__ in __init__, costing as much as
+    decoding the JSON; RecordedEvent has no __post_init__ or slots, so its __dict__ is set in one go instead.
+    """
+    loads, new, set_dict = orjson.loads, object.__new__, object.__setattr__
+    events = []
+    for r in rows:
+        event = new(RecordedEvent)
+        set_dict(
+            event,
+            "__dict__",
+            {
+                "global_position": r[1],
+                "tx_id": r[0],
+                "stream_id": r[2],
+                "stream_version": r[3],
+                "event_id": r[4],
+                "event_type": r[5],
+                "schema_version": r[6],
+                "data": loads(r[7]),
+                "metadata": loads(r[8]),
+                "tenant": r[9],
+                "recorded_at": r[10],
+            },
+        )
+        events.append(event)
+    return events
 
 
 class EventStore:
