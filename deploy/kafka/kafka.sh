@@ -63,19 +63,27 @@ resolve() {
 
 pid() { [[ -f "$PID_FILE" ]] && cat "$PID_FILE"; }
 
-# Alive, or dying: a killed JVM's main thread turns zombie (and kill -0 still reaches it until init reaps
-# it, which can take a second here) while its other threads, which hold the sockets, are still exiting.
+# Holding resources: alive, or dying. A killed JVM's main thread turns zombie (kill -0 still reaches it until
+# init reaps it, which can take a second here) while its other threads, which hold the sockets, still exit.
 alive() {
   [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ "$state" != "Z" ]] || (($(ls "/proc/$1/task" 2>/dev/null | wc -l) > 1))
+  [[ "$(state "$1")" != "Z" ]] || (($(ls "/proc/$1/task" 2>/dev/null | wc -l) > 1))
 }
+
+state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
 
 running() {
   local p
   p="$(pid)" || return 1
-  alive "$p"
+  alive "$p" && [[ "$(state "$p")" != "Z" ]]
+}
+
+wait_gone() {
+  local deadline=$((SECONDS + 30))
+  while alive "$1"; do
+    ((SECONDS < deadline)) || die "process $1 still holds its resources 30 s after it was killed"
+    sleep 0.1
+  done
 }
 
 answers() { "$PYTHON" "$HERE/probe.py" "$KAFKA_HOST:$KAFKA_PORT" 2 >/dev/null 2>&1; }
@@ -106,6 +114,9 @@ start() {
     print_bootstrap
     return 0
   fi
+  # A broker killed from outside (a crash test) may still be exiting.
+  local old
+  old="$(pid)" && [[ -n "$old" ]] && wait_gone "$old"
   if answers; then die "something else already answers on $KAFKA_HOST:$KAFKA_PORT"; fi
   resolve
   configure
@@ -152,7 +163,7 @@ stop() {
     sleep 0.2
   done
   # After SIGKILL, wait until the process is really gone so that its ports and locks are free.
-  while alive "$p"; do sleep 0.1; done
+  wait_gone "$p"
   rm -f "$PID_FILE"
   log "stopped"
 }
