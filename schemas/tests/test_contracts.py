@@ -11,10 +11,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
-from schemas.generated.envelope_v1 import EnvelopeV1
-from services.envelope import Envelope
 
 from schemas import codegen, registry
+from schemas.generated.envelope_v1 import EnvelopeV1
+from services.envelope import Envelope
 
 SCHEMAS = codegen.discover()
 EVENTS = [schema for schema in SCHEMAS if schema.event_type is not None]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry, Counter
+
 from services.http import PROBLEM_MEDIA_TYPE, create_app
 from services.http import probes as probes_module
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
+
 from services.eventstore.errors import ConcurrencyConflict
 from services.http import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem, create_app
 

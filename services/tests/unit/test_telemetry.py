@@ -10,6 +10,7 @@ import textwrap
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+
 from services.telemetry import (
     context_from_kafka_headers,
     context_from_traceparent,

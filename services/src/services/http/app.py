@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -48,14 +49,35 @@ def create_app(
     """
     if max_body_bytes < 0:
         raise ValueError("max_body_bytes must not be negative")
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan, debug=False)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        debug=False,
+        **_without_native_telemetry(),
+    )
     install_problem_handlers(app, {**CHASSIS_PROBLEMS, **(problem_mappers or {})})
-    app.include_router(probes_router(readiness_checks or {}, metrics_registry, readiness_timeout_seconds))
     for router in routers:
         app.include_router(router)
+    # After the service's routes: routes match in order, and probes are the rare requests.
+    app.include_router(probes_router(readiness_checks or {}, metrics_registry, readiness_timeout_seconds))
     app.add_middleware(ChassisMiddleware, service=service or title, max_body_bytes=max_body_bytes)
     _document_problems(app)
     return app
+
+
+def _without_native_telemetry() -> dict[str, Any]:
+    """Turn off FastAPI's own OpenTelemetry (FastAPI >= 0.16x) where it exists.
+
+    The chassis middleware already makes the one server span per request (and carries the caller's trace even
+    with tracing off); FastAPI's would nest a second one around it, and its logs record validation failures
+    with the rejected input values, which may be personal data.
+    """
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    off = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    return {"telemetry": off}
 
 
 def _document_problems(app: FastAPI) -> None:

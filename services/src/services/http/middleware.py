@@ -11,9 +11,13 @@ import logging
 import re
 import time
 import uuid
+from contextvars import Token
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.http.problems import Problem, request_id_var
@@ -29,8 +33,35 @@ _X_REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 
 
+# Other methods are labelled _OTHER (as OpenTelemetry does): the client picks it, the label set must not grow.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class BodyTooLarge(Exception):
     pass
+
+
+def _enter_trace(method: str, traceparent: str | None) -> tuple[Span | None, Token[Context] | None]:
+    """Start the server span, continuing the caller's trace; without an SDK only carry the caller's context.
+
+    Without an SDK provider (tracing off) a span would be a no-op that still costs on every request, so only
+    an incoming traceparent is attached: handlers and problems then still see the caller's trace id.
+    """
+    parent = context_from_traceparent(traceparent) if traceparent else None
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return None, (otel_context.attach(parent) if parent is not None else None)
+    span = _tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+    return span, otel_context.attach(trace.set_span_in_context(span, parent))
+
+
+def _end_span(span: Span, method: str, route: str, status: int) -> None:
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.request.method", method)
+    span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))
+    span.end()
 
 
 def _route_template(scope: Scope) -> str:
@@ -45,6 +76,8 @@ class ChassisMiddleware:
         self.service = service
         self.max_body_bytes = max_body_bytes
         self._active = HTTP_ACTIVE_REQUESTS.labels(service)
+        # Label children by (method, route, status), looked up once: labels() costs more than the increment.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,10 +100,13 @@ class ChassisMiddleware:
             elif name == b"transfer-encoding":
                 has_body = True
         if request_id is None:
-            request_id = uuid.uuid4().hex.encode()
+            request_id = str(uuid.uuid4()).encode()
         request_id_text = request_id.decode()
         scope.setdefault("state", {})["request_id"] = request_id_text
-        token = request_id_var.set(request_id_text)
+        request_id_token = request_id_var.set(request_id_text)
+
+        method: str = scope["method"] if scope["method"] in _KNOWN_METHODS else "_OTHER"
+        span, context_token = _enter_trace(method, traceparent)
 
         status = 500
         response_started = False
@@ -84,58 +120,46 @@ class ChassisMiddleware:
             await send(message)
 
         self._active.inc()
-        method: str = scope["method"]
-        context = context_from_traceparent(traceparent) if traceparent else None
-        with _tracer.start_as_current_span(
-            method,
-            context=context,
-            kind=SpanKind.SERVER,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                if has_body:
-                    receive = await self._buffered_body(content_length, receive)
-                await self.app(scope, receive, send_with_request_id)
-            except BodyTooLarge:
-                await self._problem(
-                    Problem(413, "body_too_large", detail=f"The body exceeds {self.max_body_bytes} bytes."),
-                    scope,
-                    receive,
-                    send_with_request_id,
-                )
-            except Exception as exc:
-                logger.exception(
-                    "unhandled error in %s %s (request %s)", method, scope["path"], request_id_text
-                )
+        try:
+            if has_body:
+                receive = await self._buffered_body(content_length, receive)
+            await self.app(scope, receive, send_with_request_id)
+        except BodyTooLarge:
+            problem = Problem(413, "body_too_large", detail=f"The body exceeds {self.max_body_bytes} bytes.")
+            await problem.response()(scope, receive, send_with_request_id)
+        except Exception as exc:
+            logger.exception("unhandled error in %s %s (request %s)", method, scope["path"], request_id_text)
+            if span is not None:
                 span.record_exception(exc)
-                span.set_status(Status(StatusCode.ERROR))
-                if response_started:
-                    raise  # the server can only drop the connection now
-                await self._problem(
-                    Problem(
-                        500,
-                        "internal_error",
-                        detail="An unexpected error occurred; it is logged under this request id.",
-                    ),
-                    scope,
-                    receive,
-                    send_with_request_id,
-                )
-            finally:
-                route = _route_template(scope)
-                if span.is_recording():
-                    span.update_name(f"{method} {route}")
-                    span.set_attribute("http.request.method", method)
-                    span.set_attribute("http.route", route)
-                    span.set_attribute("http.response.status_code", status)
-                    if status >= 500:
-                        span.set_status(Status(StatusCode.ERROR))
-                labels = (self.service, method, route, str(status))
-                HTTP_REQUESTS.labels(*labels).inc()
-                HTTP_REQUEST_DURATION.labels(*labels).observe(time.perf_counter() - started_at)
-                self._active.dec()
-                request_id_var.reset(token)
+            if response_started:
+                raise  # the server can only drop the connection now
+            problem = Problem(
+                500,
+                "internal_error",
+                detail="An unexpected error occurred; it is logged under this request id.",
+            )
+            await problem.response()(scope, receive, send_with_request_id)
+        finally:
+            route = _route_template(scope)
+            self._record(method, route, status, time.perf_counter() - started_at)
+            self._active.dec()
+            if span is not None:
+                _end_span(span, method, route, status)
+            if context_token is not None:
+                otel_context.detach(context_token)
+            request_id_var.reset(request_id_token)
+
+    def _record(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            labels = (self.service, method, route, str(status))
+            series = self._series[key] = (
+                HTTP_REQUESTS.labels(*labels),
+                HTTP_REQUEST_DURATION.labels(*labels),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     async def _buffered_body(self, content_length: bytes | None, receive: Receive) -> Receive:
         """Read the whole body now, counting bytes (Content-Length may lie or be absent), then replay it."""
@@ -160,10 +184,6 @@ class ChassisMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return _replay(chunks, None, receive)
-
-    @staticmethod
-    async def _problem(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem.response()(scope, receive, send)
 
 
 def _replay(chunks: list[bytes], pending: Message | None, receive: Receive) -> Receive:
