@@ -33,9 +33,19 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
         min_size=min_size,
         max_size=max_size,
         server_settings={"search_path": schema, "application_name": schema},
+        reset=_keep_session,
     )
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query (UNLISTEN *, RESET ALL, unlock all) on release: a round trip per command.
+
+    asyncpg still rolls back an open transaction and drops listeners. The chassis leaves nothing else on a
+    pooled connection: settings are `SET LOCAL`, advisory locks are transaction-scoped or released in a
+    `finally`, and LISTENs are removed before the connection goes back (services.bus.wakeup).
+    """
 
 
 @dataclass(frozen=True)
