@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         request_timeout_ms: int = 15_000,
+        ack_timeout: float = 30.0,
         backoff: RelayBackoff | None = None,
     ) -> None:
         self._pool = pool
@@ -56,6 +58,7 @@ class OutboxRelay:
         self.checkpoint = checkpoint
         self.batch_size = batch_size
         self._request_timeout_ms = request_timeout_ms
+        self._ack_timeout = ack_timeout
         self._backoff = backoff or RelayBackoff()
         self._producer: AIOKafkaProducer | None = None
         self._wakeup = PgWakeup(pool, [outbox_channel(schema)], poll_interval)
@@ -73,7 +76,7 @@ class OutboxRelay:
         try:
             while not stop.is_set():
                 try:
-                    sent = await self.publish_batch()
+                    sent = await _unless_stopped(self.publish_batch(), stop)
                 except Exception as exc:
                     self.failures += 1
                     log.warning("relay %s: publishing failed, retrying in %.1fs: %s", self.schema, delay, exc)
@@ -114,7 +117,8 @@ class OutboxRelay:
                     headers=kafka_headers(row["traceparent"] or _traceparent_of(row["envelope"])),
                 )
             )
-        await asyncio.gather(*acks)
+        # aiokafka retries an unreachable broker without end: bound the wait, then start over afresh.
+        await asyncio.wait_for(asyncio.gather(*acks), self._ack_timeout)
         last = rows[-1]
         async with self._pool.acquire() as conn:
             await save_checkpoint(conn, self.checkpoint, LogPosition(last["tx_id"], last["position"]))
@@ -177,6 +181,25 @@ class OutboxRelay:
 def _traceparent_of(envelope_json: str) -> str | None:
     value = json.loads(envelope_json).get("traceparent")
     return value if isinstance(value, str) else None
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, int], stop: asyncio.Event) -> int:
+    """`work`'s result, or 0 once `stop` is set (the unfinished batch saved no checkpoint: it is re-sent)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return 0
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -240,7 +240,9 @@ async def bus_world(kind: str, dsn: str, bootstrap: str, *, partitions: int = 3)
         make_transport(kind, consumer_pool, bootstrap),
     )
     if kind == "kafka":
-        world.relay = OutboxRelay(producer_pool, bootstrap, schema=producer, request_timeout_ms=5000)
+        world.relay = OutboxRelay(
+            producer_pool, bootstrap, schema=producer, request_timeout_ms=5000, ack_timeout=5.0
+        )
         world.background(world.relay.run(world.stop))
     try:
         yield world
