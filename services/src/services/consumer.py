@@ -78,6 +78,7 @@ class ConsumerRunner:
         self.fetch_timeout = fetch_timeout
         self.restart_delay = restart_delay
         self._stop = asyncio.Event()
+        self._subscription: Subscription | None = None
         self.processed = 0
         self.skipped = 0
         self.dead_lettered = 0
@@ -91,6 +92,7 @@ class ConsumerRunner:
         try:
             while not self._stop.is_set():
                 subscription = self._transport.subscribe(self.name, self.topics)
+                self._subscription = subscription
                 try:
                     await subscription.start()
                     await self._consume(subscription)
@@ -217,6 +219,11 @@ class ConsumerRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
 
+    async def lag(self) -> int | None:
+        """Messages not yet acknowledged by this consumer, for metrics (None while not subscribed)."""
+        subscription = self._subscription
+        return None if subscription is None else await subscription.lag()
+
     async def replay_dead_letter(self, dead_letter_id: int) -> bool:
         return await replay_dead_letter(self._pool, dead_letter_id, self._handle, consumer=self.name)
 
@@ -240,6 +247,15 @@ async def replay_dead_letter(
         await handle(conn, Envelope.model_validate_json(row["envelope"]))
         await conn.execute("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", dead_letter_id)
     return True
+
+
+async def dead_letter_count(pool: asyncpg.Pool, consumer: str | None = None) -> int:
+    """Dead letters not replayed yet (the DLQ size on the dashboard)."""
+    count = await pool.fetchval(
+        "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL AND ($1::text IS NULL OR consumer = $1)",
+        consumer,
+    )
+    return int(count)
 
 
 async def pending_dead_letters(

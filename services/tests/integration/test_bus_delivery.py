@@ -53,6 +53,7 @@ async def test_every_envelope_is_handled_once_in_order_per_key_while_writers_run
             lambda: _at_least(world, total), 60, f"{total} effects", diagnose=lambda: world.diagnose(runner)
         )
         # Anything extra would arrive now: let the runner drain what it has, then look.
+        await wait_until(lambda: _no_lag(runner), 30, "the consumer's lag to reach 0")
         await wait_until(lambda: _idle(runner), 10, "the runner to be idle")
 
         rows = await world.effects()
@@ -131,6 +132,10 @@ async def _at_least(world: object, n: int) -> bool:
 async def _count(world: object, consumer: str, n: int) -> bool:
     pool = world.consumer_pool  # type: ignore[attr-defined]
     return int(await pool.fetchval("SELECT count(*) FROM effects WHERE consumer = $1", consumer)) >= n
+
+
+async def _no_lag(runner: ConsumerRunner) -> bool:
+    return await runner.lag() == 0
 
 
 async def _idle(runner: ConsumerRunner, quiet: float = 1.0) -> bool:

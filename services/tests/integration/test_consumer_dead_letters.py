@@ -16,6 +16,7 @@ from bus_support import bootstrap, bus_world, dsn, effect_recorder, publish, wai
 from services.consumer import (
     ConsumerRunner,
     RetryPolicy,
+    dead_letter_count,
     pending_dead_letters,
     replay_dead_letter,
 )
@@ -65,6 +66,7 @@ async def test_a_message_that_always_fails_is_dead_lettered_the_rest_flow_and_it
         assert handled == [e.event_id for e in sent if e is not poisoned]
 
         pending = await pending_dead_letters(world.consumer_pool, name)
+        assert await dead_letter_count(world.consumer_pool, name) == 1
         assert [(p[1], p[2]) for p in pending] == [(poisoned.event_id, "RuntimeError: cannot digest this")]
         row = await world.consumer_pool.fetchrow("SELECT * FROM dead_letters WHERE id = $1", pending[0][0])
         assert row["attempts"] == 3
@@ -83,6 +85,7 @@ async def test_a_message_that_always_fails_is_dead_lettered_the_rest_flow_and_it
         assert await runner.replay_dead_letter(pending[0][0]) is True
         assert await runner.replay_dead_letter(pending[0][0]) is False  # only once
         assert await pending_dead_letters(world.consumer_pool, name) == []
+        assert await dead_letter_count(world.consumer_pool) == 0
         handled = [r["event_id"] for r in await world.effects()]
         assert sorted(handled) == sorted(e.event_id for e in sent)
 

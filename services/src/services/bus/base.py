@@ -47,6 +47,10 @@ class Subscription(Protocol):
         """
         ...
 
+    async def lag(self) -> int | None:
+        """Messages of these topics not yet acknowledged by the group (None when not known yet)."""
+        ...
+
     async def close(self) -> None: ...
 
 
