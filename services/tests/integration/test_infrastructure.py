@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from services.testkit import (
     KafkaBroker,
     NotControllable,
