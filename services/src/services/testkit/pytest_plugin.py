@@ -46,18 +46,21 @@ def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
 
 
 @pytest.fixture
-def controllable_kafka(kafka_broker: KafkaBroker) -> KafkaBroker:
+def controllable_kafka(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
     """The broker, for a test that stops, restarts or kills it; skips if the broker is not this session's."""
     if not kafka_broker.controllable:
         pytest.skip(
             f"needs to restart Kafka, but {kafka_broker.bootstrap} comes from BACKOFFICE_TEST_KAFKA_BOOTSTRAP"
         )
-    return kafka_broker
+    yield kafka_broker
+    # Whatever the test did (or failed to undo), the next tests find the broker up; a no-op when it is.
+    kafka_broker.start_sync()
 
 
 @pytest.fixture
-def controllable_postgres(postgres_server: PostgresServer) -> PostgresServer:
+def controllable_postgres(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
     """The database server, for a test that stops, restarts or kills it; skips if it is not this session's."""
     if not postgres_server.controllable:
         pytest.skip("needs to restart PostgreSQL, but it comes from BACKOFFICE_TEST_DATABASE_URL")
-    return postgres_server
+    yield postgres_server
+    postgres_server.start_sync()
