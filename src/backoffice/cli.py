@@ -64,6 +64,7 @@ async def serve_one(args: argparse.Namespace) -> None:
     from backoffice.catalogue import GATEWAY_SETTINGS, SERVICES
     from services.runtime import ServiceRuntime
     from services.settings import ServiceSettings
+    from services.telemetry import setup_tracing
 
     if args.name == "gateway":
         from gateway.entrypoints.definition import definition as gateway_definition
@@ -80,6 +81,7 @@ async def serve_one(args: argparse.Namespace) -> None:
         settings = one.settings(bus="kafka")
         runtime = ServiceRuntime(one.definition(), settings)
         clients = []
+    tracing = setup_tracing(settings.service_name, settings.otel_enabled)
     await runtime.start()
     try:
         await _serve(runtime.app, settings.http_host, settings.http_port)
@@ -87,6 +89,8 @@ async def serve_one(args: argparse.Namespace) -> None:
         for client in clients:
             await client.aclose()
         await runtime.stop()
+        if tracing is not None:
+            tracing.shutdown()
 
 
 def up(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from members_svc.read_models.member_register import MemberRegister
 from services import command_loop
 from services.decider import Decider, EventCodec
 from services.runtime import Resources
+from services.telemetry import current_traceparent
 
 CODEC: EventCodec[MembershipEvent] = EventCodec({"MemberApplied": MemberApplied})
 MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_state)
@@ -29,7 +30,7 @@ class Members:
             membership.stream_id(command.member_id),
             command,
             tenant=tenant,
-            metadata={"correlation_id": correlation_id},
+            metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
             to_public=to_public,
             occurred_at=command.now,
         )

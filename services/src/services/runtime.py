@@ -84,7 +84,9 @@ class ServiceRuntime:
     ) -> None:
         self.definition = definition
         self.settings = settings
-        self.retry = retry
+        self.retry = retry or RetryPolicy(
+            max_attempts=settings.consumer_max_attempts, base_delay=settings.consumer_retry_base_delay
+        )
         self.poll_interval = poll_interval
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

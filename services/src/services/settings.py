@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=0, le=65535)
     # Key of the short-lived signed token the gateway sends to services.
     internal_token_secret: SecretStr = SecretStr(DEV_INTERNAL_TOKEN_SECRET)
+    # A message whose handler keeps failing is retried this many times in all, then dead-lettered.
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_base_delay: float = Field(default=0.5, gt=0)
     otel_enabled: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
