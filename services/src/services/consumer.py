@@ -20,14 +20,19 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from services.bus.base import Delivery, Subscription, Transport
 from services.envelope import Envelope
 from services.log_reader import Conn
+from services.telemetry import context_from_traceparent
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Conn, Envelope], Awaitable[None]]
+
+_tracer = trace.get_tracer(__name__)
 
 _INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
 
@@ -67,7 +72,9 @@ class ConsumerRunner:
         batch_size: int = 100,
         fetch_timeout: float = 0.5,
         restart_delay: float = 1.0,
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self._tracer = tracer or _tracer
         self._pool = pool
         self._transport = transport
         self.name = name
@@ -141,6 +148,23 @@ class ConsumerRunner:
         return []
 
     async def _process(self, delivery: Delivery) -> None:
+        """Handle one delivery in a `process <topic>` span whose parent is the message's own trace context."""
+        parent = context_from_traceparent(delivery.traceparent or delivery.envelope.traceparent)
+        with self._tracer.start_as_current_span(
+            f"process {delivery.topic}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": self._transport.name,
+                "messaging.operation.type": "process",
+                "messaging.destination.name": delivery.topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": str(delivery.envelope.event_id),
+            },
+        ):
+            await self._process_with_retries(delivery)
+
+    async def _process_with_retries(self, delivery: Delivery) -> None:
         failures = 0
         while True:
             try:
