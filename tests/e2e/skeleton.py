@@ -47,10 +47,11 @@ async def eventually(
         await asyncio.sleep(0.05)
 
 
-async def member_applies(client: httpx.AsyncClient, api_key: str) -> str:
-    answer = await client.post(
-        "/v1/members", json=APPLICATION, headers={"Authorization": f"Bearer {api_key}"}
-    )
+async def member_applies(client: httpx.AsyncClient, api_key: str, *, traceparent: str | None = None) -> str:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    if traceparent:
+        headers["traceparent"] = traceparent
+    answer = await client.post("/v1/members", json=APPLICATION, headers=headers)
     assert answer.status_code == 201, answer.text
     member = answer.json()
     assert member["status"] == "applied"

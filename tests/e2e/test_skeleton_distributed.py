@@ -21,6 +21,7 @@ from tests.e2e.skeleton import fresh_database, member_applies, member_reaches_co
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 PROCESSES = ("members", "contracts", "billing", "payroll", "gateway")
 
 
@@ -118,13 +119,26 @@ async def _api_key(database_url: str) -> str:
     return client.api_key
 
 
+async def _outbox_trace_id(database_url: str, member_id: str) -> str | None:
+    pool = await create_pool(database_url, "members")
+    try:
+        traceparent: str | None = await pool.fetchval(
+            "SELECT envelope->>'traceparent' FROM outbox WHERE envelope->'data'->>'member_id' = $1", member_id
+        )
+    finally:
+        await pool.close()
+    return None if traceparent is None else traceparent.split("-")[1]
+
+
 async def test_the_skeleton_flow_crosses_separate_processes_and_survives_a_broker_restart(
     distributed: Distributed, controllable_kafka: KafkaBroker
 ) -> None:
     key = await _api_key(distributed.database_url)
     async with httpx.AsyncClient(base_url=distributed.gateway_url, timeout=30) as gateway:
-        first = await member_applies(gateway, key)
+        first = await member_applies(gateway, key, traceparent=TRACEPARENT)
         await member_reaches_contracts(gateway, key, first, within=60)
+        # The caller's trace crossed the gateway -> members-svc HTTP hop into the public event.
+        assert await _outbox_trace_id(distributed.database_url, first) == TRACEPARENT.split("-")[1]
 
         # The broker goes away: the application is still accepted (it waits in the outbox) ...
         await controllable_kafka.stop()

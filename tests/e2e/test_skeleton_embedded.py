@@ -140,3 +140,20 @@ async def test_a_service_refuses_a_call_without_the_gateways_token(backoffice: E
         answer = await members.post("/internal/members", json=APPLICATION)
     assert answer.status_code == 401
     assert answer.json()["code"] == "internal_token_missing"
+
+
+async def test_the_callers_trace_travels_with_the_public_event(
+    backoffice: EmbeddedBackoffice, gateway: httpx.AsyncClient
+) -> None:
+    key = await api_key(backoffice, "smartfr", "members:write")
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    answer = await gateway.post(
+        "/v1/members",
+        json=APPLICATION,
+        headers={"Authorization": f"Bearer {key}", "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+    )
+    assert answer.status_code == 201, answer.text
+    members = backoffice.services["members"].pool
+    traceparent = await members.fetchval("SELECT envelope->>'traceparent' FROM outbox")
+    assert traceparent is not None
+    assert traceparent.split("-")[1] == trace_id

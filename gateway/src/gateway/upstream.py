@@ -14,6 +14,7 @@ from fastapi import Response
 
 from services import internal_token
 from services.internal_token import Caller
+from services.telemetry import current_traceparent
 
 # What a service's answer keeps on its way back to the integrator.
 _PASSED_HEADERS = ("content-type", "etag", "location")
@@ -32,6 +33,9 @@ class Upstream:
         headers = {"Authorization": f"Bearer {token}"}
         if request_id:
             headers["Request-Id"] = request_id
+        traceparent = current_traceparent()
+        if traceparent:
+            headers["traceparent"] = traceparent
         return await self.client.request(method, path, json=json, headers=headers)
 
 
