@@ -65,6 +65,8 @@ class ServiceDefinition:
     produces: Sequence[str] = ()
     problem_mappers: Mapping[type[Exception], ProblemMapper] = field(default_factory=dict)
     extra_migrations: Sequence[Migration] = ()
+    # Adds what only this deployable needs on its app (the gateway's middleware), after the chassis's own.
+    configure_app: Callable[[FastAPI], None] | None = None
 
     def migrations_to_apply(self) -> list[Migration]:
         own = folder_migrations(self.name, self.migrations) if self.migrations else []
@@ -105,6 +107,8 @@ class ServiceRuntime:
             problem_mappers=definition.problem_mappers,
             readiness_checks={"database": self._database_answers},
         )
+        if definition.configure_app is not None:
+            definition.configure_app(self.app)
 
     @property
     def pool(self) -> asyncpg.Pool:

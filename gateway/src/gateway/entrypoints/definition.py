@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.entrypoints.app_setup import configure
 from gateway.routes import employees, members
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import Upstream
@@ -32,4 +33,5 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         migrations=MIGRATIONS,
         routers=[members.router, employees.router],
         build=build,
+        configure_app=configure,
     )

@@ -1,6 +1,6 @@
 """The HTTP app factory: FastAPI with problem+json errors, Request-Id, probes and metrics."""
 
-from services.http.app import DEFAULT_MAX_BODY_BYTES, create_app
+from services.http.app import DEFAULT_MAX_BODY_BYTES, add_inner_middleware, create_app
 from services.http.handlers import field_errors
 from services.http.middleware import REQUEST_ID_HEADER
 from services.http.probes import ReadinessCheck
@@ -28,6 +28,7 @@ __all__ = [
     "ProblemDetails",
     "ProblemMapper",
     "ReadinessCheck",
+    "add_inner_middleware",
     "create_app",
     "current_request_id",
     "field_errors",

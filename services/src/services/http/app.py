@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import REGISTRY, CollectorRegistry
+from starlette.middleware import Middleware
 
 from services.http.handlers import install_problem_handlers
 from services.http.middleware import ChassisMiddleware
@@ -111,3 +112,13 @@ def _rewrite_validation_responses(schema: dict[str, Any]) -> None:
             responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", problem)
+
+
+def add_inner_middleware(app: FastAPI, middleware_class: Any, **options: Any) -> None:
+    """Add an ASGI middleware that runs inside the chassis's (after Request-Id, body limit, error shapes).
+
+    Starlette's `add_middleware` puts the newest outermost; the chassis's must stay outside so that every
+    answer, a 429 from a rate limiter included, carries a Request-Id and is a problem when it is an error.
+    Middlewares added this way run in the order they are added, outer first.
+    """
+    app.user_middleware.append(Middleware(middleware_class, **options))
