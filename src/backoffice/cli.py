@@ -46,10 +46,12 @@ async def _serve(app: object, host: str, port: int) -> None:
 async def run_embedded(args: argparse.Namespace) -> None:
     from backoffice.credentials import ensure_dev_credentials, how_to_call
     from backoffice.embedded import EmbeddedBackoffice
+    from services.telemetry import setup_tracing
 
     var_dir = Path(args.var_dir).resolve()
     database_url = args.database_url or _start_postgres(var_dir, args.pg_port)
     backoffice = EmbeddedBackoffice(database_url)
+    tracing = setup_tracing("backoffice", backoffice.gateway.settings.otel_enabled)
     await backoffice.start()
     try:
         keys = await ensure_dev_credentials(backoffice.gateway.pool, var_dir / "dev-credentials.json")
@@ -57,6 +59,8 @@ async def run_embedded(args: argparse.Namespace) -> None:
         await _serve(backoffice.gateway.app, args.host, args.port)
     finally:
         await backoffice.stop()
+        if tracing is not None:
+            tracing.shutdown()
 
 
 async def serve_one(args: argparse.Namespace) -> None:
