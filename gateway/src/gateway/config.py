@@ -1,5 +1,6 @@
 """The gateway's settings (env prefix GATEWAY_); built in entrypoints, never at import."""
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.settings import ServiceSettings
@@ -16,3 +17,11 @@ class Settings(ServiceSettings):
     contracts_url: str = "http://127.0.0.1:8002"
     billing_url: str = "http://127.0.0.1:8003"
     payroll_url: str = "http://127.0.0.1:8004"
+    # Encrypts what the gateway must read back (outbound webhook signing secrets); production sets its own.
+    secrets_encryption_key: SecretStr = SecretStr("dev-only-secrets-encryption-key-not-for-production")
+    # Outbound webhooks: http to a loopback address is accepted only when this is on (tests, a laptop).
+    webhooks_allow_loopback: bool = False
+    # Multiplies the retry schedule (5 s ... 10 h): tests shrink it rather than wait.
+    webhooks_retry_scale: float = Field(default=1.0, gt=0)
+    webhooks_poll_interval: float = Field(default=1.0, gt=0)
+    webhooks_timeout: float = Field(default=15.0, gt=0)
