@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from members_svc.domain import membership
-from members_svc.domain.membership import MemberApplied, MembershipEvent
+from members_svc.domain.membership import MemberApplied, MemberDetailsChanged, MembershipEvent
 from members_svc.integration.outbound import to_public
 from members_svc.read_models.member_register import MemberRegister
 from services import command_loop
@@ -13,7 +13,9 @@ from services.decider import Decider, EventCodec
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
-CODEC: EventCodec[MembershipEvent] = EventCodec({"MemberApplied": MemberApplied})
+CODEC: EventCodec[MembershipEvent] = EventCodec(
+    {"MemberApplied": MemberApplied, "MemberDetailsChanged": MemberDetailsChanged}
+)
 MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_state)
 
 
@@ -23,6 +25,31 @@ class Members:
     register: MemberRegister
 
     async def apply(self, command: membership.ApplyForMembership, *, tenant: str, correlation_id: str) -> int:
+        version, _ = await self._handle(command, tenant=tenant, correlation_id=correlation_id)
+        return version
+
+    async def change_details(
+        self,
+        command: membership.ChangeMemberDetails,
+        *,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None,
+    ) -> tuple[int, membership.Applicant]:
+        version, state = await self._handle(
+            command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
+        )
+        assert isinstance(state, membership.Applicant)  # the decider refuses a change to no member
+        return version, state
+
+    async def _handle(
+        self,
+        command: membership.MembershipCommand,
+        *,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None = None,
+    ) -> tuple[int, membership.MembershipState]:
         handled = await command_loop.handle(
             self.resources.store,
             MEMBERSHIP,
@@ -33,8 +60,9 @@ class Members:
             metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
             to_public=to_public,
             occurred_at=command.now,
+            expected_version=expected_version,
         )
-        return handled.version
+        return handled.version, handled.state
 
 
 def build(resources: Resources) -> Members:

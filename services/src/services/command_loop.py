@@ -88,13 +88,15 @@ async def handle(
     occurred_at: datetime | None = None,
     conn: Conn | None = None,
     retries_on_conflict: int = 0,
+    expected_version: int | None = None,
 ) -> Handled[E, S]:
     """Decide `command` on the stream's state and append the outcome at the version it was decided on.
 
     `metadata` may carry `correlation_id` (a new one is made otherwise), `causation_id` and `traceparent`;
     they go into every stored event's metadata and every public envelope. Domain errors raised by `decide`
     propagate. On `ConcurrencyConflict` the whole load-decide-append is retried up to `retries_on_conflict`
-    times, except inside a caller's transaction that the conflict aborted.
+    times, except inside a caller's transaction that the conflict aborted. `expected_version` is the caller's
+    precondition (an HTTP `If-Match`): a stream at another version raises `ConcurrencyConflict` at once.
     """
     meta = dict(metadata or {})
     correlation_id = _uuid(meta.get("correlation_id")) or new_event_id()
@@ -106,6 +108,8 @@ async def handle(
     while True:
         recorded = await store.read_stream(stream_id, tenant=tenant, conn=conn)
         version = recorded[-1].stream_version if recorded else 0
+        if expected_version is not None and version != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, version)
         state = decider.fold(codec.decode(r) for r in recorded)
         events = list(decider.decide(command, state))
         if not events:

@@ -26,3 +26,13 @@ class Member(BaseModel):
     category: int | None
     status: str
     applied_at: datetime
+
+
+class MemberDetailsChange(BaseModel):
+    """The fields to correct; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    category: int | None = Field(default=None, ge=1, le=9)

@@ -6,15 +6,22 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from members_svc.api.dto import Member, MemberApplication
+from members_svc.api.dto import Member, MemberApplication, MemberDetailsChange
 from members_svc.bootstrap import Members
-from members_svc.domain.membership import ApplyForMembership
-from members_svc.read_models.member_register import find_member
+from members_svc.domain.membership import ApplyForMembership, ChangeMemberDetails
+from members_svc.read_models.member_register import (
+    MemberFilter,
+    RegisteredMember,
+    find_member,
+    list_members,
+)
 from services.caller import CurrentCaller, require_scope
+from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, current_request_id
 from services.ids import new_event_id
+from services.pagination import Cursor, Limit, Page, page_of, uuid_after
 
 router = APIRouter(prefix="/internal")
 
@@ -72,3 +79,83 @@ async def read_member(
         status=found.status,
         applied_at=found.applied_at,
     )
+
+
+def _member(found: RegisteredMember) -> Member:
+    return Member(
+        id=found.member_id,
+        person_kind=found.person_kind,
+        display_name=found.display_name,
+        category=found.category,
+        status=found.status,
+        applied_at=found.applied_at,
+    )
+
+
+@router.get("/members")
+async def list_register(
+    caller: CurrentCaller,
+    members: MembersDep,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    category: Annotated[int | None, Query(ge=1, le=9)] = None,
+    person_kind: Annotated[str | None, Query(max_length=20)] = None,
+) -> Page[Member]:
+    require_scope(caller, "members:read")
+    filters = MemberFilter(status=status, category=category, person_kind=person_kind)
+    async with members.resources.pool.acquire() as conn:
+        found = await list_members(conn, caller.tenant, filters, after=uuid_after(cursor), limit=limit + 1)
+    page, has_more, next_cursor = page_of(found, limit, lambda m: {"after": str(m.member_id)})
+    return Page[Member](data=[_member(m) for m in page], has_more=has_more, next_cursor=next_cursor)
+
+
+@router.patch("/members/{member_id}")
+async def change_member_details(
+    member_id: UUID,
+    body: MemberDetailsChange,
+    caller: CurrentCaller,
+    members: MembersDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Member:
+    require_scope(caller, "members:write")
+    expected = _version_of(if_match)
+    command = ChangeMemberDetails(
+        member_id=member_id,
+        display_name=body.display_name,
+        email=body.email,
+        category=body.category,
+        now=datetime.now(UTC),
+    )
+    correlation_id = current_request_id() or ""
+    try:
+        version, state = await members.change_details(
+            command, tenant=caller.tenant, correlation_id=correlation_id, expected_version=expected
+        )
+    except ConcurrencyConflict as conflict:
+        if expected is None:
+            raise
+        detail = f"the member is at version {conflict.actual_version}"
+        raise Problem(412, "precondition_failed", detail=detail, param="If-Match") from conflict
+    # The register is a projection that may lag: answer from the aggregate the command left.
+    response.headers["ETag"] = f'"{version}"'
+    return Member(
+        id=state.member_id,
+        person_kind=state.person_kind,
+        display_name=state.display_name,
+        category=state.category,
+        status=state.status,
+        applied_at=state.applied_at,
+    )
+
+
+def _version_of(if_match: str | None) -> int | None:
+    """`If-Match: "3"` (the ETag this API gave) -> 3; anything else is refused, naming the header."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        detail = 'If-Match takes the ETag a read gave, e.g. "3"'
+        raise Problem(400, "invalid_if_match", detail=detail, param="If-Match")
+    return int(value)

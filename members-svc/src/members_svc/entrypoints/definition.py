@@ -6,7 +6,12 @@ from pathlib import Path
 
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
-from members_svc.domain.membership.apply_for_membership import AlreadyApplied, UnknownCategory
+from members_svc.domain.membership.rules import (
+    AlreadyApplied,
+    NothingToChange,
+    UnknownCategory,
+    UnknownMember,
+)
 from services.http import Problem
 from services.runtime import ServiceDefinition
 
@@ -27,5 +32,7 @@ def definition() -> ServiceDefinition:
             UnknownCategory: lambda error: Problem(
                 400, "unknown_category", detail=str(error), param="category"
             ),
+            UnknownMember: lambda error: Problem(404, "member_not_found", detail=str(error)),
+            NothingToChange: lambda error: Problem(400, "nothing_to_change", detail=str(error)),
         },
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from members_svc.domain.membership import MemberApplied, MembershipEvent
+from members_svc.domain.membership import MemberApplied, MemberDetailsChanged, MembershipEvent
 from services.decider import EventCodec
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
@@ -49,6 +49,20 @@ class MemberRegister:
                     event.stream_version,
                 )
 
+            case MemberDetailsChanged() as changed:
+                await conn.execute(
+                    """UPDATE member_register SET
+                         display_name = coalesce($3, display_name),
+                         category = coalesce($4, category),
+                         version = $5
+                       WHERE tenant = $1 AND member_id = $2""",
+                    event.tenant,
+                    changed.member_id,
+                    changed.display_name,
+                    changed.category,
+                    event.stream_version,
+                )
+
     async def reset(self, conn: Conn) -> None:
         await conn.execute("TRUNCATE member_register")
 
@@ -61,3 +75,34 @@ async def find_member(conn: Conn | Any, tenant: str, member_id: UUID) -> Registe
         member_id,
     )
     return None if row is None else RegisteredMember(**dict(row))
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    status: str | None = None
+    category: int | None = None
+    person_kind: str | None = None
+
+
+async def list_members(
+    conn: Conn | Any, tenant: str, filters: MemberFilter, *, after: UUID | None, limit: int
+) -> list[RegisteredMember]:
+    """A page in id order (UUIDv7: the order of application), after the cursor's member."""
+    rows = await conn.fetch(
+        """SELECT member_id, person_kind, display_name, category, status, applied_at, version
+           FROM member_register
+           WHERE tenant = $1
+             AND ($2::uuid IS NULL OR member_id > $2)
+             AND ($3::text IS NULL OR status = $3)
+             AND ($4::int IS NULL OR category = $4)
+             AND ($5::text IS NULL OR person_kind = $5)
+           ORDER BY member_id
+           LIMIT $6""",
+        tenant,
+        after,
+        filters.status,
+        filters.category,
+        filters.person_kind,
+        limit,
+    )
+    return [RegisteredMember(**dict(row)) for row in rows]

@@ -7,17 +7,8 @@ from datetime import datetime
 from uuid import UUID
 
 from members_svc.domain.membership.events import MemberApplied, PersonKind
+from members_svc.domain.membership.rules import AlreadyApplied, check_category
 from members_svc.domain.membership.state import MembershipState, NoMembership
-
-CATEGORIES = range(1, 10)  # SmartFr's 9 categories; per-tenant configuration comes with the register
-
-
-class AlreadyApplied(Exception):
-    """The id is taken: an application is never made twice under one id."""
-
-
-class UnknownCategory(ValueError):
-    """The category is not one of the tenant's."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +24,7 @@ class ApplyForMembership:
 def decide_apply(command: ApplyForMembership, state: MembershipState) -> list[MemberApplied]:
     if not isinstance(state, NoMembership):
         raise AlreadyApplied(f"member {command.member_id} has already applied")
-    if command.category is not None and command.category not in CATEGORIES:
-        raise UnknownCategory(f"category {command.category} is not one of 1 to 9")
+    check_category(command.category)
     return [
         MemberApplied(
             member_id=command.member_id,

@@ -24,4 +24,16 @@ class MemberApplied(BaseModel):
     applied_at: datetime
 
 
-MembershipEvent = MemberApplied
+class MemberDetailsChanged(BaseModel):
+    """The member's register details were corrected; fields left out did not change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    display_name: str | None = None
+    email: str | None = None
+    category: int | None = None
+    changed_at: datetime
+
+
+MembershipEvent = MemberApplied | MemberDetailsChanged

@@ -14,8 +14,14 @@ class NoMembership:
 
 @dataclass(frozen=True)
 class Applicant:
+    """Applied, not yet admitted: what the register shows of them."""
+
     member_id: UUID
     applied_at: datetime
+    person_kind: str
+    display_name: str
+    category: int | None
+    status: str = "applied"
 
 
 MembershipState = NoMembership | Applicant
