@@ -1,0 +1,328 @@
+"""Idempotency-Key on POST: a retried create answers what the first one answered, and creates nothing more.
+
+Keys are stored per (API client, key) in the gateway's schema with a fingerprint of the request (SHA-256 of
+method, path with query and body) for 7 days. The key is claimed by one committed INSERT ... ON CONFLICT
+before the handler runs, so of concurrent identical requests exactly one runs; the others answer 409
+`idempotency_key_in_flight` until it is done, then replay it (`Idempotent-Replayed: true`). The same key with
+another request is 422 `idempotency_key_reused`.
+
+What is not stored, and releases the claim so that a retry runs again: 5xx answers, an exception, and the
+4xx answers that say "not now" rather than "never" (403, 409, 429...). A claim whose process died is taken
+over after `lease` by a retry of the same request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.clock import Clock
+from services.http import Problem
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+_HEADER = b"idempotency-key"
+_REPLAYED = (b"idempotent-replayed", b"true")
+_VALID_KEY = re.compile(rb"^[\x20-\x7e]{1,255}$")
+# Headers a replay gives back: the rest (Request-Id, RateLimit...) belongs to the replaying request.
+_KEPT_HEADERS = frozenset({b"content-type", b"location", b"etag", b"api-version"})
+# Answers that may turn out differently on a retry: not stored, the key is free again.
+_RETRYABLE = frozenset({401, 403, 408, 409, 423, 425, 429})
+# POSTs that deduplicate on their own (the token endpoint, signed inbound webhooks) or are not under /v1.
+_EXEMPT_PREFIXES = ("/v1/oauth/token", "/v1/webhooks/")
+
+TTL = timedelta(days=7)
+LEASE = timedelta(minutes=1)
+PURGE_EVERY = timedelta(hours=1)
+
+
+def requires_key(method: str, path: str) -> bool:
+    return method == "POST" and path.startswith("/v1/") and not path.startswith(_EXEMPT_PREFIXES)
+
+
+def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
+    digest = hashlib.sha256(f"{method}\n{path}\n".encode())
+    digest.update(query)
+    digest.update(b"\n")
+    digest.update(body)
+    return digest.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    token: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    fingerprint: bytes
+    status: int | None  # None while the first request runs
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class KeyStore:
+    """The `idempotency_keys` table. Each statement commits on its own: a claim is visible at once."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def claim(
+        self, client_id: str, key: str, print_: bytes, now: datetime, *, ttl: timedelta, lease: timedelta
+    ) -> Claimed | Stored:
+        token = uuid.uuid4()
+        for _ in range(3):
+            # Takes a new key, an expired one, or a claim whose holder died (only for the same request).
+            row = await self.pool.fetchrow(
+                """INSERT INTO idempotency_keys AS k
+                       (client_id, key, fingerprint, claim, claimed_at, locked_until, expires_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT (client_id, key) DO UPDATE SET
+                       fingerprint = EXCLUDED.fingerprint, claim = EXCLUDED.claim,
+                       claimed_at = EXCLUDED.claimed_at, locked_until = EXCLUDED.locked_until,
+                       expires_at = EXCLUDED.expires_at, status = NULL, headers = NULL, body = NULL
+                   WHERE k.expires_at <= EXCLUDED.claimed_at
+                      OR (k.status IS NULL AND k.locked_until <= EXCLUDED.claimed_at
+                          AND k.fingerprint = EXCLUDED.fingerprint)
+                   RETURNING claim""",
+                client_id,
+                key,
+                print_,
+                token,
+                now,
+                now + lease,
+                now + ttl,
+            )
+            if row is not None:
+                return Claimed(token)
+            row = await self.pool.fetchrow(
+                "SELECT fingerprint, status, headers, body FROM idempotency_keys"
+                " WHERE client_id = $1 AND key = $2",
+                client_id,
+                key,
+            )
+            if row is not None:
+                headers = json.loads(row["headers"]) if row["headers"] is not None else []
+                kept = [(name, value) for name, value in headers]
+                return Stored(row["fingerprint"], row["status"], kept, row["body"])
+            # Released between our two statements: claim again.
+        raise RuntimeError("idempotency key claimed and released repeatedly")
+
+    async def complete(
+        self,
+        client_id: str,
+        key: str,
+        claim: Claimed,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> None:
+        await self.pool.execute(
+            "UPDATE idempotency_keys SET status = $4, headers = $5, body = $6"
+            " WHERE client_id = $1 AND key = $2 AND claim = $3",
+            client_id,
+            key,
+            claim.token,
+            status,
+            json.dumps(headers),
+            body,
+        )
+
+    async def release(self, client_id: str, key: str, claim: Claimed) -> None:
+        await self.pool.execute(
+            "DELETE FROM idempotency_keys WHERE client_id = $1 AND key = $2 AND claim = $3",
+            client_id,
+            key,
+            claim.token,
+        )
+
+    async def purge(self, now: datetime) -> int:
+        """Drop the keys expired at `now`; returns how many."""
+        purged: int = await self.pool.fetchval("SELECT purge_idempotency_keys($1)", now)
+        return purged
+
+
+class IdempotencyMiddleware:
+    """Pure ASGI; only POSTs under /v1 by an identified client pay for it (anonymous ones get 401 later)."""
+
+    def __init__(self, app: ASGIApp, *, clock: Clock, ttl: timedelta = TTL, lease: timedelta = LEASE) -> None:
+        self.app = app
+        self.clock = clock
+        self.ttl = ttl
+        self.lease = lease
+        self._store: KeyStore | None = None
+        self._next_purge: datetime | None = None
+        self._purging: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not requires_key(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        state = scope.get("state")
+        client = state.get("api_client") if state else None
+        if client is None:
+            await self.app(scope, receive, send)
+            return
+        raw_key = next((value for name, value in scope["headers"] if name == _HEADER), None)
+        if raw_key is None:
+            await _problem(400, "idempotency_key_required", f"Send an {HEADER} header with every POST.")(
+                scope, receive, send
+            )
+            return
+        if not _VALID_KEY.match(raw_key):
+            await _problem(
+                400, "idempotency_key_invalid", f"An {HEADER} is 1 to 255 printable ASCII characters."
+            )(scope, receive, send)
+            return
+        key = raw_key.decode("ascii")
+        body, receive = await _read_body(receive)
+        print_ = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
+        store = self._store or self._make_store(scope)
+        now = self.clock.now()
+        self._maybe_purge(store, now)
+        found = await store.claim(client.client_id, key, print_, now, ttl=self.ttl, lease=self.lease)
+        if isinstance(found, Stored):
+            await self._answer_stored(found, print_, scope, receive, send)
+            return
+        await self._run_first(store, client.client_id, key, found, scope, receive, send)
+
+    async def _answer_stored(
+        self, stored: Stored, print_: bytes, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if stored.fingerprint != print_:
+            respond = _problem(
+                422,
+                "idempotency_key_reused",
+                f"This {HEADER} was used with another request; use a new key for a new request.",
+            )
+        elif stored.status is None:
+            respond = _problem(
+                409,
+                "idempotency_key_in_flight",
+                f"A request with this {HEADER} is still running; retry once it has answered.",
+            )
+        else:
+            await _replay(stored, send)
+            return
+        await respond(scope, receive, send)
+
+    async def _run_first(
+        self,
+        store: KeyStore,
+        client_id: str,
+        key: str,
+        claim: Claimed,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        # The answer is held until it is stored: once the client has it, a retry replays it.
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        done = False
+        try:
+            await self.app(scope, receive, capture)
+            if start is None:
+                raise RuntimeError("the app returned without answering")
+            status: int = start["status"]
+            body = b"".join(chunks)
+            if status < 500 and status not in _RETRYABLE:
+                kept = [
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in start.get("headers", ())
+                    if name.lower() in _KEPT_HEADERS
+                ]
+                await store.complete(client_id, key, claim, status, kept, body)
+                done = True
+        finally:
+            if not done:
+                # Shielded: a cancelled request must still free its key.
+                await asyncio.shield(store.release(client_id, key, claim))
+        headers = [(n, v) for n, v in start.get("headers", ()) if n.lower() != b"content-length"]
+        await send({"type": "http.response.start", "status": status, "headers": headers + _length(body)})
+        await send({"type": "http.response.body", "body": body})
+
+    def _make_store(self, scope: Scope) -> KeyStore:
+        self._store = KeyStore(scope["app"].state.resources.pool)
+        return self._store
+
+    def _maybe_purge(self, store: KeyStore, now: datetime) -> None:
+        """Expired keys are dropped at most once an hour, beside the requests (they are never read)."""
+        if self._next_purge is not None and now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        if self._purging is None or self._purging.done():
+            self._purging = asyncio.get_running_loop().create_task(_purge(store, now))
+
+
+async def _purge(store: KeyStore, now: datetime) -> None:
+    try:
+        purged = await store.purge(now)
+    except Exception:
+        log.exception("purging expired idempotency keys failed; next try in an hour")
+        return
+    if purged:
+        log.info("purged %d expired idempotency keys", purged)
+
+
+def _problem(status: int, code: str, detail: str) -> Any:
+    return Problem(status, code, detail=detail, param=HEADER).response()
+
+
+def _length(body: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"content-length", str(len(body)).encode())]
+
+
+async def _replay(stored: Stored, send: Send) -> None:
+    assert stored.status is not None
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers]
+    headers += [_REPLAYED, *_length(stored.body)]
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body})
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body (the chassis has already bounded its size), and a receive that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            body = b"".join(chunks)
+            pending: Message | None = message
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            body, pending = b"".join(chunks), None
+            break
+    first: Message | None = {"type": "http.request", "body": body, "more_body": False}
+
+    async def replay() -> Message:
+        nonlocal first, pending
+        if first is not None:
+            message, first = first, None
+            return message
+        if pending is not None:
+            message, pending = pending, None
+            return message
+        return await receive()
+
+    return body, replay
