@@ -25,3 +25,6 @@ class Settings(ServiceSettings):
     webhooks_retry_scale: float = Field(default=1.0, gt=0)
     webhooks_poll_interval: float = Field(default=1.0, gt=0)
     webhooks_timeout: float = Field(default=15.0, gt=0)
+    # Rate limit per API client (per remote address when anonymous): a burst of `quota` per `window` seconds.
+    rate_limit_quota: int = Field(default=100, ge=1)
+    rate_limit_window_seconds: float = Field(default=10.0, gt=0)
