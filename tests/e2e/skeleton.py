@@ -54,3 +54,12 @@ async def member_reaches_contracts(
         lambda: client.get(f"/v1/members/{member_id}", headers=headers), status=200, within=within
     )
     assert member.json()["id"] == member_id
+
+
+async def until(condition: Callable[[], Awaitable[bool]], *, within: float) -> None:
+    """Polls until `condition` holds (a projection catching up), failing after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{condition.__name__} still false after {within}s")
+        await asyncio.sleep(0.05)

@@ -7,44 +7,19 @@ the gateway's GET shows it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-import pytest_asyncio
 
 from backoffice.catalogue import SERVICES
 from services.runtime import ServiceRuntime
 from services.testkit.infrastructure import KafkaBroker
-from tests.e2e.deployments import Deployment, distributed, embedded
+from tests.e2e.deployments import Deployment
 from tests.e2e.skeleton import APPLICATION, auth, member_applies, member_reaches_contracts
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 ALL_SCOPES = ("members:read", "members:write", "contracts:read")
 # In the distributed mode a consumer group joins and Kafka delivers: allow for a rebalance.
 WITHIN = {"embedded": 15.0, "distributed": 60.0}
-
-
-@pytest_asyncio.fixture(scope="module")
-async def distributed_deployment(
-    database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Deployment]:
-    logs: Path = tmp_path_factory.mktemp("processes")
-    async with distributed(database_url, kafka_bootstrap, logs) as deployment:
-        yield deployment
-
-
-@pytest_asyncio.fixture(scope="module")
-async def embedded_deployment(database_url: str) -> AsyncIterator[Deployment]:
-    async with embedded(database_url) as deployment:
-        yield deployment
-
-
-@pytest.fixture(params=["embedded", pytest.param("distributed", marks=[pytest.mark.kafka, pytest.mark.slow])])
-def deployment(request: pytest.FixtureRequest) -> Deployment:
-    running: Deployment = request.getfixturevalue(f"{request.param}_deployment")
-    return running
 
 
 async def test_a_member_who_applies_is_known_to_contracts_through_the_bus(deployment: Deployment) -> None:

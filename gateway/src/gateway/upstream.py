@@ -6,6 +6,7 @@ distributed mode, over HTTP. The code path is the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,16 +28,26 @@ class Upstream:
     secret: str
 
     async def call(
-        self, method: str, path: str, caller: Caller, *, json: Any = None, request_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        caller: Caller,
+        *,
+        json: Any = None,
+        request_id: str | None = None,
+        params: Mapping[str, str | int] | None = None,
+        if_match: str | None = None,
     ) -> httpx.Response:
         token = internal_token.issue(self.secret, caller, audience=self.audience)
         headers = {"Authorization": f"Bearer {token}"}
+        if if_match is not None:
+            headers["If-Match"] = if_match
         if request_id:
             headers["Request-Id"] = request_id
         traceparent = current_traceparent()
         if traceparent:
             headers["traceparent"] = traceparent
-        return await self.client.request(method, path, json=json, headers=headers)
+        return await self.client.request(method, path, json=json, headers=headers, params=params)
 
 
 def passed_through(answer: httpx.Response) -> Response:

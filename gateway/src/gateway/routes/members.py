@@ -1,4 +1,4 @@
-"""/v1/members: apply for membership, read a member."""
+"""/v1/members: apply for membership, list the register, read a member, correct a member's details."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
@@ -14,8 +14,13 @@ from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
 from services.http import current_request_id, problem_responses
 from services.internal_token import Caller
+from services.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
+
+PersonKind = Literal["natural_person", "legal_entity"]
+Status = Literal["applied", "admitted", "resigned", "excluded"]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class MemberApplication(BaseModel):
@@ -28,26 +33,41 @@ class MemberApplication(BaseModel):
         },
     )
 
-    person_kind: Literal["natural_person", "legal_entity"] = Field(
+    person_kind: PersonKind = Field(
         description="A natural person or a legal entity (association, company, local authority)."
     )
     display_name: str = Field(min_length=1, max_length=200, description="The name the register shows.")
     email: str | None = Field(
-        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Contact e-mail."
+        default=None, max_length=254, pattern=EMAIL_PATTERN, description="Contact e-mail."
     )
     category: int | None = Field(
         default=None, ge=1, le=9, description="The member category applied for (1-9)."
     )
 
 
+class MemberDetailsChange(BaseModel):
+    """The register details to correct; the fields left out stay as they are."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"display_name": "Camille Durand"}]}
+    )
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    category: int | None = Field(default=None, ge=1, le=9)
+
+
 class Member(BaseModel):
     id: UUID
     object: Literal["member"] = "member"
-    person_kind: str
+    person_kind: PersonKind
     display_name: str
     category: int | None
-    status: str = Field(description="applied, admitted, resigned or excluded")
+    status: Status = Field(description="applied, admitted, resigned or excluded")
     applied_at: datetime
+
+
+ETAG = {"ETag": {"description": "The member's version, for If-Match.", "schema": {"type": "string"}}}
 
 
 @router.post(
@@ -55,7 +75,7 @@ class Member(BaseModel):
     status_code=201,
     response_model=Member,
     summary="Apply for membership",
-    responses=problem_responses(400, 401, 403, 409, 413),
+    responses={201: {"headers": ETAG}, **problem_responses(400, 401, 403, 409, 413)},
 )
 async def apply_for_membership(
     body: MemberApplication, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:write")]
@@ -71,15 +91,73 @@ async def apply_for_membership(
 
 
 @router.get(
+    "",
+    response_model=Page[Member],
+    summary="List the register",
+    description="Members in the order they applied, a page at a time; filters are named after the fields.",
+    responses=problem_responses(400, 401, 403),
+)
+async def list_members(
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:read")],
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    status: Annotated[Status | None, Query()] = None,
+    category: Annotated[int | None, Query(ge=1, le=9)] = None,
+    person_kind: Annotated[PersonKind | None, Query()] = None,
+) -> Response:
+    params: dict[str, str | int] = {"limit": limit}
+    for name, value in (
+        ("cursor", cursor),
+        ("status", status),
+        ("category", category),
+        ("person_kind", person_kind),
+    ):
+        if value is not None:
+            params[name] = value
+    answer = await upstreams.members.call(
+        "GET", "/internal/members", caller, params=params, request_id=current_request_id()
+    )
+    return passed_through(answer)
+
+
+@router.get(
     "/{member_id}",
     response_model=Member,
     summary="Read a member",
-    responses=problem_responses(400, 401, 403, 404),
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
 )
 async def read_member(
     member_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
     answer = await upstreams.members.call(
         "GET", f"/internal/members/{member_id}", caller, request_id=current_request_id()
+    )
+    return passed_through(answer)
+
+
+@router.patch(
+    "/{member_id}",
+    response_model=Member,
+    summary="Correct a member's details",
+    description="With `If-Match` set to the ETag of a read, it applies only to that version, else 412.",
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)},
+)
+async def change_member_details(
+    member_id: UUID,
+    body: MemberDetailsChange,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+    if_match: Annotated[
+        str | None, Header(max_length=64, description="The ETag of the version to change.")
+    ] = None,
+) -> Response:
+    answer = await upstreams.members.call(
+        "PATCH",
+        f"/internal/members/{member_id}",
+        caller,
+        json=body.model_dump(mode="json", exclude_none=True),
+        request_id=current_request_id(),
+        if_match=if_match,
     )
     return passed_through(answer)

@@ -1,0 +1,32 @@
+"""The back-office in each mode, started once per test module: `deployment` runs a test body in both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.deployments import Deployment, distributed, embedded
+
+
+@pytest_asyncio.fixture(scope="module")
+async def distributed_deployment(
+    database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Deployment]:
+    logs: Path = tmp_path_factory.mktemp("processes")
+    async with distributed(database_url, kafka_bootstrap, logs) as deployment:
+        yield deployment
+
+
+@pytest_asyncio.fixture(scope="module")
+async def embedded_deployment(database_url: str) -> AsyncIterator[Deployment]:
+    async with embedded(database_url) as deployment:
+        yield deployment
+
+
+@pytest.fixture(params=["embedded", pytest.param("distributed", marks=[pytest.mark.kafka, pytest.mark.slow])])
+def deployment(request: pytest.FixtureRequest) -> Deployment:
+    running: Deployment = request.getfixturevalue(f"{request.param}_deployment")
+    return running
