@@ -15,15 +15,14 @@ import tests.perf
 from services.testkit.infrastructure import Infrastructure
 
 
+def _given(*names: str) -> bool:
+    return any(os.environ.get(name) for name in names)
+
+
 def _provide_servers(infrastructure: Infrastructure) -> None:
-    if not (
-        os.environ.get("BACKOFFICE_BENCH_DATABASE_URL") or os.environ.get("BACKOFFICE_TEST_DATABASE_URL")
-    ):
+    if not _given("BACKOFFICE_BENCH_DATABASE_URL", "BACKOFFICE_TEST_DATABASE_URL"):
         os.environ["BACKOFFICE_BENCH_DATABASE_URL"] = infrastructure.postgres().url
-    if not (
-        os.environ.get("BACKOFFICE_BENCH_KAFKA_BOOTSTRAP")
-        or os.environ.get("BACKOFFICE_TEST_KAFKA_BOOTSTRAP")
-    ):
+    if not _given("BACKOFFICE_BENCH_KAFKA_BOOTSTRAP", "BACKOFFICE_TEST_KAFKA_BOOTSTRAP"):
         os.environ["BACKOFFICE_BENCH_KAFKA_BOOTSTRAP"] = infrastructure.kafka().bootstrap
 
 
