@@ -147,6 +147,35 @@ async def clients_create(args: argparse.Namespace) -> None:
     print(f"client_id: {client.client_id}\napi_key:   {client.api_key}   (shown once: keep it now)")
 
 
+async def webhooks_issue_secret(args: argparse.Namespace) -> None:
+    """An inbound webhook signing secret for a source (created with --client if new), printed once."""
+    from datetime import UTC, datetime
+
+    from gateway.config import Settings as GatewaySettings
+    from gateway.inbound.sealing import Sealer
+    from gateway.inbound.sources import ROTATION_OVERLAP, SourceError, issue_secret
+    from services.db import create_pool
+
+    sealer = Sealer(GatewaySettings().secrets_encryption_key.get_secret_value())
+    pool = await create_pool(args.database_url, "gateway")
+    try:
+        async with pool.acquire() as conn:
+            secret = await issue_secret(
+                conn,
+                sealer,
+                tenant=args.tenant,
+                source_id=args.source,
+                client_id=args.client,
+                now=datetime.now(UTC),
+            )
+    except SourceError as refused:
+        raise SystemExit(str(refused)) from None
+    finally:
+        await pool.close()
+    print(f"source: {args.source}\nsecret: {secret}   (shown once: keep it now)")
+    print(f"a previous secret of this source stays valid for {ROTATION_OVERLAP}")
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="backoffice")
@@ -177,6 +206,18 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("GATEWAY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
 
+    webhooks = commands.add_parser("webhooks", help="inbound webhooks").add_subparsers(
+        dest="action", required=True
+    )
+    issue = webhooks.add_parser("issue-secret", help="issue or rotate a source's signing secret")
+    issue.add_argument("--tenant", required=True)
+    issue.add_argument("--source", required=True, help="the source id (a-z, 0-9, _)")
+    issue.add_argument("--client", help="the API client the source pushes with (needed for a new source)")
+    issue.add_argument(
+        "--database-url",
+        default=os.environ.get("GATEWAY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+
     args = parser.parse_args(argv)
     if args.command == "run":
         asyncio.run(run_embedded(args))
@@ -186,6 +227,8 @@ def main(argv: list[str] | None = None) -> None:
         up(args)
     elif args.command == "clients":
         asyncio.run(clients_create(args))
+    elif args.command == "webhooks":
+        asyncio.run(webhooks_issue_secret(args))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from gateway.entrypoints.app_setup import configure
-from gateway.routes import employees, members
+from gateway.routes import employees, inbound_webhooks, members
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import Upstream
 from services.runtime import Resources, ServiceDefinition
@@ -31,7 +31,8 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         name="gateway",
         title="SmartFr back-office API",
         migrations=MIGRATIONS,
-        routers=[members.router, employees.router],
+        routers=[members.router, employees.router, inbound_webhooks.router],
+        produces=["gateway.events"],
         build=build,
         configure_app=configure,
     )

@@ -2,5 +2,6 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
 }

@@ -168,6 +168,14 @@ class EventStore:
             row["last_position"],
         )
 
+    def committed(self) -> None:
+        """Wake this store's readers after a transaction of the caller's own that joined appends commits."""
+        if self._after_commit is not None:
+            try:
+                self._after_commit()
+            except Exception:  # the events are committed; a failed wake-up only delays readers
+                log.exception("after_commit hook failed")
+
     async def read_stream(
         self,
         stream_id: str,
