@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,11 @@ class ServiceDefinition:
     extra_migrations: Sequence[Migration] = ()
     # Adds what only this deployable needs on its app (the gateway's middleware), after the chassis's own.
     configure_app: Callable[[FastAPI], None] | None = None
+    # Long-running work of its own beside the runners (the gateway's webhook deliveries): each runs until
+    # the event is set. Given the built service and the resources, as a task may need the pool or settings.
+    background: Callable[[Any, Resources], Sequence[Callable[[asyncio.Event], Awaitable[None]]]] = (
+        lambda service, resources: ()
+    )
 
     def migrations_to_apply(self) -> list[Migration]:
         own = folder_migrations(self.name, self.migrations) if self.migrations else []
@@ -166,6 +171,8 @@ class ServiceRuntime:
                 self.pool, projections, schema=settings.db_schema, poll_interval=self.poll_interval
             )
             self._spawn(self.projection_runner.run(self._stop), "projections")
+        for index, work in enumerate(self.definition.background(self.service, self.app.state.resources)):
+            self._spawn(work(self._stop), f"background {index}")
 
     def _spawn(self, work: Any, what: str) -> None:
         task = asyncio.get_running_loop().create_task(work, name=f"{self.definition.name} {what}")

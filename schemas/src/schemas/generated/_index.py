@@ -2,6 +2,7 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
 }

@@ -1,0 +1,55 @@
+"""The published catalogue of webhook event types, and which public event of the bus becomes which.
+
+Payloads are thin: the object's kind and id, never personal data; the integrator reads the object through the
+API. A type is declared before any service emits it, so integrators can subscribe ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.generated.members.member_applied_v1 import MemberAppliedV1
+from services.envelope import Envelope
+
+# type -> what it means; documented in docs/webhooks.md (keep both in step).
+CATALOGUE: Mapping[str, str] = {
+    "member.applied": "A person or a legal entity applied to become a member.",
+    "member.admitted": "A member was admitted by the cooperative.",
+    "contract.signed": "An employment contract was signed.",
+    "payslip.issued": "A payslip was issued.",
+    "invoice.issued": "A client invoice was issued.",
+    "hire.accepted": "A hire pushed by an association was accepted.",
+    "hire.rejected": "A hire pushed by an association was rejected.",
+    "endpoint.disabled": "One of the tenant's webhook endpoints was disabled.",
+}
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    type: str
+    object: str  # the kind of the object the event is about, as the API names it
+    object_id: str
+
+
+def _member_applied(data: Mapping[str, Any]) -> WebhookEvent:
+    event = MemberAppliedV1.model_validate(data)
+    return WebhookEvent("member.applied", "member", str(event.member_id))
+
+
+# (public event type, schema version) -> its webhook event; only what a service emits today.
+_FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
+    ("members.MemberApplied", 1): _member_applied,
+}
+
+# The topics the fan-out consumes: the producers of the events above.
+TOPICS: tuple[str, ...] = tuple(
+    sorted({f"{event_type.split('.', 1)[0]}.events" for event_type, _ in _FROM_BUS})
+)
+
+
+def webhook_event(envelope: Envelope) -> WebhookEvent | None:
+    """The webhook event a public event becomes, or None when the catalogue has nothing for it."""
+    translate = _FROM_BUS.get((envelope.event_type, envelope.schema_version))
+    return None if translate is None else translate(envelope.data)

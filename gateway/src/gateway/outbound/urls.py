@@ -1,0 +1,77 @@
+"""Which endpoint URLs the gateway will call: HTTPS to public addresses only (no SSRF into our network).
+
+The host is resolved and every address it resolves to must be global: private, loopback, link-local (cloud
+metadata at 169.254.169.254), shared, reserved and multicast ranges are refused. With `allow_loopback`
+(tests, a laptop) plain http to an address that is loopback and nothing else is accepted as well. Checked when
+an endpoint is registered or changed, and again before each delivery (a name may come to resolve elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+
+class UrlRefused(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _is_public(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _is_loopback(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+async def resolve(host: str, port: int) -> list[IpAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UrlRefused("url_unresolvable", f"the host {host!r} does not resolve") from exc
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def check_url(url: str, *, allow_loopback: bool) -> None:
+    """Raises UrlRefused unless the gateway may deliver to `url`."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UrlRefused("url_invalid", "the URL cannot be parsed") from exc
+    host = parts.hostname
+    if parts.scheme not in ("https", "http") or not host:
+        raise UrlRefused("url_invalid", "an absolute https:// URL is needed")
+    if parts.username is not None or parts.password is not None:
+        raise UrlRefused(
+            "url_invalid", "credentials in the URL are not accepted; verify the signature instead"
+        )
+    addresses = await resolve(host, port or (443 if parts.scheme == "https" else 80))
+    if not addresses:
+        raise UrlRefused("url_unresolvable", f"the host {host!r} does not resolve")
+    loopback_only = all(_is_loopback(address) for address in addresses)
+    if allow_loopback and loopback_only:
+        return
+    if parts.scheme != "https":
+        raise UrlRefused("url_not_https", "webhook endpoints must use https://")
+    refused = [str(address) for address in addresses if not _is_public(address)]
+    if refused:
+        raise UrlRefused(
+            "url_not_public", f"the host resolves to a non-public address ({', '.join(sorted(refused))})"
+        )
