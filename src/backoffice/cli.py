@@ -173,7 +173,8 @@ async def webhooks_issue_secret(args: argparse.Namespace) -> None:
     finally:
         await pool.close()
     print(f"source: {args.source}\nsecret: {secret}   (shown once: keep it now)")
-    print(f"a previous secret of this source stays valid for {ROTATION_OVERLAP}")
+    hours = int(ROTATION_OVERLAP.total_seconds() // 3600)
+    print(f"the source's previous secret, if any, stays valid for {hours} hours")
 
 
 def main(argv: list[str] | None = None) -> None:

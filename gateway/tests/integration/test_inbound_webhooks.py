@@ -24,7 +24,7 @@ from backoffice.embedded import EmbeddedBackoffice
 from gateway.auth.api_keys import create_client
 from gateway.clock import Clock, clock_of
 from gateway.config import Settings
-from gateway.inbound.receiver import Receiver
+from gateway.inbound.receiver import Receiver, purge_expired_answers
 from gateway.inbound.sealing import Sealer
 from gateway.inbound.signatures import new_secret, sign
 from gateway.inbound.sources import issue_secret
@@ -243,6 +243,21 @@ async def test_a_webhook_id_reused_with_another_body_is_refused(
     )
     assert_problem(answer, 422, "webhook_id_reused")
     assert await association.stored() == ONE
+
+
+async def test_a_redelivery_after_the_answers_retention_still_creates_nothing(
+    association: Association, gateway: httpx.AsyncClient
+) -> None:
+    # Given a message accepted, and its answer purged after 7 days
+    first = await gateway.post(PING, content=BODY, headers=association.headers(webhook_id="msg_late"))
+    association.clock.advance(timedelta(days=7, minutes=1))
+    async with association.pool.acquire() as conn:
+        assert await purge_expired_answers(conn, now=association.clock.now()) >= 1
+    # When the sender delivers it once more
+    again = await gateway.post(PING, content=BODY, headers=association.headers(webhook_id="msg_late"))
+    # Then the stream still refuses the duplicate and the first answer is rebuilt from its event
+    assert (again.status_code, again.json()) == (202, first.json())
+    assert await association.stored() == {**ONE, "answers": 0}
 
 
 async def test_ten_concurrent_deliveries_of_one_webhook_id_store_one_message(
