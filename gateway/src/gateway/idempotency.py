@@ -45,6 +45,7 @@ _EXEMPT_PREFIXES = ("/v1/oauth/token", "/v1/webhooks/")
 TTL = timedelta(days=7)
 LEASE = timedelta(minutes=1)
 PURGE_EVERY = timedelta(hours=1)
+FIRST_PURGE_AFTER = timedelta(minutes=1)
 
 
 def requires_key(method: str, path: str) -> bool:
@@ -188,7 +189,7 @@ class IdempotencyMiddleware:
         key = raw_key.decode("ascii")
         body, receive = await _read_body(receive)
         print_ = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
-        store = self._store or self._make_store(scope)
+        store = self._store_for(scope)
         now = self.clock.now()
         self._maybe_purge(store, now)
         found = await store.claim(client.client_id, key, print_, now, ttl=self.ttl, lease=self.lease)
@@ -261,17 +262,22 @@ class IdempotencyMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers + _length(body)})
         await send({"type": "http.response.body", "body": body})
 
-    def _make_store(self, scope: Scope) -> KeyStore:
-        self._store = KeyStore(scope["app"].state.resources.pool)
+    def _store_for(self, scope: Scope) -> KeyStore:
+        # Made again when the runtime restarted with a new pool.
+        pool = scope["app"].state.resources.pool
+        if self._store is None or self._store.pool is not pool:
+            self._store = KeyStore(pool)
         return self._store
 
     def _maybe_purge(self, store: KeyStore, now: datetime) -> None:
         """Expired keys are dropped at most once an hour, beside the requests (they are never read)."""
-        if self._next_purge is not None and now < self._next_purge:
+        if self._next_purge is None:
+            self._next_purge = now + FIRST_PURGE_AFTER
+            return
+        if now < self._next_purge or (self._purging is not None and not self._purging.done()):
             return
         self._next_purge = now + PURGE_EVERY
-        if self._purging is None or self._purging.done():
-            self._purging = asyncio.get_running_loop().create_task(_purge(store, now))
+        self._purging = asyncio.get_running_loop().create_task(_purge(store, now))
 
 
 async def _purge(store: KeyStore, now: datetime) -> None:
