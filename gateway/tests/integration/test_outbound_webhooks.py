@@ -324,7 +324,7 @@ async def test_a_replay_delivers_a_message_again_by_id_or_by_time_range(
     received = receiver.at("/replay")
     assert {one.headers["webhook-id"] for one in received} == {message_id}
     assert all(one.payload is not None for one in received)
-    unknown = await gateway.client.post(replay, json={"message_id": "msg_nope"}, headers=auth(key))
+    unknown = await gateway.client.post(replay, json={"message_id": "msg_" + "f" * 32}, headers=auth(key))
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "webhook_message_not_found"
 
@@ -354,7 +354,7 @@ async def test_tenant_b_never_receives_tenant_as_events_nor_sees_its_endpoints(
         gateway.client.get(one, headers=auth(b_key)),
         gateway.client.patch(one, json={"enabled": False}, headers=auth(b_key)),
         gateway.client.get(f"{one}/attempts", headers=auth(b_key)),
-        gateway.client.post(f"{one}/replay", json={"message_id": "msg_x"}, headers=auth(b_key)),
+        gateway.client.post(f"{one}/replay", json={"message_id": "msg_" + "0" * 32}, headers=auth(b_key)),
         gateway.client.delete(one, headers=auth(b_key)),
     ]
     for answer in await asyncio.gather(*calls):

@@ -6,6 +6,7 @@ The signing secret is shown once, in the answer to the create; it is stored encr
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
@@ -39,9 +40,15 @@ EventType = Literal[
 ]
 assert set(get_args(EventType)) == set(CATALOGUE), "the API's event types are the catalogue's"
 
+# Printable text only: PostgreSQL refuses NUL, and a URL or a label has no use for control characters.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+_ENDPOINT_ID = re.compile(r"^we_[0-9a-f]{24}$")
+ETAG = {"ETag": {"description": "The endpoint's version, for If-Match.", "schema": {"type": "string"}}}
+
 _URL = Field(
     min_length=1,
     max_length=2048,
+    pattern=_PRINTABLE,
     description="Where to POST the events: https:// to a public address.",
     examples=["https://hooks.example.org/smartfr"],
 )
@@ -66,7 +73,7 @@ class NewWebhookEndpoint(BaseModel):
 
     url: str = _URL
     event_types: list[EventType] = _TYPES
-    description: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=500, pattern=_PRINTABLE)
 
 
 class WebhookEndpointChange(BaseModel):
@@ -78,10 +85,10 @@ class WebhookEndpointChange(BaseModel):
     )
 
     url: str | None = Field(
-        default=None, min_length=1, max_length=2048, description="A new URL (same rules)."
+        default=None, min_length=1, max_length=2048, pattern=_PRINTABLE, description="A new URL (same rules)."
     )
     event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=len(CATALOGUE))
-    description: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=500, pattern=_PRINTABLE)
     enabled: bool | None = None
 
     @model_validator(mode="after")
@@ -139,7 +146,11 @@ class Replay(BaseModel):
         },
     )
 
-    message_id: str | None = Field(default=None, max_length=100)
+    message_id: str | None = Field(
+        default=None,
+        pattern=r"^msg_[0-9a-f]{32}$",
+        description="The webhook-id of the message to send again.",
+    )
     from_: AwareDatetime | None = Field(default=None, alias="from")
     to: AwareDatetime | None = None
 
@@ -189,7 +200,15 @@ def _etag(endpoint: Endpoint) -> str:
 
 
 def _not_found(endpoint_id: str) -> Problem:
-    return Problem(404, "webhook_endpoint_not_found", detail=f"no webhook endpoint {endpoint_id}")
+    shown = endpoint_id if _ENDPOINT_ID.match(endpoint_id) else "with that id"
+    return Problem(404, "webhook_endpoint_not_found", detail=f"no webhook endpoint {shown}")
+
+
+def _endpoint_id(endpoint_id: str) -> str:
+    """An id that cannot be one of ours is not found, like any other unknown id."""
+    if not _ENDPOINT_ID.match(endpoint_id):
+        raise _not_found(endpoint_id)
+    return endpoint_id
 
 
 async def _checked(request: Request, url: str) -> str:
@@ -205,7 +224,7 @@ def _seq_after(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     value = decode_cursor(cursor).get("before")
-    if not isinstance(value, int):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
         raise Problem(400, "invalid_cursor", detail="the cursor is not one this API gave", param="cursor")
     return value
 
@@ -259,11 +278,12 @@ async def list_webhook_endpoints(
     "/{endpoint_id}",
     response_model=WebhookEndpoint,
     summary="Read a webhook endpoint",
-    responses=problem_responses(400, 401, 403, 404),
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
 )
 async def read_webhook_endpoint(
     endpoint_id: str, request: Request, response: Response, caller: Manager
 ) -> WebhookEndpoint:
+    endpoint_id = _endpoint_id(endpoint_id)
     async with _resources(request).pool.acquire() as conn:
         endpoint = await endpoints.get(conn, caller.tenant, endpoint_id)
     if endpoint is None:
@@ -277,7 +297,7 @@ async def read_webhook_endpoint(
     response_model=WebhookEndpoint,
     summary="Change a webhook endpoint",
     description="Send `If-Match` with the ETag read to refuse a change made meanwhile (412).",
-    responses=problem_responses(400, 401, 403, 404, 412),
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404, 412)},
 )
 async def change_webhook_endpoint(
     endpoint_id: str,
@@ -289,6 +309,7 @@ async def change_webhook_endpoint(
         str | None, Header(description="The ETag of the version the change is based on.")
     ] = None,
 ) -> WebhookEndpoint:
+    endpoint_id = _endpoint_id(endpoint_id)
     changes = body.model_dump(exclude_unset=True)
     if body.url is not None:
         await _checked(request, body.url)
@@ -328,6 +349,7 @@ async def change_webhook_endpoint(
     responses=problem_responses(400, 401, 403, 404),
 )
 async def delete_webhook_endpoint(endpoint_id: str, request: Request, caller: Manager) -> Response:
+    endpoint_id = _endpoint_id(endpoint_id)
     async with _resources(request).pool.acquire() as conn:
         deleted = await endpoints.delete(conn, caller.tenant, endpoint_id)
     if not deleted:
@@ -345,6 +367,7 @@ async def delete_webhook_endpoint(endpoint_id: str, request: Request, caller: Ma
 async def list_webhook_attempts(
     endpoint_id: str, request: Request, caller: Manager, limit: Limit = 10, cursor: Cursor = None
 ) -> Page[WebhookAttempt]:
+    endpoint_id = _endpoint_id(endpoint_id)
     async with _resources(request).pool.acquire() as conn:
         if await endpoints.get(conn, caller.tenant, endpoint_id) is None:
             raise _not_found(endpoint_id)
@@ -379,6 +402,7 @@ async def list_webhook_attempts(
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def replay_webhooks(endpoint_id: str, body: Replay, request: Request, caller: Manager) -> Replayed:
+    endpoint_id = _endpoint_id(endpoint_id)
     now = _now()
     async with _resources(request).pool.acquire() as conn, conn.transaction():
         endpoint = await endpoints.get(conn, caller.tenant, endpoint_id)
