@@ -123,30 +123,6 @@ def up(args: argparse.Namespace) -> None:
             process.wait(timeout=30)
 
 
-async def clients_create(args: argparse.Namespace) -> None:
-    from backoffice.credentials import API_VERSION
-    from gateway.auth.api_keys import create_client
-    from gateway.tenants import TENANTS
-    from services.db import create_pool
-
-    if args.tenant not in TENANTS:
-        raise SystemExit(f"unknown tenant {args.tenant!r}; one of {', '.join(TENANTS)}")
-    pool = await create_pool(args.database_url, "gateway")
-    try:
-        async with pool.acquire() as conn:
-            client = await create_client(
-                conn,
-                tenant=args.tenant,
-                name=args.name,
-                scopes=args.scope,
-                api_version=API_VERSION,
-                live=args.live,
-            )
-    finally:
-        await pool.close()
-    print(f"client_id: {client.client_id}\napi_key:   {client.api_key}   (shown once: keep it now)")
-
-
 async def webhooks_issue_secret(args: argparse.Namespace) -> None:
     """An inbound webhook signing secret for a source (created with --client if new), printed once."""
     from datetime import UTC, datetime
@@ -179,6 +155,8 @@ async def webhooks_issue_secret(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from backoffice.credentials import add_client_commands, run_client_command
+
     parser = argparse.ArgumentParser(prog="backoffice")
     parser.add_argument("--var-dir", default=str(ROOT / "var"))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -196,16 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     start_all.add_argument("--pg-port", type=int, default=5432)
     start_all.add_argument("--kafka-port", type=int, default=9092)
 
-    clients = commands.add_parser("clients", help="API clients").add_subparsers(dest="action", required=True)
-    create = clients.add_parser("create", help="create a client and print its API key once")
-    create.add_argument("--tenant", required=True)
-    create.add_argument("--scope", action="append", required=True)
-    create.add_argument("--name", default="API client")
-    create.add_argument("--live", action="store_true", help="a coop_live_ key (default coop_test_)")
-    create.add_argument(
-        "--database-url",
-        default=os.environ.get("GATEWAY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
+    add_client_commands(commands)
 
     webhooks = commands.add_parser("webhooks", help="inbound webhooks").add_subparsers(
         dest="action", required=True
@@ -227,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "up":
         up(args)
     elif args.command == "clients":
-        asyncio.run(clients_create(args))
+        asyncio.run(run_client_command(args))
     elif args.command == "webhooks":
         asyncio.run(webhooks_issue_secret(args))
 

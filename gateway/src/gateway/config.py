@@ -3,6 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from gateway.auth.dev_keys import DEV_TOKEN_SIGNING_KEY
 from services.settings import ServiceSettings
 
 
@@ -28,3 +29,12 @@ class Settings(ServiceSettings):
     # Rate limit per API client (per remote address when anonymous): a burst of `quota` per `window` seconds.
     rate_limit_quota: int = Field(default=100, ge=1)
     rate_limit_window_seconds: float = Field(default=10.0, gt=0)
+    # OAuth2 access tokens (ES256 JWTs; ADR 004). Production sets its own key (PEM of an EC P-256 private key)
+    # and keeps the previous public keys listed while tokens they signed may still be alive.
+    token_signing_key: SecretStr = SecretStr(DEV_TOKEN_SIGNING_KEY)
+    token_previous_public_keys: tuple[str, ...] = ()
+    token_issuer: str = "https://api.smartfr.coop"
+    token_audience: str = "https://api.smartfr.coop/v1"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    # How long a gateway process trusts what it looked up about a credential: the delay of a revocation.
+    credential_cache_seconds: float = Field(default=5.0, ge=0)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from contracts_svc.read_models.known_members import find_known_member
 from services.caller import CurrentCaller, ServiceResources, require_scope
 from services.http import Problem
+from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
 
@@ -27,7 +28,7 @@ class Employee(BaseModel):
 @router.get("/employees/{member_id}")
 async def read_employee(member_id: UUID, caller: CurrentCaller, resources: ServiceResources) -> Employee:
     require_scope(caller, "contracts:read")
-    async with resources.pool.acquire() as conn:
+    async with tenant_transaction(resources.pool, caller.tenant) as conn:
         found = await find_known_member(conn, caller.tenant, member_id)
     if found is None:
         raise Problem(404, "employee_not_found", detail=f"no employee {member_id}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from gateway.auth.middleware import CallerMiddleware
 from gateway.clock import clock_of
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.rate_limit import RateLimitMiddleware
@@ -16,6 +17,7 @@ from services.http import add_inner_middleware
 
 def configure(app: FastAPI) -> None:
     """Each mechanism of the gateway registers here, one line each, in the order requests pass through."""
+    add_inner_middleware(app, CallerMiddleware)
     add_inner_middleware(app, RateLimitMiddleware, clock=clock_of(app))
     add_inner_middleware(app, IdempotencyMiddleware, clock=clock_of(app))
     add_inner_middleware(app, VersioningMiddleware)

@@ -9,7 +9,7 @@ import httpx
 
 from gateway.entrypoints.app_setup import configure
 from gateway.outbound import running as outbound
-from gateway.routes import employees, inbound_webhooks, members, webhook_endpoints
+from gateway.routes import employees, inbound_webhooks, members, oauth, webhook_endpoints
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import Upstream
 from services.runtime import Resources, ServiceDefinition
@@ -32,7 +32,13 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         name="gateway",
         title="SmartFr back-office API",
         migrations=MIGRATIONS,
-        routers=[members.router, employees.router, inbound_webhooks.router, webhook_endpoints.router],
+        routers=[
+            oauth.router,
+            members.router,
+            employees.router,
+            inbound_webhooks.router,
+            webhook_endpoints.router,
+        ],
         produces=["gateway.events"],
         build=build,
         configure_app=configure,

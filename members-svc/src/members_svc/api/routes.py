@@ -22,6 +22,7 @@ from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, current_request_id
 from services.ids import new_event_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
 
@@ -66,7 +67,7 @@ async def read_member(
     member_id: UUID, caller: CurrentCaller, members: MembersDep, response: Response
 ) -> Member:
     require_scope(caller, "members:read")
-    async with members.resources.pool.acquire() as conn:
+    async with tenant_transaction(members.resources.pool, caller.tenant) as conn:
         found = await find_member(conn, caller.tenant, member_id)
     if found is None:
         raise Problem(404, "member_not_found", detail=f"no member {member_id}")
@@ -104,7 +105,7 @@ async def list_register(
 ) -> Page[Member]:
     require_scope(caller, "members:read")
     filters = MemberFilter(status=status, category=category, person_kind=person_kind)
-    async with members.resources.pool.acquire() as conn:
+    async with tenant_transaction(members.resources.pool, caller.tenant) as conn:
         found = await list_members(conn, caller.tenant, filters, after=uuid_after(cursor), limit=limit + 1)
     page, has_more, next_cursor = page_of(found, limit, lambda m: {"after": str(m.member_id)})
     return Page[Member](data=[_member(m) for m in page], has_more=has_more, next_cursor=next_cursor)

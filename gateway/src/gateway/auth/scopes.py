@@ -1,0 +1,19 @@
+"""The scopes a client may hold; the OpenAPI document lists them under the OAuth2 flow.
+
+A route that needs a scope not listed here adds it (`require` does it too, so the document stays complete).
+"""
+
+from __future__ import annotations
+
+SCOPES: dict[str, str] = {
+    "members:read": "Read the register of members.",
+    "members:write": "Apply for membership and change members.",
+    "contracts:read": "Read employment contracts and employees.",
+    "contracts:write": "Create and change employment contracts.",
+    "payslips:read": "Read payslips.",
+    "webhooks:manage": "Register, change and replay outbound webhook endpoints.",
+}
+
+
+def unknown_scopes(scopes: list[str] | set[str] | frozenset[str]) -> list[str]:
+    return sorted(set(scopes) - SCOPES.keys())
