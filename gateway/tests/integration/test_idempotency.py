@@ -73,7 +73,9 @@ class ResolveCallerForTests:
 
 def resolve_callers(backoffice: EmbeddedBackoffice) -> None:
     middlewares = backoffice.gateway.app.user_middleware
-    at = next(n for n, m in enumerate(middlewares) if m.cls is RateLimitMiddleware)
+    at = next(
+        n for n, m in enumerate(middlewares) if getattr(m.cls, "__name__", "") == RateLimitMiddleware.__name__
+    )
     middlewares.insert(at, Middleware(ResolveCallerForTests))
 
 
