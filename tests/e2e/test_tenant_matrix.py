@@ -46,8 +46,8 @@ PARAM = re.compile(r"\{([^}]+)\}")
 EXCLUDED = {
     ("POST", "/v1/oauth/token"): "authenticates the client itself (client credentials): tests/integration/"
     "test_auth.py in the gateway covers its errors",
-    ("POST", "/v1/webhooks/inbound/{kind}"): "partner associations authenticate by Standard Webhooks "
-    "signatures, not a Bearer credential: the gateway's inbound webhook tests cover it",
+    ("POST", "/v1/webhooks/inbound/{kind}"): "a push needs a Standard Webhooks signature with the source's "
+    "secret besides the Bearer credential: the gateway's inbound webhook tests cover it (ADR 005)",
 }
 
 # Fields of an example body replaced when the matrix creates with it, and why.
@@ -196,18 +196,30 @@ def example_body(document: dict[str, Any], operation: Operation) -> Any:
     if media is None:
         raise Unfillable(f"{operation.id} takes no JSON body")
     overrides = BODY_OVERRIDES.get((operation.method, operation.path), {})
-    schema = _resolve(document, media.get("schema", {}))
     if "example" in media:
         return {**media["example"], **overrides}
     if media.get("examples"):
         return {**next(iter(media["examples"].values()))["value"], **overrides}
-    if schema.get("examples"):
-        return {**schema["examples"][0], **overrides}
-    if "example" in schema:
-        return {**schema["example"], **overrides}
-    if not body.get("required") and not schema.get("required"):
+    example = _schema_example(document, media.get("schema", {}))
+    if example is not None:
+        return {**example, **overrides}
+    if not body.get("required"):
         return overrides
     raise Unfillable(f"{operation.id}: the document gives no example body")
+
+
+def _schema_example(document: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """The schema's first example, or that of the first alternative (anyOf / oneOf) that has one."""
+    schema = _resolve(document, schema)
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "example" in schema:
+        return schema["example"]
+    for alternative in (*schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        example = _schema_example(document, alternative)
+        if example is not None:
+            return example
+    return None
 
 
 @pytest_asyncio.fixture(scope="module")

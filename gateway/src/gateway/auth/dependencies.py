@@ -68,7 +68,12 @@ async def current_client(request: Request) -> ApiClient:
     return client
 
 
-async def authenticated_caller(request: Request) -> Caller:
+async def authenticated_caller(
+    request: Request,
+    _token: Annotated[object, Depends(_oauth2)],
+    _key: Annotated[object, Depends(_api_key)],
+) -> Caller:
+    """The caller, whatever its scopes (the route checks them); declares both schemes in the document."""
     return (await current_client(request)).as_caller()
 
 
