@@ -12,6 +12,7 @@ from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from gateway.auth.dependencies import require
 from gateway.outbound import deliveries, endpoints
@@ -45,10 +46,11 @@ _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 _ENDPOINT_ID = re.compile(r"^we_[0-9a-f]{24}$")
 ETAG = {"ETag": {"description": "The endpoint's version, for If-Match.", "schema": {"type": "string"}}}
 
+_URL_PATTERN = r"^https?://[^\x00-\x20\x7f]+$"
 _URL = Field(
     min_length=1,
     max_length=2048,
-    pattern=_PRINTABLE,
+    pattern=_URL_PATTERN,
     description="Where to POST the events: https:// to a public address.",
     examples=["https://hooks.example.org/smartfr"],
 )
@@ -84,12 +86,16 @@ class WebhookEndpointChange(BaseModel):
         json_schema_extra={"examples": [{"enabled": True}, {"event_types": ["member.applied"]}]},
     )
 
-    url: str | None = Field(
-        default=None, min_length=1, max_length=2048, pattern=_PRINTABLE, description="A new URL (same rules)."
+    # Absent means unchanged; null is refused (SkipJsonSchema keeps null out of the published schema, and
+    # the constraints sit on the non-null type, where they apply).
+    url: Annotated[str, Field(min_length=1, max_length=2048, pattern=_URL_PATTERN)] | SkipJsonSchema[None] = (
+        Field(default=None, description="A new URL (same rules).")
     )
-    event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=len(CATALOGUE))
+    event_types: (
+        Annotated[list[EventType], Field(min_length=1, max_length=len(CATALOGUE))] | SkipJsonSchema[None]
+    ) = None
     description: str | None = Field(default=None, max_length=500, pattern=_PRINTABLE)
-    enabled: bool | None = None
+    enabled: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> WebhookEndpointChange:
@@ -132,40 +138,30 @@ class WebhookAttempt(BaseModel):
     error: str | None = Field(description="Why no answer came (timeout, refused connection...).")
 
 
-class Replay(BaseModel):
-    """One message by id, or every message of the endpoint's types created in [`from`, `to`)."""
+class ReplayMessage(BaseModel):
+    """One message, by its id."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"message_id": "msg_0197a3c25b1e7c3d9a4f2e6b8d1c0f57"}]},
+    )
+
+    message_id: str = Field(
+        pattern=r"^msg_[0-9a-f]{32}$", description="The webhook-id of the message to send again."
+    )
+
+
+class ReplayRange(BaseModel):
+    """Every message of the endpoint's event types created in [`from`, `to`) (none when `to` <= `from`)."""
 
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
-        json_schema_extra={
-            "examples": [
-                {"message_id": "msg_0197a3c25b1e7c3d9a4f2e6b8d1c0f57"},
-                {"from": "2026-11-26T00:00:00Z", "to": "2026-11-27T00:00:00Z"},
-            ]
-        },
+        json_schema_extra={"examples": [{"from": "2026-11-26T00:00:00Z", "to": "2026-11-27T00:00:00Z"}]},
     )
 
-    message_id: str | None = Field(
-        default=None,
-        pattern=r"^msg_[0-9a-f]{32}$",
-        description="The webhook-id of the message to send again.",
-    )
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
-
-    @model_validator(mode="after")
-    def _one_or_a_range(self) -> Replay:
-        if (self.message_id is None) == (self.from_ is None or self.to is None):
-            raise ValueError("give either message_id, or both from and to")
-        if (
-            self.message_id is None
-            and self.from_ is not None
-            and self.to is not None
-            and self.from_ >= self.to
-        ):
-            raise ValueError("from must come before to")
-        return self
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
 
 
 class Replayed(BaseModel):
@@ -401,7 +397,9 @@ async def list_webhook_attempts(
     description="One message by id, or every message of the endpoint's event types in a time range.",
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
-async def replay_webhooks(endpoint_id: str, body: Replay, request: Request, caller: Manager) -> Replayed:
+async def replay_webhooks(
+    endpoint_id: str, body: ReplayMessage | ReplayRange, request: Request, caller: Manager
+) -> Replayed:
     endpoint_id = _endpoint_id(endpoint_id)
     now = _now()
     async with _resources(request).pool.acquire() as conn, conn.transaction():
@@ -410,7 +408,7 @@ async def replay_webhooks(endpoint_id: str, body: Replay, request: Request, call
             raise _not_found(endpoint_id)
         if not endpoint.enabled:
             raise Problem(409, "webhook_endpoint_disabled", detail="enable the endpoint before replaying")
-        if body.message_id is not None:
+        if isinstance(body, ReplayMessage):
             enqueued = await deliveries.replay_message(conn, caller.tenant, endpoint_id, body.message_id, now)
             if not enqueued:
                 raise Problem(
@@ -420,8 +418,6 @@ async def replay_webhooks(endpoint_id: str, body: Replay, request: Request, call
                     param="message_id",
                 )
         else:
-            assert body.from_ is not None
-            assert body.to is not None
             enqueued = await deliveries.replay_range(
                 conn, caller.tenant, endpoint_id, endpoint.event_types, body.from_, body.to, now
             )
