@@ -27,7 +27,7 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.clock import Clock
-from services.http import Problem
+from services.http import PROBLEM_MEDIA_TYPE, Problem
 
 log = logging.getLogger(__name__)
 
@@ -332,3 +332,31 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
         return await receive()
 
     return body, replay
+
+
+def amend_openapi(document: dict[str, Any]) -> None:
+    """The POSTs that need a key: the header, and the 409 and 422 it may bring."""
+    parameter = {
+        "name": HEADER,
+        "in": "header",
+        "required": True,
+        "description": "A key you choose for this request (a UUID is fine): a retry with the same key and "
+        "the same request answers what the first answered, for 7 days.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    }
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    answers = {
+        "400": "Invalid request, or `idempotency_key_required` / `idempotency_key_invalid`.",
+        "409": "`idempotency_key_in_flight`: the first request with this key is still running.",
+        "422": "`idempotency_key_reused`: this key was used with another request.",
+    }
+    for path, item in document.get("paths", {}).items():
+        operation = item.get("post")
+        if not isinstance(operation, dict) or not requires_key("POST", path):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == HEADER for p in parameters):
+            parameters.append(parameter)
+        responses = operation.setdefault("responses", {})
+        for status, description in answers.items():
+            responses.setdefault(status, {"description": description, "content": problem})

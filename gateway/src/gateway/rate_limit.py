@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.clock import Clock
 from gateway.config import Settings
-from services.http import Problem
+from services.http import PROBLEM_MEDIA_TYPE, Problem
 
 # Probes and metrics are scraped by the platform from a few addresses: they are never limited.
 _EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -156,3 +156,22 @@ class RateLimitMiddleware:
         self._limiter = Gcra(policy)
         self._policy_header = policy.header().encode()
         return self._limiter
+
+
+def amend_openapi(document: dict[str, Any]) -> None:
+    """Every /v1 operation may answer 429; say so, with the headers a client should read."""
+    text = {"schema": {"type": "string"}}
+    too_many = {
+        "description": "Too many requests: retry after `Retry-After` seconds (`rate_limited`).",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}},
+            "RateLimit-Policy": {"description": 'The quota, e.g. `"default";q=100;w=10`.', **text},
+            "RateLimit": {"description": 'What is left, e.g. `"default";r=0;t=10`.', **text},
+        },
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+    }
+    for path, item in document.get("paths", {}).items():
+        if path.startswith("/v1/"):
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    operation.setdefault("responses", {}).setdefault("429", too_many)

@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import idempotency, rate_limit
 from services.http import Problem
 
 # Every version ever published, oldest first; the last is the current one (new clients are pinned to it).
@@ -121,3 +122,36 @@ class VersioningMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_version)
+
+
+def amend_openapi(document: dict[str, Any]) -> None:
+    """Every /v1 operation takes an optional Api-Version header."""
+    parameter = {
+        "name": HEADER,
+        "in": "header",
+        "required": False,
+        "description": "The API version to serve (default: the one your client is pinned to).",
+        "schema": {"type": "string", "enum": list(VERSIONS)},
+    }
+    for path, item in document.get("paths", {}).items():
+        if path.startswith(_PREFIX + "/"):
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    parameters = operation.setdefault("parameters", [])
+                    if not any(p.get("name") == HEADER for p in parameters):
+                        parameters.append(parameter)
+
+
+def document_conventions(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the gateway's middlewares do: versions, idempotency, rate limits."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            for amend in (amend_openapi, idempotency.amend_openapi, rate_limit.amend_openapi):
+                amend(document)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -20,9 +20,19 @@ from backoffice.embedded import EmbeddedBackoffice
 from gateway import versioning
 from gateway.auth.api_keys import caller_for_key, create_client
 from gateway.auth.client import ApiClient
+from gateway.config import Settings
+from gateway.entrypoints.definition import definition
 from gateway.rate_limit import RateLimitMiddleware
-from gateway.versioning import CURRENT, VERSIONS, VersioningMiddleware, api_version, deprecated
+from gateway.versioning import (
+    CURRENT,
+    VERSIONS,
+    VersioningMiddleware,
+    api_version,
+    deprecated,
+    document_conventions,
+)
 from services.http import add_inner_middleware, create_app
+from services.runtime import ServiceRuntime
 
 FIRST = "2026-11-26"
 NEXT = "2027-03-01"  # a second version, published for the tests that must tell pinned from current
@@ -219,3 +229,23 @@ async def test_the_openapi_document_marks_the_deprecated_operation(versioned: ht
 def test_a_route_cannot_be_sunset_before_it_is_deprecated() -> None:
     with pytest.raises(ValueError, match="sunset"):
         deprecated(on=date(2027, 7, 1), sunset=date(2027, 1, 1))
+
+
+def test_the_openapi_document_tells_the_versions_idempotency_and_rate_limits() -> None:
+    runtime = ServiceRuntime(definition(lambda _service: httpx.AsyncClient()), Settings())
+    document_conventions(runtime.app)
+    document = runtime.app.openapi()
+
+    create = document["paths"]["/v1/members"]["post"]
+    key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header"
+    assert key["required"] is True
+    assert {"400", "409", "422", "429"} <= set(create["responses"])
+    assert "Retry-After" in create["responses"]["429"]["headers"]
+    token = document["paths"]["/v1/oauth/token"]["post"]
+    assert all(p["name"] != "Idempotency-Key" for p in token.get("parameters", []))
+    read = document["paths"]["/v1/members/{member_id}"]["get"]
+    version = next(p for p in read["parameters"] if p["name"] == "Api-Version")
+    assert version["required"] is False
+    assert version["schema"]["enum"] == list(VERSIONS)
+    assert "429" in read["responses"]
