@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.clock import Clock
@@ -50,6 +51,11 @@ FIRST_PURGE_AFTER = timedelta(minutes=1)
 
 def requires_key(method: str, path: str) -> bool:
     return method == "POST" and path.startswith("/v1/") and not path.startswith(_EXEMPT_PREFIXES)
+
+
+def _is_a_route(scope: Scope) -> bool:
+    """Whether a route takes this POST: an unknown path or method is the router's 404 or 405, not ours."""
+    return any(route.matches(scope)[0] is Match.FULL for route in scope["app"].router.routes)
 
 
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
@@ -167,7 +173,11 @@ class IdempotencyMiddleware:
         self._purging: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not requires_key(scope["method"], scope["path"]):
+        if (
+            scope["type"] != "http"
+            or not requires_key(scope["method"], scope["path"])
+            or not _is_a_route(scope)
+        ):
             await self.app(scope, receive, send)
             return
         state = scope.get("state")

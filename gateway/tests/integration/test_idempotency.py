@@ -284,3 +284,13 @@ async def test_a_get_needs_no_key(backoffice: EmbeddedBackoffice, gateway: httpx
     answer = await gateway.get(created.headers["location"], headers=headers(key))
     assert answer.status_code in (200, 404)  # the read model may not have caught up: not what is tested
     assert "idempotent-replayed" not in answer.headers
+
+
+async def test_a_post_to_no_route_is_answered_by_the_router_not_for_its_missing_key(
+    backoffice: EmbeddedBackoffice, gateway: httpx.AsyncClient
+) -> None:
+    key = await api_key(backoffice, "members:read")
+    wrong_method = await gateway.post(f"/v1/members/{uuid.uuid4()}", json={}, headers=headers(key))
+    no_such_path = await gateway.post("/v1/nothing-here", json={}, headers=headers(key))
+    assert wrong_method.status_code == 405
+    assert no_such_path.status_code == 404

@@ -11,7 +11,7 @@ from gateway.auth.middleware import CallerMiddleware
 from gateway.clock import clock_of
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.rate_limit import RateLimitMiddleware
-from gateway.versioning import VersioningMiddleware
+from gateway.versioning import VersioningMiddleware, document_conventions
 from services.http import add_inner_middleware
 
 
@@ -21,3 +21,4 @@ def configure(app: FastAPI) -> None:
     add_inner_middleware(app, RateLimitMiddleware, clock=clock_of(app))
     add_inner_middleware(app, IdempotencyMiddleware, clock=clock_of(app))
     add_inner_middleware(app, VersioningMiddleware)
+    document_conventions(app)
