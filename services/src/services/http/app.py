@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -110,8 +111,14 @@ def _rewrite_validation_responses(schema: dict[str, Any]) -> None:
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
-            if responses.pop("422", None) is not None:
+            if _is_fastapis_validation_error(responses.get("422")):
+                del responses["422"]
                 responses.setdefault("400", problem)
+
+
+def _is_fastapis_validation_error(response: Any) -> bool:
+    """FastAPI's own 422 (it points at HTTPValidationError); a 422 a route declares itself stays."""
+    return "HTTPValidationError" in json.dumps(response) if response is not None else False
 
 
 def add_inner_middleware(app: FastAPI, middleware_class: Any, **options: Any) -> None:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from services.http.problems import FieldError, Problem, ProblemMapper, code_for_status, title_for_status
 
@@ -85,9 +86,27 @@ def http_exception_problem(request: Request, exc: HTTPException) -> Problem:
     if "route" not in request.scope and status == 404:
         detail = "No resource at this path."
     elif status == 405:
-        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        allowed = _allowed_methods(request)
         detail = f"{request.method} is not allowed here" + (f"; allowed: {allowed}." if allowed else ".")
+        return Problem(
+            status, code_for_status(status), detail=detail, headers={**(exc.headers or {}), "Allow": allowed}
+        )
     return Problem(status, code_for_status(status), detail=detail, headers=exc.headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: Starlette names only the first route's (GET and POST of
+    one path are two routes), and `Allow` must list them all."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
