@@ -37,7 +37,8 @@ _HEADER = b"idempotency-key"
 _REPLAYED = (b"idempotent-replayed", b"true")
 _VALID_KEY = re.compile(rb"^[\x20-\x7e]{1,255}$")
 # Headers a replay gives back: the rest (Request-Id, RateLimit...) belongs to the replaying request.
-_KEPT_HEADERS = frozenset({b"content-type", b"location", b"etag", b"api-version"})
+# Api-Version is not kept: the versioning middleware, outside this one, labels every answer, replays too.
+_KEPT_HEADERS = frozenset({b"content-type", b"location", b"etag"})
 # Answers that may turn out differently on a retry: not stored, the key is free again.
 _RETRYABLE = frozenset({401, 403, 408, 409, 423, 425, 429})
 # POSTs that deduplicate on their own (the token endpoint, signed inbound webhooks) or are not under /v1.

@@ -97,8 +97,9 @@ class VersioningMiddleware:
                 requested = value.decode("latin-1").strip()
                 break
         state = scope.setdefault("state", {})
-        if requested is None:
-            client = state.get("api_client")
+        client = state.get("api_client")
+        if requested is None or client is None:
+            # An anonymous call is refused 401 whatever version it asks for: the 401 is labelled current.
             pinned = getattr(client, "api_version", None)
             version = pinned if pinned in _KNOWN else CURRENT
         elif requested in _KNOWN:

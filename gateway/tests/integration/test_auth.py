@@ -407,7 +407,13 @@ async def test_the_middleware_leaves_the_client_in_the_request_state_and_refuses
     middleware = CallerMiddleware(inner)  # type: ignore[arg-type]
     for authorization in (f"Bearer {made.api_key}", "Bearer nonsense", None):
         headers = [(b"authorization", authorization.encode())] if authorization else []
-        scope = {"type": "http", "headers": headers, "app": backoffice.gateway.app, "state": {}}
+        scope = {
+            "type": "http",
+            "path": "/v1/members",
+            "headers": headers,
+            "app": backoffice.gateway.app,
+            "state": {},
+        }
         await middleware(scope, None, None)  # type: ignore[arg-type]
     with_key, with_nonsense, without = seen
     assert with_key["api_client"] == ApiClient(
@@ -449,3 +455,18 @@ async def test_the_token_keys_are_published_as_a_jwks(
         token, key.key, algorithms=["ES256"], audience=settings.token_audience, issuer=settings.token_issuer
     )
     assert claims["sub"] == made.client_id
+
+
+async def test_an_anonymous_v1_request_is_refused_before_its_body_is_read(
+    backoffice: EmbeddedBackoffice,
+) -> None:
+    transport = httpx.ASGITransport(app=backoffice.gateway.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as gateway:
+        malformed = await gateway.post(
+            "/v1/members", content=b'{"person_kind": ', headers={"Content-Type": "application/json"}
+        )
+        nowhere = await gateway.get("/v1/no-such-resource")
+    for answer in (malformed, nowhere):
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["code"] == "unauthenticated"
+        assert answer.headers["www-authenticate"].startswith("Bearer")

@@ -15,12 +15,12 @@ from fastapi.security import HTTPBearer, OAuth2, SecurityScopes
 
 from gateway.auth.client import ApiClient
 from gateway.auth.middleware import STATE_CLIENT, STATE_FAILURE, authenticator_of
+from gateway.auth.problems import REALM, unauthenticated
 from gateway.auth.resolver import NO_CREDENTIAL, AuthFailure
 from gateway.auth.scopes import SCOPES
 from services.http import Problem
 from services.internal_token import Caller
 
-REALM = "smartfr"
 TOKEN_URL = "/v1/oauth/token"
 
 _flow = OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=dict(SCOPES))
@@ -39,14 +39,6 @@ _api_key = HTTPBearer(
 )
 
 
-def _www_authenticate(failure: AuthFailure) -> dict[str, str]:
-    if failure.code == NO_CREDENTIAL.code:
-        return {"WWW-Authenticate": f'Bearer realm="{REALM}"'}
-    description = failure.detail.replace('"', "'")
-    challenge = f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
-    return {"WWW-Authenticate": challenge}
-
-
 async def current_client(request: Request) -> ApiClient:
     """The client the credential stands for; 401 problem if there is none."""
     state: dict[str, Any] = request.scope.setdefault("state", {})
@@ -58,13 +50,7 @@ async def current_client(request: Request) -> ApiClient:
     client: ApiClient | None = state[STATE_CLIENT]
     if client is None:
         failure: AuthFailure = state.get(STATE_FAILURE) or NO_CREDENTIAL
-        raise Problem(
-            401,
-            failure.code,
-            detail=failure.detail,
-            extensions={"error": "invalid_request" if failure is NO_CREDENTIAL else "invalid_token"},
-            headers=_www_authenticate(failure),
-        )
+        raise unauthenticated(failure)
     return client
 
 

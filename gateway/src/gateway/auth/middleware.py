@@ -1,8 +1,10 @@
 """Who calls, resolved once per request, before rate limits and idempotency (which key on the client).
 
-The middleware never refuses: it leaves the `ApiClient` (or None, and why in `auth_failure`) in
-`scope["state"]`, and the route dependencies (`require(scope)`) answer 401/403. Routes that authenticate
-otherwise (the token endpoint, webhook receivers) are thus not in its way.
+`CallerMiddleware` leaves the `ApiClient` (or None, and why in `auth_failure`) in `scope["state"]`; the route
+dependencies (`require(scope)`) answer 403 for a missing scope. `RefuseAnonymousMiddleware`, after the rate
+limiter and the version labelling, answers 401 to a `/v1` request without a usable credential before anything
+reads its body: an anonymous caller learns nothing else (not even that its JSON is malformed). The token
+endpoint and its key set are the only public `/v1` paths.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.auth.problems import unauthenticated
 from gateway.auth.resolver import NO_CREDENTIAL, Authenticator, AuthFailure
 from gateway.auth.tokens import AccessTokens
 from gateway.config import Settings
 from services.runtime import Resources
 
+PUBLIC_PATHS = frozenset({"/v1/oauth/token", "/v1/oauth/jwks.json"})
 STATE_CLIENT = "api_client"
 STATE_FAILURE = "auth_failure"
 
@@ -61,4 +65,21 @@ class CallerMiddleware:
                     state[STATE_CLIENT], state[STATE_FAILURE] = None, found
                 else:
                     state[STATE_CLIENT] = found
+        await self.app(scope, receive, send)
+
+
+class RefuseAnonymousMiddleware:
+    """401 for a `/v1` request without a usable credential, once the rate limiter has counted it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            state = scope.get("state", {})
+            if state.get(STATE_CLIENT) is None and path.startswith("/v1/") and path not in PUBLIC_PATHS:
+                failure = state.get(STATE_FAILURE) or NO_CREDENTIAL
+                await unauthenticated(failure).response()(scope, receive, send)
+                return
         await self.app(scope, receive, send)

@@ -1,13 +1,14 @@
 """What the gateway adds to the chassis's app: its own middleware, inside the chassis's.
 
-See `services.http.add_inner_middleware`. Outer first: who calls, rate limits, idempotency, versions.
+See `services.http.add_inner_middleware`. Outer first: who calls, rate limits, versions, the refusal of
+anonymous calls, idempotency.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from gateway.auth.middleware import CallerMiddleware
+from gateway.auth.middleware import CallerMiddleware, RefuseAnonymousMiddleware
 from gateway.clock import clock_of
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.rate_limit import RateLimitMiddleware
@@ -19,6 +20,8 @@ def configure(app: FastAPI) -> None:
     """Each mechanism of the gateway registers here, one line each, in the order requests pass through."""
     add_inner_middleware(app, CallerMiddleware)
     add_inner_middleware(app, RateLimitMiddleware, clock=clock_of(app))
-    add_inner_middleware(app, IdempotencyMiddleware, clock=clock_of(app))
     add_inner_middleware(app, VersioningMiddleware)
+    add_inner_middleware(app, RefuseAnonymousMiddleware)
+    # Innermost: a replay is an answer like any other, after the checks every request passes.
+    add_inner_middleware(app, IdempotencyMiddleware, clock=clock_of(app))
     document_conventions(app)

@@ -1,7 +1,7 @@
 """The public API's OpenAPI document, committed as `gateway/openapi.json`, checked for drift in `make test`.
 
-    uv run python -m gateway.entrypoints.openapi          # write it
-    uv run python -m gateway.entrypoints.openapi --check  # fail if the committed file is not the code's
+uv run python -m gateway.entrypoints.openapi          # write it
+uv run python -m gateway.entrypoints.openapi --check  # fail if the committed file is not the code's
 """
 
 from __future__ import annotations
