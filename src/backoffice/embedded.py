@@ -12,6 +12,7 @@ import httpx
 
 from backoffice.catalogue import GATEWAY_SETTINGS, SERVICES
 from gateway.entrypoints.definition import definition as gateway_definition
+from gateway.upstream import InProcessClient
 from services.runtime import ServiceRuntime
 
 
@@ -22,17 +23,16 @@ class EmbeddedBackoffice:
             name: ServiceRuntime(one.definition(), one.settings(**common), poll_interval=poll_interval)
             for name, one in SERVICES.items()
         }
-        self._clients: list[httpx.AsyncClient] = []
+        self._clients: list[InProcessClient] = []
         self.gateway = ServiceRuntime(
             gateway_definition(self._in_process_client),
             GATEWAY_SETTINGS(**common),
             poll_interval=poll_interval,
         )
 
-    def _in_process_client(self, service: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.services[service].app), base_url=f"http://{service}"
-        )
+    def _in_process_client(self, service: str) -> InProcessClient:
+        transport = httpx.ASGITransport(app=self.services[service].app)
+        client = InProcessClient(httpx.AsyncClient(transport=transport, base_url=f"http://{service}"))
         self._clients.append(client)
         return client
 
@@ -43,7 +43,7 @@ class EmbeddedBackoffice:
 
     async def stop(self) -> None:
         for client in self._clients:
-            await client.aclose()
+            await client.close()
         await self.gateway.stop()
         for runtime in self.services.values():
             await runtime.stop()

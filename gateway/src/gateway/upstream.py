@@ -1,15 +1,19 @@
 """Calls from the gateway to a service's internal API, with the caller's tenant in a signed internal token.
 
-In the embedded mode the client speaks to the service's app in process (httpx ASGITransport); in the
-distributed mode, over HTTP. The code path is the same.
+In the embedded mode the call reaches the service's app in process (httpx ASGITransport); in the
+distributed mode it goes over HTTP with aiohttp, whose connection pool costs a fraction of httpx's per request
+(httpcore checks every pooled socket on each request: measured as most of the gateway's time under load).
+The routes see one shape either way: `Upstream.call` -> `Answer`.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+import aiohttp
 import httpx
 from fastapi import Response
 
@@ -19,12 +23,77 @@ from services.telemetry import current_traceparent
 
 # What a service's answer keeps on its way back to the integrator.
 _PASSED_HEADERS = ("content-type", "etag", "location")
+Params = Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]  # the passed headers, lower-case names
+    body: bytes
+
+
+class ServiceClient(Protocol):
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str], body: bytes | None, params: Params | None
+    ) -> Answer: ...
+
+    async def close(self) -> None: ...
+
+
+class InProcessClient:
+    """The service's app in this process (the embedded mode)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str], body: bytes | None, params: Params | None
+    ) -> Answer:
+        answer = await self._client.request(method, path, headers=headers, content=body, params=params)
+        kept = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
+        return Answer(answer.status_code, kept, answer.content)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class HttpClient:
+    """The service over HTTP (the distributed mode), kept-alive connections, 15 s per call."""
+
+    def __init__(self, base_url: str, *, connections: int = 64, timeout: float = 15.0) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._connections = connections
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop.
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        return self._session
+
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str], body: bytes | None, params: Params | None
+    ) -> Answer:
+        query = {name: str(value) for name, value in params.items()} if params else None
+        async with self._open().request(
+            method, self._base_url + path, headers=headers, data=body, params=query
+        ) as answer:
+            content = await answer.read()
+            kept = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
+            return Answer(answer.status, kept, content)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 @dataclass(frozen=True)
 class Upstream:
     audience: str
-    client: httpx.AsyncClient
+    client: ServiceClient
     secret: str
 
     async def call(
@@ -35,11 +104,15 @@ class Upstream:
         *,
         json: Any = None,
         request_id: str | None = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         if_match: str | None = None,
-    ) -> httpx.Response:
+    ) -> Answer:
         token = internal_token.issue(self.secret, caller, audience=self.audience)
         headers = {"Authorization": f"Bearer {token}"}
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
         if if_match is not None:
             headers["If-Match"] = if_match
         if request_id:
@@ -47,10 +120,9 @@ class Upstream:
         traceparent = current_traceparent()
         if traceparent:
             headers["traceparent"] = traceparent
-        return await self.client.request(method, path, json=json, headers=headers, params=params)
+        return await self.client.request(method, path, headers=headers, body=body, params=params)
 
 
-def passed_through(answer: httpx.Response) -> Response:
+def passed_through(answer: Answer) -> Response:
     """The service's status and body, as they are: its errors are already problem+json."""
-    headers = {name: answer.headers[name] for name in _PASSED_HEADERS if name in answer.headers}
-    return Response(content=answer.content, status_code=answer.status_code, headers=headers)
+    return Response(content=answer.body, status_code=answer.status, headers=dict(answer.headers))

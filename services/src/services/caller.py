@@ -33,7 +33,12 @@ async def current_caller(request: Request) -> Caller:
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
-ServiceResources = Annotated[Resources, Depends(_resources)]
+async def _resources_of_request(request: Request) -> Resources:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop that costs more than the work.
+    return _resources(request)
+
+
+ServiceResources = Annotated[Resources, Depends(_resources_of_request)]
 
 
 def require_scope(caller: Caller, scope: str) -> None:

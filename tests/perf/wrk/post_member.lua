@@ -1,6 +1,6 @@
 -- POST /v1/members with a new Idempotency-Key per request (a thread id and a counter), and the JSON report.
+-- `thread_id` is a global that setup() sets in each thread's own Lua state (a local would shadow it).
 local counter = 0
-local thread_id = 0
 local threads = 0
 
 setup = function(thread)

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from gateway.entrypoints.app_setup import configure
 from gateway.outbound import running as outbound
 from gateway.routes import employees, inbound_webhooks, members, oauth, webhook_endpoints
 from gateway.routes.upstreams import Upstreams
-from gateway.upstream import Upstream
+from gateway.upstream import ServiceClient, Upstream
 from services.runtime import Resources, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
-# service name -> the httpx client that reaches its internal API (in process or over HTTP)
-ClientFor = Callable[[str], httpx.AsyncClient]
+# service name -> the client that reaches its internal API (in process or over HTTP)
+ClientFor = Callable[[str], ServiceClient]
 
 
 def definition(client_for: ClientFor) -> ServiceDefinition:

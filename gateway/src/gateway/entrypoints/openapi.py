@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from gateway.config import Settings
 from gateway.entrypoints.definition import definition
+from gateway.upstream import HttpClient
 from services.runtime import ServiceRuntime
 
 DOCUMENT = Path(__file__).resolve().parents[3] / "openapi.json"
@@ -25,7 +24,7 @@ INTERNAL_PREFIXES = ("/internal",)
 
 def public_document() -> dict[str, Any]:
     """The gateway app's document, as integrators see it (no app is started, nothing is called)."""
-    unused = httpx.AsyncClient()
+    unused = HttpClient("http://127.0.0.1")  # never called: nothing connects until a request is made
     runtime = ServiceRuntime(definition(lambda _service: unused), Settings())
     document = runtime.app.openapi()
     document["paths"] = {

@@ -16,7 +16,7 @@ class Upstreams:
     contracts: Upstream
 
 
-def _upstreams(request: Request) -> Upstreams:
+async def _upstreams(request: Request) -> Upstreams:  # async: no worker-thread hop
     upstreams: Upstreams = request.app.state.service
     return upstreams
 
