@@ -27,7 +27,7 @@ from services.tenancy import tenant_transaction
 router = APIRouter(prefix="/internal")
 
 
-def _members(request: Request) -> Members:
+async def _members(request: Request) -> Members:  # async: no worker-thread hop
     members: Members = request.app.state.service
     return members
 
