@@ -90,11 +90,13 @@ class HttpClient:
             await self._session.close()
 
 
-@dataclass(frozen=True)
 class Upstream:
-    audience: str
-    client: ServiceClient
-    secret: str
+    """A service as the gateway calls it: its client, and the tokens that say who calls."""
+
+    def __init__(self, audience: str, client: ServiceClient, secret: str) -> None:
+        self.audience = audience
+        self.client = client
+        self._tokens = internal_token.TokenIssuer(secret, audience=audience)
 
     async def call(
         self,
@@ -107,7 +109,7 @@ class Upstream:
         params: Params | None = None,
         if_match: str | None = None,
     ) -> Answer:
-        token = internal_token.issue(self.secret, caller, audience=self.audience)
+        token = self._tokens.token_for(caller)
         headers = {"Authorization": f"Bearer {token}"}
         body = None
         if json is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.http import Problem
-from services.internal_token import Caller, InvalidInternalToken, verify
+from services.internal_token import Caller, InvalidInternalToken, TokenVerifier
 from services.runtime import Resources
 
 
@@ -16,23 +16,31 @@ def _resources(request: Request) -> Resources:
     return resources
 
 
+def _verifier(request: Request) -> TokenVerifier:
+    """The app's verifier, made for its running resources (remade when the service restarts)."""
+    resources = _resources(request)
+    made: tuple[Resources, TokenVerifier] | None = getattr(request.app.state, "token_verifier", None)
+    if made is None or made[0] is not resources:
+        secret = resources.settings.internal_token_secret.get_secret_value()
+        made = (resources, TokenVerifier(secret, audience=resources.settings.service_name))
+        request.app.state.token_verifier = made
+    return made[1]
+
+
 async def current_caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "internal_token_missing", detail="services answer only the gateway's signed calls")
-    resources = _resources(request)
     try:
-        return verify(
-            resources.settings.internal_token_secret.get_secret_value(),
-            token,
-            audience=resources.settings.service_name,
-        )
+        return _verifier(request).caller_of(token)
     except InvalidInternalToken as error:
         raise Problem(401, "internal_token_invalid", detail=str(error)) from error
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
 async def _resources_of_request(request: Request) -> Resources:
     # async: FastAPI runs a plain `def` dependency in a worker thread, a hop that costs more than the work.
     return _resources(request)
