@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from tests.e2e.deployments import fresh_database
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "gateway" / "openapi.json"
 schema = schemathesis.openapi.from_path(DOCUMENT)
-EXAMPLES_PER_OPERATION = 100  # with 10+ operations: well over the 1,000 cases the issue asks for
+EXAMPLES_PER_OPERATION = 100
+CASES_SENT: Counter[str] = Counter()  # operation -> cases sent, checked by the last test
 
 pytestmark = pytest.mark.slow
 
@@ -108,6 +110,7 @@ def running_gateway(database: str, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_every_operation_answers_as_its_document_says_and_never_with_a_5xx(
     case: schemathesis.Case, running_gateway: RunningGateway
 ) -> None:
+    CASES_SENT[f"{case.method} {case.path}"] += 1
     case.call_and_validate(
         base_url=running_gateway.base_url,
         headers={"Authorization": f"Bearer {running_gateway.api_key}"},
@@ -117,6 +120,9 @@ def test_every_operation_answers_as_its_document_says_and_never_with_a_5xx(
     )
 
 
-def test_the_generated_suite_covers_every_operation() -> None:
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) * EXAMPLES_PER_OPERATION >= 1000
+def test_at_least_a_thousand_generated_cases_were_sent() -> None:
+    if not CASES_SENT:
+        pytest.skip("counts the cases of the test above, which did not run in this session")
+    assert sum(CASES_SENT.values()) >= 1000, CASES_SENT
+    documented = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}
+    assert documented <= set(CASES_SENT), documented - set(CASES_SENT)
