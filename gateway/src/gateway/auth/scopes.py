@@ -12,6 +12,7 @@ SCOPES: dict[str, str] = {
     "contracts:write": "Create and change employment contracts.",
     "payslips:read": "Read payslips.",
     "webhooks:manage": "Register, change and replay outbound webhook endpoints.",
+    "webhooks:send": "Push signed messages to the inbound webhooks (partner associations).",
 }
 
 
