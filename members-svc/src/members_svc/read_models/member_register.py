@@ -33,6 +33,8 @@ class MemberRegister:
         self._codec = codec
 
     async def handle(self, conn: Conn, event: RecordedEvent) -> None:
+        if event.event_type not in ("MemberApplied", "MemberDetailsChanged"):
+            return  # another aggregate's event in the service's log
         match self._codec.decode(event):
             case MemberApplied() as applied:
                 await conn.execute(
