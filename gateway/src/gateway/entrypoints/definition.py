@@ -8,6 +8,7 @@ from pathlib import Path
 from gateway.entrypoints.app_setup import configure
 from gateway.outbound import running as outbound
 from gateway.routes import employees, inbound_webhooks, members, oauth, webhook_endpoints
+from gateway.routes.employers import router as employer_structures_router
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import ServiceClient, Upstream
 from services.runtime import Resources, ServiceDefinition
@@ -36,6 +37,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             employees.router,
             inbound_webhooks.router,
             webhook_endpoints.router,
+            employer_structures_router,
         ],
         produces=["gateway.events"],
         build=build,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from members_svc.api import employers
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
+from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
 from members_svc.domain.membership.rules import (
     AlreadyApplied,
     NothingToChange,
     UnknownCategory,
     UnknownMember,
 )
+from members_svc.read_models.employer_directory import EmployerDirectory
 from services.http import Problem
 from services.runtime import ServiceDefinition
 
@@ -23,9 +26,13 @@ def definition() -> ServiceDefinition:
         name="members",
         title="members-svc",
         migrations=MIGRATIONS,
-        routers=[router],
+        routers=[router, employers.router],
         build=build,
-        projections=lambda members: [members.register] if isinstance(members, Members) else [],
+        projections=lambda members: (
+            [members.register, EmployerDirectory(EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES)]
+            if isinstance(members, Members)
+            else []
+        ),
         produces=["members.events"],
         problem_mappers={
             AlreadyApplied: lambda error: Problem(409, "member_already_applied", detail=str(error)),
@@ -34,5 +41,6 @@ def definition() -> ServiceDefinition:
             ),
             UnknownMember: lambda error: Problem(404, "member_not_found", detail=str(error)),
             NothingToChange: lambda error: Problem(400, "nothing_to_change", detail=str(error)),
+            **employers.PROBLEM_MAPPERS,
         },
     )

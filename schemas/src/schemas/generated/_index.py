@@ -4,5 +4,6 @@
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
+    ("members.EmployerStructureRegistered", 1): ("members.employer_structure_registered_v1", "EmployerStructureRegisteredV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
 }

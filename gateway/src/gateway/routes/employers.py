@@ -1,0 +1,242 @@
+"""/v1/employer_structures: register an employer structure, list the directory, read one, change its status.
+
+Employer structures are the associations (GDC) and other employers whose payroll the back-office runs. The
+SIRET, VAT number, RNA, e-mails and phones are checked by members-svc; an invalid one is a 400 naming
+the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth.dependencies import require
+from gateway.routes.upstreams import ServiceUpstreams
+from gateway.upstream import passed_through
+from services.http import current_request_id, problem_responses
+from services.internal_token import Caller
+from services.pagination import Cursor, Limit, Page
+
+router = APIRouter(prefix="/v1/employer_structures", tags=["employer structures"])
+
+Kind = Literal["association", "company", "public_body", "other"]
+Status = Literal["active", "suspended", "closed"]
+ETAG = {"ETag": {"description": "The structure's version, for If-Match.", "schema": {"type": "string"}}}
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    street: str = Field(min_length=1, max_length=200, description="Number and street.")
+    postal_code: str = Field(min_length=1, max_length=16, description="5 digits in France.")
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(default="FR", min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=254, description="An e-mail address.")
+    phone: str | None = Field(
+        default=None, max_length=32, description="A French number (01 23 45 67 89) or +<country code>..."
+    )
+    role: str | None = Field(default=None, max_length=200, description="e.g. president, treasurer.")
+
+
+class EmployerStructureRegistration(BaseModel):
+    """An association or another employer whose payroll the back-office is to run."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "siret": "73282932000074",
+                    "legal_name": "Les Ateliers du Spectacle",
+                    "kind": "association",
+                    "vat_number": "FR44732829320",
+                    "rna": "W751234567",
+                    "address": {"street": "12 rue des Arts", "postal_code": "75011", "city": "Paris"},
+                    "contacts": [
+                        {
+                            "name": "Léa Garnier",
+                            "email": "lea@ateliers.example",
+                            "phone": "01 23 45 67 89",
+                            "role": "treasurer",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    siret: str = Field(
+        min_length=14,
+        max_length=32,
+        description="The establishment's SIRET, 14 digits (spaces allowed); its key is checked. "
+        "A SIRET is registered once per tenant.",
+    )
+    legal_name: str = Field(min_length=1, max_length=200, description="The legal name (raison sociale).")
+    kind: Kind
+    vat_number: str | None = Field(
+        default=None, max_length=32, description="French intra-community VAT number, FR + key + SIREN."
+    )
+    rna: str | None = Field(
+        default=None, max_length=16, description="Associations only: the RNA number, W and 9 digits."
+    )
+    address: Address
+    contacts: list[Contact] = Field(min_length=1, max_length=10)
+
+
+class EmployerStatusChange(BaseModel):
+    """A status change: `suspended` or `closed` need a reason; `closed` is final; `active` reinstates."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "suspended", "reason": "unpaid invoices", "effective_on": "2026-12-01"}]
+        },
+    )
+
+    status: Status
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    effective_on: date = Field(description="The day the change takes effect (not before the registration).")
+
+
+class AddressOut(BaseModel):
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+class ContactOut(BaseModel):
+    name: str
+    email: str
+    phone: str | None = Field(description="In international form, e.g. +33123456789.")
+    role: str | None
+
+
+class EmployerStructure(BaseModel):
+    id: UUID
+    object: Literal["employer_structure"] = "employer_structure"
+    siret: str
+    legal_name: str
+    kind: Kind
+    vat_number: str | None
+    rna: str | None
+    address: AddressOut
+    contacts: list[ContactOut]
+    status: Status
+    status_reason: str | None
+    status_since: date | None
+    registered_at: datetime
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EmployerStructure,
+    summary="Register an employer structure",
+    responses={201: {"headers": ETAG}, **problem_responses(400, 401, 403, 409, 413)},
+)
+async def register_employer_structure(
+    body: EmployerStructureRegistration,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+) -> Response:
+    answer = await upstreams.members.call(
+        "POST",
+        "/internal/employer_structures",
+        caller,
+        json=body.model_dump(mode="json"),
+        request_id=current_request_id(),
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "",
+    response_model=Page[EmployerStructure],
+    summary="List the employer structures",
+    description="A page at a time in a stable order; filters are named after the fields "
+    "(`legal_name` matches a part of the name, case-insensitive).",
+    responses=problem_responses(400, 401, 403),
+)
+async def list_employer_structures(
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:read")],
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    status: Annotated[Status | None, Query()] = None,
+    kind: Annotated[Kind | None, Query()] = None,
+    siret: Annotated[str | None, Query(pattern=r"^[0-9]{14}$")] = None,
+    legal_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> Response:
+    params: dict[str, str | int] = {"limit": limit}
+    for name, value in (
+        ("cursor", cursor),
+        ("status", status),
+        ("kind", kind),
+        ("siret", siret),
+        ("legal_name", legal_name),
+    ):
+        if value is not None:
+            params[name] = value
+    answer = await upstreams.members.call(
+        "GET", "/internal/employer_structures", caller, params=params, request_id=current_request_id()
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "/{employer_structure_id}",
+    response_model=EmployerStructure,
+    summary="Read an employer structure",
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
+)
+async def read_employer_structure(
+    employer_structure_id: UUID,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:read")],
+) -> Response:
+    answer = await upstreams.members.call(
+        "GET",
+        f"/internal/employer_structures/{employer_structure_id}",
+        caller,
+        request_id=current_request_id(),
+    )
+    return passed_through(answer)
+
+
+@router.patch(
+    "/{employer_structure_id}",
+    response_model=EmployerStructure,
+    summary="Change an employer structure's status",
+    description="Suspend, reinstate or close. With `If-Match` set to the ETag of a read, it applies only to "
+    "that version, else 412.",
+    responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)},
+)
+async def change_employer_status(
+    employer_structure_id: UUID,
+    body: EmployerStatusChange,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+    if_match: Annotated[
+        str | None, Header(max_length=64, description="The ETag of the version to change.")
+    ] = None,
+) -> Response:
+    answer = await upstreams.members.call(
+        "PATCH",
+        f"/internal/employer_structures/{employer_structure_id}",
+        caller,
+        json=body.model_dump(mode="json", exclude_none=True),
+        request_id=current_request_id(),
+        if_match=if_match,
+    )
+    return passed_through(answer)

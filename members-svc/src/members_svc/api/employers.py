@@ -1,0 +1,299 @@
+"""Employer structures: register, list, read, change status (internal API, called by the gateway only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from members_svc.bootstrap_employers import EmployerStructures
+from members_svc.domain.employers import (
+    Address,
+    CloseEmployerStructure,
+    Contact,
+    EmployerStructure,
+    EmployerStructureCommand,
+    RegisterEmployerStructure,
+    ReinstateEmployerStructure,
+    SuspendEmployerStructure,
+    employer_structure_id,
+)
+from members_svc.domain.employers.rules import (
+    EmployerStructureAlreadyRegistered,
+    InvalidEmployerField,
+    StatusChangeRefused,
+    UnknownEmployerStructure,
+)
+from members_svc.read_models.employer_directory import (
+    EmployerFilter,
+    ListedEmployerStructure,
+    find_employer_structure,
+    list_employer_structures,
+)
+from services.caller import CurrentCaller, require_scope
+from services.eventstore.errors import ConcurrencyConflict
+from services.http import Problem, ProblemMapper, current_request_id
+from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.tenancy import tenant_transaction
+
+router = APIRouter(prefix="/internal")
+
+Kind = Literal["association", "company", "public_body", "other"]
+Status = Literal["active", "suspended", "closed"]
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    street: str = Field(max_length=200)
+    postal_code: str = Field(max_length=16)
+    city: str = Field(max_length=100)
+    country: str = Field(default="FR", max_length=2)
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    role: str | None = Field(default=None, max_length=200)
+
+
+class EmployerStructureRegistration(BaseModel):
+    """Identifiers are checked by the domain (SIRET and VAT keys, RNA format), each error naming its field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    siret: str = Field(max_length=32)
+    legal_name: str = Field(max_length=200)
+    kind: Kind
+    vat_number: str | None = Field(default=None, max_length=32)
+    rna: str | None = Field(default=None, max_length=16)
+    address: AddressIn
+    contacts: list[ContactIn] = Field(max_length=10)
+
+
+class EmployerStatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    reason: str | None = Field(default=None, max_length=500)
+    effective_on: date
+
+
+class AddressOut(BaseModel):
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+class ContactOut(BaseModel):
+    name: str
+    email: str
+    phone: str | None
+    role: str | None
+
+
+class EmployerStructureOut(BaseModel):
+    id: UUID
+    object: Literal["employer_structure"] = "employer_structure"
+    siret: str
+    legal_name: str
+    kind: str
+    vat_number: str | None
+    rna: str | None
+    address: AddressOut
+    contacts: list[ContactOut]
+    status: str
+    status_reason: str | None
+    status_since: date | None
+    registered_at: datetime
+
+
+def _employers(request: Request) -> EmployerStructures:
+    return EmployerStructures(resources=request.app.state.resources)
+
+
+async def _employers_dep(request: Request) -> EmployerStructures:  # async: no worker-thread hop
+    return _employers(request)
+
+
+EmployersDep = Annotated[EmployerStructures, Depends(_employers_dep)]
+
+
+def _from_state(state: EmployerStructure) -> EmployerStructureOut:
+    return EmployerStructureOut(
+        id=state.employer_structure_id,
+        siret=state.siret,
+        legal_name=state.legal_name,
+        kind=state.kind,
+        vat_number=state.vat_number,
+        rna=state.rna,
+        address=AddressOut(**state.address.model_dump()),
+        contacts=[ContactOut(**contact.model_dump()) for contact in state.contacts],
+        status=state.status,
+        status_reason=state.status_reason,
+        status_since=state.status_since,
+        registered_at=state.registered_at,
+    )
+
+
+def _from_directory(found: ListedEmployerStructure) -> EmployerStructureOut:
+    return EmployerStructureOut(
+        id=found.employer_structure_id,
+        siret=found.siret,
+        legal_name=found.legal_name,
+        kind=found.kind,
+        vat_number=found.vat_number,
+        rna=found.rna,
+        address=AddressOut(**found.address),
+        contacts=[ContactOut(**contact) for contact in found.contacts],
+        status=found.status,
+        status_reason=found.status_reason,
+        status_since=found.status_since,
+        registered_at=found.registered_at,
+    )
+
+
+@router.post("/employer_structures", status_code=201)
+async def register_employer_structure(
+    body: EmployerStructureRegistration, caller: CurrentCaller, employers: EmployersDep, response: Response
+) -> EmployerStructureOut:
+    require_scope(caller, "members:write")
+    command = RegisterEmployerStructure(
+        employer_structure_id=employer_structure_id(caller.tenant, body.siret),
+        siret=body.siret,
+        legal_name=body.legal_name,
+        kind=body.kind,
+        vat_number=body.vat_number,
+        rna=body.rna,
+        address=Address(**body.address.model_dump()),
+        contacts=tuple(Contact(**contact.model_dump()) for contact in body.contacts),
+        now=datetime.now(UTC),
+    )
+    try:
+        version, state = await employers.handle(
+            command, tenant=caller.tenant, correlation_id=current_request_id() or ""
+        )
+    except ConcurrencyConflict as conflict:  # registered at the same moment under the same SIRET
+        detail = "an employer structure with this SIRET is already registered"
+        raise Problem(
+            409, "employer_structure_already_registered", detail=detail, param="siret"
+        ) from conflict
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Location"] = f"/v1/employer_structures/{state.employer_structure_id}"
+    return _from_state(state)
+
+
+@router.get("/employer_structures/{structure_id}")
+async def read_employer_structure(
+    structure_id: UUID, caller: CurrentCaller, employers: EmployersDep, response: Response
+) -> EmployerStructureOut:
+    require_scope(caller, "members:read")
+    async with tenant_transaction(employers.resources.pool, caller.tenant) as conn:
+        found = await find_employer_structure(conn, caller.tenant, structure_id)
+    if found is None:
+        raise Problem(404, "employer_structure_not_found", detail=f"no employer structure {structure_id}")
+    response.headers["ETag"] = f'"{found.version}"'
+    return _from_directory(found)
+
+
+@router.get("/employer_structures")
+async def list_directory(
+    caller: CurrentCaller,
+    employers: EmployersDep,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    status: Annotated[Status | None, Query()] = None,
+    kind: Annotated[Kind | None, Query()] = None,
+    siret: Annotated[str | None, Query(pattern=r"^[0-9]{14}$")] = None,
+    legal_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> Page[EmployerStructureOut]:
+    require_scope(caller, "members:read")
+    filters = EmployerFilter(status=status, kind=kind, siret=siret, legal_name=legal_name)
+    async with tenant_transaction(employers.resources.pool, caller.tenant) as conn:
+        found = await list_employer_structures(
+            conn, caller.tenant, filters, after=uuid_after(cursor), limit=limit + 1
+        )
+    page, has_more, next_cursor = page_of(found, limit, lambda e: {"after": str(e.employer_structure_id)})
+    return Page[EmployerStructureOut](
+        data=[_from_directory(e) for e in page], has_more=has_more, next_cursor=next_cursor
+    )
+
+
+@router.patch("/employer_structures/{structure_id}")
+async def change_employer_status(
+    structure_id: UUID,
+    body: EmployerStatusChange,
+    caller: CurrentCaller,
+    employers: EmployersDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> EmployerStructureOut:
+    require_scope(caller, "members:write")
+    expected = _version_of(if_match)
+    command = _status_command(structure_id, body, datetime.now(UTC))
+    try:
+        version, state = await employers.handle(
+            command,
+            tenant=caller.tenant,
+            correlation_id=current_request_id() or "",
+            expected_version=expected,
+        )
+    except ConcurrencyConflict as conflict:
+        if expected is None:
+            raise
+        detail = f"the employer structure is at version {conflict.actual_version}"
+        raise Problem(412, "precondition_failed", detail=detail, param="If-Match") from conflict
+    # The directory is a projection that may lag: answer from the aggregate the command left.
+    response.headers["ETag"] = f'"{version}"'
+    return _from_state(state)
+
+
+def _status_command(
+    structure_id: UUID, body: EmployerStatusChange, now: datetime
+) -> EmployerStructureCommand:
+    if body.status == "active":
+        return ReinstateEmployerStructure(structure_id, effective_on=body.effective_on, now=now)
+    if body.reason is None:
+        detail = f"a reason is required to make an employer structure {body.status}"
+        raise Problem(400, "reason_required", detail=detail, param="body.reason")
+    if body.status == "suspended":
+        return SuspendEmployerStructure(
+            structure_id, reason=body.reason, effective_on=body.effective_on, now=now
+        )
+    return CloseEmployerStructure(structure_id, reason=body.reason, effective_on=body.effective_on, now=now)
+
+
+def _version_of(if_match: str | None) -> int | None:
+    """`If-Match: "3"` (the ETag this API gave) -> 3; anything else is refused, naming the header."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        detail = 'If-Match takes the ETag a read gave, e.g. "3"'
+        raise Problem(400, "invalid_if_match", detail=detail, param="If-Match")
+    return int(value)
+
+
+def _invalid_field(error: Exception) -> Problem:
+    assert isinstance(error, InvalidEmployerField)
+    return Problem(400, "invalid_employer_structure", detail=str(error), param=f"body.{error.field}")
+
+
+# Registered with the service's own problem mappers (entrypoints/definition.py).
+PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
+    InvalidEmployerField: _invalid_field,
+    EmployerStructureAlreadyRegistered: lambda error: Problem(
+        409, "employer_structure_already_registered", detail=str(error), param="body.siret"
+    ),
+    UnknownEmployerStructure: lambda error: Problem(404, "employer_structure_not_found", detail=str(error)),
+    StatusChangeRefused: lambda error: Problem(
+        409, "employer_status_change_refused", detail=str(error), param="body.status"
+    ),
+}

@@ -1,0 +1,115 @@
+"""The employer structure aggregate (GDC associations and other employers whose payroll SmartFr runs)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import UUID
+
+from members_svc.domain.employers.change_employer_status import (
+    CloseEmployerStructure,
+    ReinstateEmployerStructure,
+    SuspendEmployerStructure,
+    decide_close,
+    decide_reinstate,
+    decide_suspend,
+)
+from members_svc.domain.employers.events import (
+    Address,
+    Contact,
+    EmployerKind,
+    EmployerStructureClosed,
+    EmployerStructureEvent,
+    EmployerStructureRegistered,
+    EmployerStructureReinstated,
+    EmployerStructureSuspended,
+)
+from members_svc.domain.employers.identifiers import employer_structure_id
+from members_svc.domain.employers.register_employer_structure import (
+    RegisterEmployerStructure,
+    decide_register,
+)
+from members_svc.domain.employers.state import (
+    EmployerStatus,
+    EmployerStructure,
+    EmployerStructureState,
+    NoEmployerStructure,
+)
+
+__all__ = [
+    "Address",
+    "CloseEmployerStructure",
+    "Contact",
+    "EmployerKind",
+    "EmployerStatus",
+    "EmployerStructure",
+    "EmployerStructureClosed",
+    "EmployerStructureCommand",
+    "EmployerStructureEvent",
+    "EmployerStructureRegistered",
+    "EmployerStructureReinstated",
+    "EmployerStructureState",
+    "EmployerStructureSuspended",
+    "NoEmployerStructure",
+    "RegisterEmployerStructure",
+    "ReinstateEmployerStructure",
+    "SuspendEmployerStructure",
+    "decide",
+    "employer_structure_id",
+    "evolve",
+    "initial_state",
+    "stream_id",
+]
+
+EmployerStructureCommand = (
+    RegisterEmployerStructure | SuspendEmployerStructure | ReinstateEmployerStructure | CloseEmployerStructure
+)
+initial_state: EmployerStructureState = NoEmployerStructure()
+
+
+def decide(command: EmployerStructureCommand, state: EmployerStructureState) -> list[EmployerStructureEvent]:
+    match command:
+        case RegisterEmployerStructure():
+            return list(decide_register(command, state))
+        case SuspendEmployerStructure():
+            return list(decide_suspend(command, state))
+        case ReinstateEmployerStructure():
+            return list(decide_reinstate(command, state))
+        case CloseEmployerStructure():
+            return list(decide_close(command, state))
+
+
+def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> EmployerStructureState:
+    match event:
+        case EmployerStructureRegistered():
+            return EmployerStructure(
+                employer_structure_id=event.employer_structure_id,
+                siret=event.siret,
+                legal_name=event.legal_name,
+                kind=event.kind,
+                vat_number=event.vat_number,
+                rna=event.rna,
+                address=event.address,
+                contacts=event.contacts,
+                registered_at=event.registered_at,
+            )
+        case EmployerStructureSuspended():
+            if not isinstance(state, EmployerStructure):
+                return state
+            return replace(
+                state, status="suspended", status_reason=event.reason, status_since=event.effective_on
+            )
+        case EmployerStructureReinstated():
+            if not isinstance(state, EmployerStructure):
+                return state
+            return replace(state, status="active", status_reason=None, status_since=event.effective_on)
+        case EmployerStructureClosed():
+            if not isinstance(state, EmployerStructure):
+                return state
+            return replace(
+                state, status="closed", status_reason=event.reason, status_since=event.effective_on
+            )
+
+
+def stream_id(employer_structure_id: UUID) -> str:
+    """`employer-<id>`, the id derived from the tenant and the SIRET (identifiers.employer_structure_id)."""
+    return f"employer-{employer_structure_id}"

@@ -1,0 +1,65 @@
+"""An association or another employer is registered so that the back-office runs its payroll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from members_svc.domain.employers.events import Address, Contact, EmployerKind, EmployerStructureRegistered
+from members_svc.domain.employers.identifiers import (
+    check_rna,
+    check_siret,
+    check_vat_number,
+    vat_matches_siret,
+)
+from members_svc.domain.employers.rules import (
+    EmployerStructureAlreadyRegistered,
+    InvalidEmployerField,
+    check_address,
+    check_contacts,
+    check_text,
+)
+from members_svc.domain.employers.state import EmployerStructureState, NoEmployerStructure
+
+
+@dataclass(frozen=True)
+class RegisterEmployerStructure:
+    employer_structure_id: UUID  # identifiers.employer_structure_id(tenant, siret)
+    siret: str
+    legal_name: str
+    kind: EmployerKind
+    vat_number: str | None
+    rna: str | None
+    address: Address
+    contacts: tuple[Contact, ...]
+    now: datetime
+
+
+def decide_register(
+    command: RegisterEmployerStructure, state: EmployerStructureState
+) -> list[EmployerStructureRegistered]:
+    siret = check_siret(command.siret)
+    if not isinstance(state, NoEmployerStructure):
+        raise EmployerStructureAlreadyRegistered(
+            f"an employer structure with SIRET {siret} is already registered"
+        )
+    vat_number = None if command.vat_number is None else check_vat_number(command.vat_number)
+    if vat_number is not None and not vat_matches_siret(vat_number, siret):
+        raise InvalidEmployerField("vat_number", f"does not name the SIREN {siret[:9]} of the SIRET")
+    rna = None if command.rna is None else check_rna(command.rna)
+    if rna is not None and command.kind != "association":
+        raise InvalidEmployerField("rna", "only an association has an RNA number")
+    return [
+        EmployerStructureRegistered(
+            employer_structure_id=command.employer_structure_id,
+            siret=siret,
+            legal_name=check_text("legal_name", command.legal_name),
+            kind=command.kind,
+            vat_number=vat_number,
+            rna=rna,
+            address=check_address(command.address),
+            contacts=check_contacts(command.contacts),
+            registered_at=command.now,
+        )
+    ]

@@ -1,0 +1,311 @@
+"""The employer structure aggregate: given events, when a command, then events (or the refusal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_STRUCTURE
+from members_svc.domain.employers import (
+    Address,
+    CloseEmployerStructure,
+    Contact,
+    EmployerStructure,
+    EmployerStructureClosed,
+    EmployerStructureRegistered,
+    EmployerStructureReinstated,
+    EmployerStructureSuspended,
+    RegisterEmployerStructure,
+    ReinstateEmployerStructure,
+    SuspendEmployerStructure,
+    employer_structure_id,
+    stream_id,
+)
+from members_svc.domain.employers.identifiers import check_rna
+from members_svc.domain.employers.rules import (
+    EmployerStructureAlreadyRegistered,
+    InvalidEmployerField,
+    StatusChangeRefused,
+    UnknownEmployerStructure,
+)
+from members_svc.integration.employers_outbound import to_public
+from services.command_loop import Decided
+from services.testkit.spec import Spec
+
+SIRET = "73282932000074"
+STRUCTURE = employer_structure_id("smartfr", SIRET)
+NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+ADDRESS = Address(street="12 rue des Arts", postal_code="75011", city="Paris")
+CONTACT = Contact(name="Léa Garnier", email="lea@ateliers.example", phone="01 23 45 67 89", role="treasurer")
+spec = Spec(EMPLOYER_STRUCTURE, codec=EMPLOYER_CODEC)
+
+
+def registration(**fields: object) -> RegisterEmployerStructure:
+    values: dict[str, object] = {
+        "employer_structure_id": STRUCTURE,
+        "siret": "732 829 320 00074",
+        "legal_name": "Les Ateliers du Spectacle",
+        "kind": "association",
+        "vat_number": "FR 44 732 829 320",
+        "rna": "w751234567",
+        "address": ADDRESS,
+        "contacts": (CONTACT,),
+        "now": NOW,
+    }
+    values.update(fields)
+    return RegisterEmployerStructure(**values)  # type: ignore[arg-type]
+
+
+def registered() -> EmployerStructureRegistered:
+    return EmployerStructureRegistered(
+        employer_structure_id=STRUCTURE,
+        siret=SIRET,
+        legal_name="Les Ateliers du Spectacle",
+        kind="association",
+        vat_number="FR44732829320",
+        rna="W751234567",
+        address=ADDRESS,
+        contacts=(CONTACT.model_copy(update={"phone": "+33123456789"}),),
+        registered_at=NOW,
+    )
+
+
+def suspended(on: date = date(2026, 12, 1)) -> EmployerStructureSuspended:
+    return EmployerStructureSuspended(
+        employer_structure_id=STRUCTURE, reason="unpaid invoices", effective_on=on, recorded_at=LATER
+    )
+
+
+def suspend(on: date = date(2026, 12, 1), reason: str = "unpaid invoices") -> SuspendEmployerStructure:
+    return SuspendEmployerStructure(STRUCTURE, reason=reason, effective_on=on, now=LATER)
+
+
+def reinstate(on: date = date(2026, 12, 15)) -> ReinstateEmployerStructure:
+    return ReinstateEmployerStructure(STRUCTURE, effective_on=on, now=LATER)
+
+
+def close(on: date = date(2026, 12, 31), reason: str = "dissolved by its AGM") -> CloseEmployerStructure:
+    return CloseEmployerStructure(STRUCTURE, reason=reason, effective_on=on, now=LATER)
+
+
+# ---- identity ---------------------------------------------------------------------
+
+
+def test_the_id_and_stream_follow_from_the_tenant_and_the_siret() -> None:
+    assert employer_structure_id("smartfr", "732 829 320 00074") == STRUCTURE
+    assert employer_structure_id("alterna", SIRET) != STRUCTURE
+    assert stream_id(STRUCTURE) == f"employer-{STRUCTURE}"
+
+
+# ---- register ---------------------------------------------------------------------
+
+
+def test_a_structure_is_registered_active_with_its_identifiers_normalised() -> None:
+    assert registered().vat_number == "FR44732829320"  # the key of SIREN 732829320 is 44
+    state = spec.given().when(registration()).then(registered())
+    assert isinstance(state, EmployerStructure)
+    assert state.status == "active"
+    assert state.siret == SIRET
+
+
+def test_registering_the_same_siret_twice_is_rejected() -> None:
+    spec.given(registered()).when(registration()).then_raises(
+        EmployerStructureAlreadyRegistered, match="73282932000074"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"siret": "73282932000075"}, "siret"),
+        ({"siret": "7328293200007"}, "siret"),
+        ({"siret": "7328293200007A"}, "siret"),
+        ({"vat_number": "FR45732829320"}, "vat_number"),
+        ({"vat_number": "FR40303265045"}, "vat_number"),  # valid, but another company's
+        ({"vat_number": "DE123456789"}, "vat_number"),
+        ({"rna": "W12345678"}, "rna"),
+        ({"rna": "X751234567"}, "rna"),
+        ({"rna": "W751234567", "kind": "company"}, "rna"),
+        ({"legal_name": "   "}, "legal_name"),
+        ({"address": ADDRESS.model_copy(update={"postal_code": "7501"})}, "address.postal_code"),
+        ({"address": ADDRESS.model_copy(update={"country": "France"})}, "address.country"),
+        ({"address": ADDRESS.model_copy(update={"city": ""})}, "address.city"),
+        ({"contacts": ()}, "contacts"),
+        ({"contacts": (CONTACT.model_copy(update={"email": "lea@"}),)}, "contacts.0.email"),
+        ({"contacts": (CONTACT, CONTACT.model_copy(update={"email": "a b@x.fr"}))}, "contacts.1.email"),
+        ({"contacts": (CONTACT.model_copy(update={"phone": "12345"}),)}, "contacts.0.phone"),
+        ({"contacts": (CONTACT.model_copy(update={"name": " "}),)}, "contacts.0.name"),
+    ],
+)
+def test_an_invalid_input_is_rejected_naming_its_field(fields: dict[str, object], field: str) -> None:
+    error = spec.given().when(registration(**fields)).then_raises(InvalidEmployerField)
+    assert error.field == field
+
+
+def test_an_international_phone_number_is_kept_in_international_form() -> None:
+    contact = CONTACT.model_copy(update={"phone": "+32 2 123 45 67"})
+    state = (
+        spec.given()
+        .when(registration(contacts=(contact,), vat_number=None, rna=None))
+        .then(
+            registered().model_copy(
+                update={
+                    "vat_number": None,
+                    "rna": None,
+                    "contacts": (contact.model_copy(update={"phone": "+3221234567"}),),
+                }
+            )
+        )
+    )
+    assert isinstance(state, EmployerStructure)
+
+
+def test_the_rna_rule_is_w_and_nine_digits() -> None:
+    assert check_rna(" w751234567 ") == "W751234567"
+    with pytest.raises(InvalidEmployerField, match="rna"):
+        check_rna("W7512345678")
+
+
+# ---- suspend ----------------------------------------------------------------------
+
+
+def test_an_active_structure_is_suspended_with_a_reason_and_a_date() -> None:
+    state = spec.given(registered()).when(suspend()).then(suspended())
+    assert isinstance(state, EmployerStructure)
+    assert (state.status, state.status_reason, state.status_since) == (
+        "suspended",
+        "unpaid invoices",
+        date(2026, 12, 1),
+    )
+
+
+def test_suspending_a_suspended_structure_is_rejected() -> None:
+    spec.given(registered(), suspended()).when(suspend()).then_raises(StatusChangeRefused, match="already")
+
+
+def test_suspending_without_a_reason_is_rejected() -> None:
+    error = spec.given(registered()).when(suspend(reason="  ")).then_raises(InvalidEmployerField)
+    assert error.field == "reason"
+
+
+def test_a_status_change_dated_before_the_registration_is_rejected() -> None:
+    error = spec.given(registered()).when(suspend(on=date(2026, 11, 25))).then_raises(InvalidEmployerField)
+    assert error.field == "effective_on"
+
+
+def test_an_unknown_structure_cannot_be_suspended() -> None:
+    spec.given().when(suspend()).then_raises(UnknownEmployerStructure)
+
+
+# ---- reinstate --------------------------------------------------------------------
+
+
+def test_a_suspended_structure_is_reinstated() -> None:
+    state = (
+        spec.given(registered(), suspended())
+        .when(reinstate())
+        .then(
+            EmployerStructureReinstated(
+                employer_structure_id=STRUCTURE, effective_on=date(2026, 12, 15), recorded_at=LATER
+            )
+        )
+    )
+    assert isinstance(state, EmployerStructure)
+    assert (state.status, state.status_reason) == ("active", None)
+
+
+def test_reinstating_an_active_structure_is_rejected() -> None:
+    spec.given(registered()).when(reinstate()).then_raises(StatusChangeRefused, match="not suspended")
+
+
+def test_an_unknown_structure_cannot_be_reinstated() -> None:
+    spec.given().when(reinstate()).then_raises(UnknownEmployerStructure)
+
+
+# ---- close ------------------------------------------------------------------------
+
+
+def test_a_structure_is_closed_with_a_reason_and_a_date() -> None:
+    closed = EmployerStructureClosed(
+        employer_structure_id=STRUCTURE,
+        reason="dissolved by its AGM",
+        effective_on=date(2026, 12, 31),
+        recorded_at=LATER,
+    )
+    state = spec.given(registered(), suspended()).when(close()).then(closed)
+    assert isinstance(state, EmployerStructure)
+    assert (state.status, state.status_since) == ("closed", date(2026, 12, 31))
+
+
+def test_closing_is_final() -> None:
+    closed = EmployerStructureClosed(
+        employer_structure_id=STRUCTURE,
+        reason="dissolved",
+        effective_on=date(2026, 12, 31),
+        recorded_at=LATER,
+    )
+    spec.given(registered(), closed).when(close()).then_raises(StatusChangeRefused, match="final")
+    spec.given(registered(), closed).when(reinstate()).then_raises(StatusChangeRefused, match="final")
+    spec.given(registered(), closed).when(suspend()).then_raises(StatusChangeRefused, match="final")
+
+
+def test_closing_without_a_reason_is_rejected() -> None:
+    error = spec.given(registered()).when(close(reason="")).then_raises(InvalidEmployerField)
+    assert error.field == "reason"
+
+
+def test_a_closing_dated_before_the_registration_is_rejected() -> None:
+    error = spec.given(registered()).when(close(on=date(2025, 1, 1))).then_raises(InvalidEmployerField)
+    assert error.field == "effective_on"
+
+
+def test_an_unknown_structure_cannot_be_closed() -> None:
+    spec.given().when(close()).then_raises(UnknownEmployerStructure)
+
+
+# ---- the public event -------------------------------------------------------------
+
+
+def test_the_public_event_names_the_structure_and_nothing_of_its_contacts() -> None:
+    decided = Decided(
+        registered(),
+        STRUCTURE,
+        "EmployerStructureRegistered",
+        stream_id(STRUCTURE),
+        1,
+        "smartfr",
+        NOW,
+        STRUCTURE,
+        None,
+        None,
+    )
+    [envelope] = to_public([decided])
+    assert envelope.event_type == "members.EmployerStructureRegistered"
+    assert envelope.data == {
+        "employer_structure_id": str(STRUCTURE),
+        "siret": SIRET,
+        "legal_name": "Les Ateliers du Spectacle",
+        "kind": "association",
+        "registered_at": "2026-11-26T10:30:00Z",
+    }
+    assert (
+        to_public(
+            [
+                Decided(
+                    suspended(),
+                    STRUCTURE,
+                    "EmployerStructureSuspended",
+                    stream_id(STRUCTURE),
+                    2,
+                    "smartfr",
+                    LATER,
+                    STRUCTURE,
+                    None,
+                    None,
+                )
+            ]
+        )
+        == []
+    )
