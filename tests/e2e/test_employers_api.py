@@ -291,6 +291,7 @@ async def test_an_invalid_status_change_is_a_400_naming_the_field_and_appends_no
         structure_id = existing.json()["data"][0]["id"]
     else:
         structure_id = (await register(deployment, key, siret=siret(500), vat_number=None))["id"]
+        await readable(deployment, key, structure_id)  # the next case finds it in the directory
     before = await deployment.member_events()
     answer = await deployment.gateway.patch(
         f"/v1/employer_structures/{structure_id}", json=body, headers=auth(key)
