@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gateway.entrypoints.app_setup import configure
 from gateway.outbound import running as outbound
-from gateway.routes import employees, inbound_webhooks, members, oauth, webhook_endpoints
+from gateway.routes import assemblies, employees, inbound_webhooks, members, oauth, webhook_endpoints
 from gateway.routes.employers import router as employer_structures_router
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import ServiceClient, Upstream
@@ -38,6 +38,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             inbound_webhooks.router,
             webhook_endpoints.router,
             employer_structures_router,
+            assemblies.router,
         ],
         produces=["gateway.events"],
         build=build,

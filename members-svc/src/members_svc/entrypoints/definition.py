@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from members_svc.api import employers
+from members_svc.api import assemblies, employers
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
 from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
@@ -14,6 +14,7 @@ from members_svc.domain.membership.rules import (
     UnknownCategory,
     UnknownMember,
 )
+from members_svc.read_models.assembly_results import AssemblyResults
 from members_svc.read_models.employer_directory import EmployerDirectory
 from services.http import Problem
 from services.runtime import ServiceDefinition
@@ -26,10 +27,14 @@ def definition() -> ServiceDefinition:
         name="members",
         title="members-svc",
         migrations=MIGRATIONS,
-        routers=[router, employers.router],
+        routers=[router, employers.router, assemblies.router],
         build=build,
         projections=lambda members: (
-            [members.register, EmployerDirectory(EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES)]
+            [
+                members.register,
+                EmployerDirectory(EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES),
+                AssemblyResults(),
+            ]
             if isinstance(members, Members)
             else []
         ),
