@@ -26,6 +26,8 @@ from gateway.auth.api_keys import create_client
 from services.db import create_pool
 
 API_VERSION = "2026-11-26"
+# Tests poll until a projection catches up; the rate limiter has its own tests (gateway/tests).
+E2E_RATE_LIMIT = 1_000_000
 PROCESSES = ("members", "contracts", "billing", "payroll", "gateway")
 
 
@@ -89,7 +91,7 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
 @asynccontextmanager
 async def embedded(server_url: str) -> AsyncIterator[Deployment]:
     async with fresh_database(server_url) as url:
-        backoffice = EmbeddedBackoffice(url, poll_interval=0.2)
+        backoffice = EmbeddedBackoffice(url, poll_interval=0.2, rate_limit_quota=E2E_RATE_LIMIT)
         await backoffice.start()
         transport = httpx.ASGITransport(app=backoffice.gateway.app)
         try:
@@ -124,7 +126,7 @@ def _start_processes(
     database_url: str, bootstrap: str, logs: Path
 ) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, int]]:
     ports = {name: _free_port() for name in PROCESSES}
-    env = dict(os.environ)
+    env = {**os.environ, "GATEWAY_RATE_LIMIT_QUOTA": str(E2E_RATE_LIMIT)}
     for name in PROCESSES:
         prefix = name.upper()
         env[f"{prefix}_DATABASE_URL"] = database_url
