@@ -7,7 +7,15 @@ from pathlib import Path
 
 from gateway.entrypoints.app_setup import configure
 from gateway.outbound import running as outbound
-from gateway.routes import assemblies, employees, inbound_webhooks, members, oauth, webhook_endpoints
+from gateway.routes import (
+    assemblies,
+    employees,
+    inbound_webhooks,
+    members,
+    oauth,
+    shares,
+    webhook_endpoints,
+)
 from gateway.routes.employers import router as employer_structures_router
 from gateway.routes.upstreams import Upstreams
 from gateway.upstream import ServiceClient, Upstream
@@ -39,6 +47,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             webhook_endpoints.router,
             employer_structures_router,
             assemblies.router,
+            shares.router,
         ],
         produces=["gateway.events"],
         build=build,

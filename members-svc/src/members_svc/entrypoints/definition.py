@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from members_svc.api import assemblies, employers
+from members_svc.api import assemblies, employers, shares
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
 from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
@@ -15,6 +15,7 @@ from members_svc.domain.membership.rules import (
     UnknownMember,
 )
 from members_svc.read_models.assembly_results import AssemblyResults
+from members_svc.read_models.capital import CapitalProjection
 from members_svc.read_models.employer_directory import EmployerDirectory
 from services.http import Problem
 from services.runtime import ServiceDefinition
@@ -27,13 +28,14 @@ def definition() -> ServiceDefinition:
         name="members",
         title="members-svc",
         migrations=MIGRATIONS,
-        routers=[router, employers.router, assemblies.router],
+        routers=[router, employers.router, assemblies.router, shares.router],
         build=build,
         projections=lambda members: (
             [
                 members.register,
                 EmployerDirectory(EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES),
                 AssemblyResults(),
+                CapitalProjection(),
             ]
             if isinstance(members, Members)
             else []
@@ -47,5 +49,6 @@ def definition() -> ServiceDefinition:
             UnknownMember: lambda error: Problem(404, "member_not_found", detail=str(error)),
             NothingToChange: lambda error: Problem(400, "nothing_to_change", detail=str(error)),
             **employers.PROBLEM_MAPPERS,
+            **shares.PROBLEM_MAPPERS,
         },
     )
