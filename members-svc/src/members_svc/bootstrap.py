@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from members_svc.domain import membership
-from members_svc.domain.membership import MemberApplied, MemberDetailsChanged, MembershipEvent
+from members_svc.domain.membership import (
+    MemberAdmitted,
+    MemberApplied,
+    MemberDetailsChanged,
+    MemberExcluded,
+    MemberResigned,
+    MembershipEvent,
+)
 from members_svc.integration.outbound import to_public
 from members_svc.read_models.member_register import MemberRegister
 from services import command_loop
@@ -14,7 +21,13 @@ from services.runtime import Resources
 from services.telemetry import current_traceparent
 
 CODEC: EventCodec[MembershipEvent] = EventCodec(
-    {"MemberApplied": MemberApplied, "MemberDetailsChanged": MemberDetailsChanged}
+    {
+        "MemberApplied": MemberApplied,
+        "MemberDetailsChanged": MemberDetailsChanged,
+        "MemberAdmitted": MemberAdmitted,
+        "MemberResigned": MemberResigned,
+        "MemberExcluded": MemberExcluded,
+    }
 )
 MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_state)
 
@@ -28,18 +41,21 @@ class Members:
         version, _ = await self._handle(command, tenant=tenant, correlation_id=correlation_id)
         return version
 
-    async def change_details(
+    async def act_on_member(
         self,
-        command: membership.ChangeMemberDetails,
+        command: membership.ChangeMemberDetails
+        | membership.AdmitMember
+        | membership.ResignMembership
+        | membership.ExcludeMember,
         *,
         tenant: str,
         correlation_id: str,
         expected_version: int | None,
-    ) -> tuple[int, membership.Applicant]:
+    ) -> tuple[int, membership.RegisteredPerson]:
         version, state = await self._handle(
             command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
         )
-        assert isinstance(state, membership.Applicant)  # the decider refuses a change to no member
+        assert isinstance(state, membership.RegisteredPerson)  # the decider refuses to act on no member
         return version, state
 
     async def _handle(

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from members_svc.bootstrap import CODEC, MEMBERSHIP
 from members_svc.domain.membership import (
-    Applicant,
+    AdmitMember,
     ApplyForMembership,
     ChangeMemberDetails,
+    ExcludeMember,
+    MemberAdmitted,
     MemberApplied,
     MemberDetailsChanged,
+    MemberExcluded,
+    MemberResigned,
+    RegisteredPerson,
+    ResignMembership,
 )
 from members_svc.domain.membership.rules import (
     AlreadyApplied,
+    DateBeforeAdmission,
+    NotAMember,
+    NotAnApplicant,
     NothingToChange,
+    ReasonRequired,
     UnknownCategory,
     UnknownMember,
 )
@@ -58,7 +68,7 @@ def change(
 
 def test_a_first_application_is_recorded_with_the_time_the_command_carries() -> None:
     state = spec.given().when(application()).then(applied())
-    assert state == Applicant(
+    assert state == RegisteredPerson(
         member_id=MEMBER,
         applied_at=NOW,
         person_kind="natural_person",
@@ -81,7 +91,7 @@ def test_a_members_details_are_corrected_and_the_rest_is_kept() -> None:
         .when(change(display_name="Camille Martin-Durand"))
         .then(MemberDetailsChanged(member_id=MEMBER, display_name="Camille Martin-Durand", changed_at=NOW))
     )
-    assert isinstance(state, Applicant)
+    assert isinstance(state, RegisteredPerson)
     assert state.display_name == "Camille Martin-Durand"
     assert state.category == 1
 
@@ -96,3 +106,79 @@ def test_a_change_that_names_no_field_is_rejected() -> None:
 
 def test_a_change_to_an_unknown_category_is_rejected() -> None:
     spec.given(applied()).when(change(category=0)).then_raises(UnknownCategory)
+
+
+ADMITTED_ON = date(2026, 12, 3)
+
+
+def admitted() -> MemberAdmitted:
+    return MemberAdmitted(member_id=MEMBER, decided_by="board", admitted_on=ADMITTED_ON, recorded_at=NOW)
+
+
+def test_an_applicant_is_admitted_by_the_body_the_statutes_name() -> None:
+    state = spec.given(applied()).when(AdmitMember(MEMBER, "board", ADMITTED_ON, now=NOW)).then(admitted())
+    assert isinstance(state, RegisteredPerson)
+    assert (state.status, state.admitted_on) == ("admitted", ADMITTED_ON)
+
+
+def test_admitting_twice_is_rejected() -> None:
+    spec.given(applied(), admitted()).when(
+        AdmitMember(MEMBER, "general_assembly", ADMITTED_ON, now=NOW)
+    ).then_raises(NotAnApplicant, match="admitted, not an applicant")
+
+
+def test_nobody_can_be_admitted() -> None:
+    spec.given().when(AdmitMember(MEMBER, "board", ADMITTED_ON, now=NOW)).then_raises(UnknownMember)
+
+
+def test_a_member_resigns_and_leaves_on_that_date() -> None:
+    left_on = date(2027, 6, 30)
+    state = (
+        spec.given(applied(), admitted())
+        .when(ResignMembership(MEMBER, left_on, "moving", now=NOW))
+        .then(MemberResigned(member_id=MEMBER, resigned_on=left_on, reason="moving", recorded_at=NOW))
+    )
+    assert isinstance(state, RegisteredPerson)
+    assert (state.status, state.left_on) == ("resigned", left_on)
+
+
+def test_an_applicant_cannot_resign_before_being_admitted() -> None:
+    spec.given(applied()).when(ResignMembership(MEMBER, ADMITTED_ON, None, now=NOW)).then_raises(NotAMember)
+
+
+def test_a_resignation_dated_before_the_admission_is_rejected() -> None:
+    spec.given(applied(), admitted()).when(
+        ResignMembership(MEMBER, date(2026, 12, 1), None, now=NOW)
+    ).then_raises(DateBeforeAdmission)
+
+
+def test_a_member_is_excluded_for_a_stated_reason() -> None:
+    excluded_on = date(2027, 2, 1)
+    state = (
+        spec.given(applied(), admitted())
+        .when(ExcludeMember(MEMBER, "general_assembly", excluded_on, "art. 9", now=NOW))
+        .then(
+            MemberExcluded(
+                member_id=MEMBER,
+                decided_by="general_assembly",
+                excluded_on=excluded_on,
+                reason="art. 9",
+                recorded_at=NOW,
+            )
+        )
+    )
+    assert isinstance(state, RegisteredPerson)
+    assert (state.status, state.left_on) == ("excluded", excluded_on)
+
+
+def test_an_exclusion_without_a_reason_is_rejected() -> None:
+    spec.given(applied(), admitted()).when(
+        ExcludeMember(MEMBER, "board", date(2027, 2, 1), "  ", now=NOW)
+    ).then_raises(ReasonRequired)
+
+
+def test_a_member_who_left_cannot_leave_again() -> None:
+    resigned = MemberResigned(member_id=MEMBER, resigned_on=date(2027, 6, 30), recorded_at=NOW)
+    spec.given(applied(), admitted(), resigned).when(
+        ExcludeMember(MEMBER, "board", date(2027, 7, 1), "art. 9", now=NOW)
+    ).then_raises(NotAMember)

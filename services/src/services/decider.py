@@ -73,6 +73,10 @@ class EventCodec(Generic[E]):
             raise ValueError(f"versions or upcasters for unregistered event types: {sorted(unknown)}")
         self._adapters: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(cls) for name, cls in types.items()}
 
+    def knows(self, event_type: str) -> bool:
+        """Whether `event_type` is one of this codec's (a service's log holds several aggregates' events)."""
+        return event_type in self._classes
+
     def name_of(self, event: E) -> str:
         try:
             return self._names[type(event)]

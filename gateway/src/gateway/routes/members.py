@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
-from gateway.routes.upstreams import ServiceUpstreams
+from gateway.routes.upstreams import ServiceUpstreams, Upstreams
 from gateway.upstream import passed_through
 from services.http import current_request_id, problem_responses
 from services.internal_token import Caller
@@ -65,6 +65,8 @@ class Member(BaseModel):
     category: int | None
     status: Status = Field(description="applied, admitted, resigned or excluded")
     applied_at: datetime
+    admitted_on: date | None = Field(default=None, description="Set in the answer to a decision.")
+    left_on: date | None = Field(default=None, description="Set in the answer to a resignation or exclusion.")
 
 
 ETAG = {"ETag": {"description": "The member's version, for If-Match.", "schema": {"type": "string"}}}
@@ -161,3 +163,108 @@ async def change_member_details(
         if_match=if_match,
     )
     return passed_through(answer)
+
+
+DecisionBody = Literal["board", "general_assembly"]
+
+
+class Admission(BaseModel):
+    """The decision of the body the statutes name (board or general assembly), with its date."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"decided_by": "board", "admitted_on": "2026-12-03"}]}
+    )
+
+    decided_by: DecisionBody
+    admitted_on: date
+
+
+class Resignation(BaseModel):
+    """A member leaves of their own will; `resigned_on` is when it takes effect."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"resigned_on": "2027-06-30", "reason": "moved abroad"}]},
+    )
+
+    resigned_on: date
+    reason: str | None = Field(default=None, max_length=500, pattern=r"^[^\x00-\x1f]*$")
+
+
+class Exclusion(BaseModel):
+    """The body the statutes name excludes a member, for a stated reason."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"decided_by": "general_assembly", "excluded_on": "2027-02-01", "reason": "statutes art. 9"}
+            ]
+        },
+    )
+
+    decided_by: DecisionBody
+    excluded_on: date
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")
+
+
+LIFECYCLE_RESPONSES = {200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)}
+
+
+async def _lifecycle(
+    step: str, member_id: UUID, body: BaseModel, upstreams: Upstreams, caller: Caller, if_match: str | None
+) -> Response:
+    answer = await upstreams.members.call(
+        "POST",
+        f"/internal/members/{member_id}/{step}",
+        caller,
+        json=body.model_dump(mode="json"),
+        request_id=current_request_id(),
+        if_match=if_match,
+    )
+    return passed_through(answer)
+
+
+@router.post(
+    "/{member_id}/admission",
+    response_model=Member,
+    summary="Admit an applicant",
+    responses=LIFECYCLE_RESPONSES,
+)
+async def admit_member(
+    member_id: UUID,
+    body: Admission,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+    if_match: Annotated[str | None, Header(max_length=64, description="The ETag of the version.")] = None,
+) -> Response:
+    return await _lifecycle("admission", member_id, body, upstreams, caller, if_match)
+
+
+@router.post(
+    "/{member_id}/resignation",
+    response_model=Member,
+    summary="Record a resignation",
+    responses=LIFECYCLE_RESPONSES,
+)
+async def resign_membership(
+    member_id: UUID,
+    body: Resignation,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+    if_match: Annotated[str | None, Header(max_length=64, description="The ETag of the version.")] = None,
+) -> Response:
+    return await _lifecycle("resignation", member_id, body, upstreams, caller, if_match)
+
+
+@router.post(
+    "/{member_id}/exclusion", response_model=Member, summary="Exclude a member", responses=LIFECYCLE_RESPONSES
+)
+async def exclude_member(
+    member_id: UUID,
+    body: Exclusion,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+    if_match: Annotated[str | None, Header(max_length=64, description="The ETag of the version.")] = None,
+) -> Response:
+    return await _lifecycle("exclusion", member_id, body, upstreams, caller, if_match)

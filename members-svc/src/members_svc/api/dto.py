@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -26,6 +26,8 @@ class Member(BaseModel):
     category: int | None
     status: str
     applied_at: datetime
+    admitted_on: date | None = None
+    left_on: date | None = None
 
 
 class MemberDetailsChange(BaseModel):
@@ -36,3 +38,28 @@ class MemberDetailsChange(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     category: int | None = Field(default=None, ge=1, le=9)
+
+
+DecisionBody = Literal["board", "general_assembly"]
+
+
+class Admission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decided_by: DecisionBody
+    admitted_on: date
+
+
+class Resignation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resigned_on: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Exclusion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decided_by: DecisionBody
+    excluded_on: date
+    reason: str = Field(min_length=1, max_length=500)

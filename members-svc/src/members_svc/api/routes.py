@@ -8,9 +8,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from members_svc.api.dto import Member, MemberApplication, MemberDetailsChange
+from members_svc.api.dto import (
+    Admission,
+    Exclusion,
+    Member,
+    MemberApplication,
+    MemberDetailsChange,
+    Resignation,
+)
 from members_svc.bootstrap import Members
-from members_svc.domain.membership import ApplyForMembership, ChangeMemberDetails
+from members_svc.domain.membership import (
+    AdmitMember,
+    ApplyForMembership,
+    ChangeMemberDetails,
+    ExcludeMember,
+    ResignMembership,
+)
 from members_svc.read_models.member_register import (
     MemberFilter,
     RegisteredMember,
@@ -21,6 +34,7 @@ from services.caller import CurrentCaller, require_scope
 from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, current_request_id
 from services.ids import new_event_id
+from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
 from services.tenancy import tenant_transaction
 
@@ -129,10 +143,64 @@ async def change_member_details(
         category=body.category,
         now=datetime.now(UTC),
     )
-    correlation_id = current_request_id() or ""
+    return await _act(members, command, caller, response, expected)
+
+
+@router.post("/members/{member_id}/admission")
+async def admit_member(
+    member_id: UUID,
+    body: Admission,
+    caller: CurrentCaller,
+    members: MembersDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Member:
+    require_scope(caller, "members:write")
+    command = AdmitMember(member_id, body.decided_by, body.admitted_on, now=datetime.now(UTC))
+    return await _act(members, command, caller, response, _version_of(if_match))
+
+
+@router.post("/members/{member_id}/resignation")
+async def resign_membership(
+    member_id: UUID,
+    body: Resignation,
+    caller: CurrentCaller,
+    members: MembersDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Member:
+    require_scope(caller, "members:write")
+    command = ResignMembership(member_id, body.resigned_on, body.reason, now=datetime.now(UTC))
+    return await _act(members, command, caller, response, _version_of(if_match))
+
+
+@router.post("/members/{member_id}/exclusion")
+async def exclude_member(
+    member_id: UUID,
+    body: Exclusion,
+    caller: CurrentCaller,
+    members: MembersDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Member:
+    require_scope(caller, "members:write")
+    command = ExcludeMember(member_id, body.decided_by, body.excluded_on, body.reason, now=datetime.now(UTC))
+    return await _act(members, command, caller, response, _version_of(if_match))
+
+
+async def _act(
+    members: Members,
+    command: ChangeMemberDetails | AdmitMember | ResignMembership | ExcludeMember,
+    caller: Caller,
+    response: Response,
+    expected: int | None,
+) -> Member:
     try:
-        version, state = await members.change_details(
-            command, tenant=caller.tenant, correlation_id=correlation_id, expected_version=expected
+        version, state = await members.act_on_member(
+            command,
+            tenant=caller.tenant,
+            correlation_id=current_request_id() or "",
+            expected_version=expected,
         )
     except ConcurrencyConflict as conflict:
         if expected is None:
@@ -148,6 +216,8 @@ async def change_member_details(
         category=state.category,
         status=state.status,
         applied_at=state.applied_at,
+        admitted_on=state.admitted_on,
+        left_on=state.left_on,
     )
 
 

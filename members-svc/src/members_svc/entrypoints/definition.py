@@ -10,7 +10,11 @@ from members_svc.bootstrap import Members, build
 from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
 from members_svc.domain.membership.rules import (
     AlreadyApplied,
+    DateBeforeAdmission,
+    NotAMember,
+    NotAnApplicant,
     NothingToChange,
+    ReasonRequired,
     UnknownCategory,
     UnknownMember,
 )
@@ -48,6 +52,10 @@ def definition() -> ServiceDefinition:
             ),
             UnknownMember: lambda error: Problem(404, "member_not_found", detail=str(error)),
             NothingToChange: lambda error: Problem(400, "nothing_to_change", detail=str(error)),
+            NotAnApplicant: lambda error: Problem(409, "member_not_an_applicant", detail=str(error)),
+            NotAMember: lambda error: Problem(409, "member_not_admitted", detail=str(error)),
+            DateBeforeAdmission: lambda error: Problem(400, "date_before_admission", detail=str(error)),
+            ReasonRequired: lambda error: Problem(400, "reason_required", detail=str(error), param="reason"),
             **employers.PROBLEM_MAPPERS,
             **shares.PROBLEM_MAPPERS,
         },

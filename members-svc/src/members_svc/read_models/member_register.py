@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from members_svc.domain.membership import MemberApplied, MemberDetailsChanged, MembershipEvent
+from members_svc.domain.membership import (
+    MemberAdmitted,
+    MemberApplied,
+    MemberDetailsChanged,
+    MemberExcluded,
+    MemberResigned,
+    MembershipEvent,
+)
 from services.decider import EventCodec
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
@@ -24,6 +31,13 @@ class RegisteredMember:
     version: int
 
 
+_STATUS_AFTER: dict[type, str] = {
+    MemberAdmitted: "admitted",
+    MemberResigned: "resigned",
+    MemberExcluded: "excluded",
+}
+
+
 class MemberRegister:
     """Projection of the membership events into `member_register`."""
 
@@ -33,7 +47,7 @@ class MemberRegister:
         self._codec = codec
 
     async def handle(self, conn: Conn, event: RecordedEvent) -> None:
-        if event.event_type not in ("MemberApplied", "MemberDetailsChanged"):
+        if not self._codec.knows(event.event_type):
             return  # another aggregate's event in the service's log
         match self._codec.decode(event):
             case MemberApplied() as applied:
@@ -62,6 +76,16 @@ class MemberRegister:
                     changed.member_id,
                     changed.display_name,
                     changed.category,
+                    event.stream_version,
+                )
+
+            case MemberAdmitted() | MemberResigned() | MemberExcluded() as moved:
+                await conn.execute(
+                    """UPDATE member_register SET status = $3, version = $4
+                       WHERE tenant = $1 AND member_id = $2""",
+                    event.tenant,
+                    moved.member_id,
+                    _STATUS_AFTER[type(moved)],
                     event.stream_version,
                 )
 

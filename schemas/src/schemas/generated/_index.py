@@ -5,5 +5,7 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
     ("members.EmployerStructureRegistered", 1): ("members.employer_structure_registered_v1", "EmployerStructureRegisteredV1"),
+    ("members.MemberAdmitted", 1): ("members.member_admitted_v1", "MemberAdmittedV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
+    ("members.MemberLeft", 1): ("members.member_left_v1", "MemberLeftV1"),
 }

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from members_svc.domain.membership.events import MemberDetailsChanged
 from members_svc.domain.membership.rules import NothingToChange, UnknownMember, check_category
-from members_svc.domain.membership.state import Applicant, MembershipState
+from members_svc.domain.membership.state import MembershipState, RegisteredPerson
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ChangeMemberDetails:
 
 
 def decide_change(command: ChangeMemberDetails, state: MembershipState) -> list[MemberDetailsChanged]:
-    if not isinstance(state, Applicant):
+    if not isinstance(state, RegisteredPerson):
         raise UnknownMember(f"no member {command.member_id}")
     if command.display_name is None and command.email is None and command.category is None:
         raise NothingToChange("name at least one of display_name, email, category")

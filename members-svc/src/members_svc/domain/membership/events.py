@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -36,4 +36,41 @@ class MemberDetailsChanged(BaseModel):
     changed_at: datetime
 
 
-MembershipEvent = MemberApplied | MemberDetailsChanged
+DecisionBody = Literal["board", "general_assembly"]
+
+
+class MemberAdmitted(BaseModel):
+    """The body the statutes name (board or AGM) admitted the applicant, on that date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    decided_by: DecisionBody
+    admitted_on: date
+    recorded_at: datetime
+
+
+class MemberResigned(BaseModel):
+    """The member left of their own will; `resigned_on` is when it took effect."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    resigned_on: date
+    reason: str | None = None
+    recorded_at: datetime
+
+
+class MemberExcluded(BaseModel):
+    """The body the statutes name excluded the member, for a stated reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    decided_by: DecisionBody
+    excluded_on: date
+    reason: str
+    recorded_at: datetime
+
+
+MembershipEvent = MemberApplied | MemberDetailsChanged | MemberAdmitted | MemberResigned | MemberExcluded

@@ -17,6 +17,22 @@ class UnknownCategory(ValueError):
     """The category is not one of the tenant's."""
 
 
+class NotAnApplicant(Exception):
+    """Only an applicant can be admitted: an admission is decided once."""
+
+
+class NotAMember(Exception):
+    """Only an admitted member can resign or be excluded."""
+
+
+class DateBeforeAdmission(ValueError):
+    """A member cannot leave before they were admitted."""
+
+
+class ReasonRequired(ValueError):
+    """An exclusion states its reason."""
+
+
 class NothingToChange(ValueError):
     """A change that names no field."""
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
+
+MembershipStatus = Literal["applied", "admitted", "resigned", "excluded"]
 
 
 @dataclass(frozen=True)
@@ -13,15 +16,21 @@ class NoMembership:
 
 
 @dataclass(frozen=True)
-class Applicant:
-    """Applied, not yet admitted: what the register shows of them."""
+class RegisteredPerson:
+    """Someone in the register from their application on: what the register shows, and where they stand.
+
+    `admitted_on` is the decision's date; `left_on` the date a resignation or exclusion took effect (the
+    leaver's shares are repaid after it, and their liability runs five years from it).
+    """
 
     member_id: UUID
     applied_at: datetime
     person_kind: str
     display_name: str
     category: int | None
-    status: str = "applied"
+    status: MembershipStatus = "applied"
+    admitted_on: date | None = None
+    left_on: date | None = None
 
 
-MembershipState = NoMembership | Applicant
+MembershipState = NoMembership | RegisteredPerson
