@@ -148,5 +148,17 @@ def test_member_applied_becomes_a_thin_member_applied_webhook() -> None:
     assert TOPICS == ("members.events",)
 
 
+def test_member_admitted_becomes_a_thin_member_admitted_webhook() -> None:
+    member_id = uuid.uuid4()
+    event = webhook_event(
+        _envelope(
+            "members.MemberAdmitted",
+            {"member_id": str(member_id), "decided_by": "board", "admitted_on": "2026-12-03"},
+        )
+    )
+    assert event is not None
+    assert (event.type, event.object, event.object_id) == ("member.admitted", "member", str(member_id))
+
+
 def test_an_event_outside_the_catalogue_makes_no_webhook() -> None:
     assert webhook_event(_envelope("members.SomethingElse", {})) is None

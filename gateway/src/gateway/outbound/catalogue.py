@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.generated.members.member_admitted_v1 import MemberAdmittedV1
 from schemas.generated.members.member_applied_v1 import MemberAppliedV1
 from services.envelope import Envelope
 
@@ -38,9 +39,15 @@ def _member_applied(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("member.applied", "member", str(event.member_id))
 
 
+def _member_admitted(data: Mapping[str, Any]) -> WebhookEvent:
+    event = MemberAdmittedV1.model_validate(data)
+    return WebhookEvent("member.admitted", "member", str(event.member_id))
+
+
 # (public event type, schema version) -> its webhook event; only what a service emits today.
 _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
     ("members.MemberApplied", 1): _member_applied,
+    ("members.MemberAdmitted", 1): _member_admitted,
 }
 
 # The topics the fan-out consumes: the producers of the events above.
