@@ -30,6 +30,7 @@ from members_svc.read_models.assembly_results import ASSEMBLY, CODEC, AssemblyRe
 from services import command_loop
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, current_request_id
+from services.http.preconditions import etag
 from services.ids import new_event_id
 from services.runtime import Resources
 from services.telemetry import current_traceparent
@@ -193,7 +194,7 @@ async def convene_assembly(
     handled = await service.handle(command, tenant=caller.tenant)
     (convened,) = handled.events
     assert isinstance(convened, assemblies.AssemblyConvened)
-    response.headers["ETag"] = f'"{handled.version}"'
+    response.headers["ETag"] = etag(handled.version)
     response.headers["Location"] = f"/v1/assemblies/{command.assembly_id}"
     # The results are a projection that may lag: a new assembly has none yet, computed on no vote.
     empty = AssemblyRecord(
@@ -247,7 +248,7 @@ async def read_assembly(
         found = await find_assembly(conn, caller.tenant, assembly_id)
     if found is None:
         raise Problem(404, "assembly_not_found", detail=f"no assembly {assembly_id}")
-    response.headers["ETag"] = f'"{found.version}"'
+    response.headers["ETag"] = etag(found.version)
     return _assembly(found)
 
 

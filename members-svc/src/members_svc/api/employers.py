@@ -36,6 +36,7 @@ from members_svc.read_models.employer_directory import (
 from services.caller import CurrentCaller, require_scope
 from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, ProblemMapper, current_request_id
+from services.http.preconditions import etag, expected_version, precondition
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
 from services.tenancy import tenant_transaction
 
@@ -185,7 +186,7 @@ async def register_employer_structure(
         raise Problem(
             409, "employer_structure_already_registered", detail=detail, param="siret"
         ) from conflict
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/employer_structures/{state.employer_structure_id}"
     return _from_state(state)
 
@@ -199,7 +200,7 @@ async def read_employer_structure(
         found = await find_employer_structure(conn, caller.tenant, structure_id)
     if found is None:
         raise Problem(404, "employer_structure_not_found", detail=f"no employer structure {structure_id}")
-    response.headers["ETag"] = f'"{found.version}"'
+    response.headers["ETag"] = etag(found.version)
     return _from_directory(found)
 
 
@@ -236,22 +237,17 @@ async def change_employer_status(
     if_match: Annotated[str | None, Header()] = None,
 ) -> EmployerStructureOut:
     require_scope(caller, "members:write")
-    expected = _version_of(if_match)
+    expected = expected_version(if_match)
     command = _status_command(structure_id, body, datetime.now(UTC))
-    try:
+    with precondition(expected, "employer structure"):
         version, state = await employers.handle(
             command,
             tenant=caller.tenant,
             correlation_id=current_request_id() or "",
             expected_version=expected,
         )
-    except ConcurrencyConflict as conflict:
-        if expected is None:
-            raise
-        detail = f"the employer structure is at version {conflict.actual_version}"
-        raise Problem(412, "precondition_failed", detail=detail, param="If-Match") from conflict
     # The directory is a projection that may lag: answer from the aggregate the command left.
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
     return _from_state(state)
 
 
@@ -268,17 +264,6 @@ def _status_command(
             structure_id, reason=body.reason, effective_on=body.effective_on, now=now
         )
     return CloseEmployerStructure(structure_id, reason=body.reason, effective_on=body.effective_on, now=now)
-
-
-def _version_of(if_match: str | None) -> int | None:
-    """`If-Match: "3"` (the ETag this API gave) -> 3; anything else is refused, naming the header."""
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        detail = 'If-Match takes the ETag a read gave, e.g. "3"'
-        raise Problem(400, "invalid_if_match", detail=detail, param="If-Match")
-    return int(value)
 
 
 def _invalid_field(error: Exception) -> Problem:

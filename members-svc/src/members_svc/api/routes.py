@@ -31,8 +31,8 @@ from members_svc.read_models.member_register import (
     list_members,
 )
 from services.caller import CurrentCaller, require_scope
-from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, current_request_id
+from services.http.preconditions import etag, expected_version, precondition
 from services.ids import new_event_id
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
@@ -64,7 +64,7 @@ async def apply_for_membership(
         now=now,
     )
     version = await members.apply(command, tenant=caller.tenant, correlation_id=current_request_id() or "")
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/members/{command.member_id}"
     return Member(
         id=command.member_id,
@@ -85,7 +85,7 @@ async def read_member(
         found = await find_member(conn, caller.tenant, member_id)
     if found is None:
         raise Problem(404, "member_not_found", detail=f"no member {member_id}")
-    response.headers["ETag"] = f'"{found.version}"'
+    response.headers["ETag"] = etag(found.version)
     return Member(
         id=found.member_id,
         person_kind=found.person_kind,
@@ -135,7 +135,7 @@ async def change_member_details(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Member:
     require_scope(caller, "members:write")
-    expected = _version_of(if_match)
+    expected = expected_version(if_match)
     command = ChangeMemberDetails(
         member_id=member_id,
         display_name=body.display_name,
@@ -157,7 +157,7 @@ async def admit_member(
 ) -> Member:
     require_scope(caller, "members:write")
     command = AdmitMember(member_id, body.decided_by, body.admitted_on, now=datetime.now(UTC))
-    return await _act(members, command, caller, response, _version_of(if_match))
+    return await _act(members, command, caller, response, expected_version(if_match))
 
 
 @router.post("/members/{member_id}/resignation")
@@ -171,7 +171,7 @@ async def resign_membership(
 ) -> Member:
     require_scope(caller, "members:write")
     command = ResignMembership(member_id, body.resigned_on, body.reason, now=datetime.now(UTC))
-    return await _act(members, command, caller, response, _version_of(if_match))
+    return await _act(members, command, caller, response, expected_version(if_match))
 
 
 @router.post("/members/{member_id}/exclusion")
@@ -185,7 +185,7 @@ async def exclude_member(
 ) -> Member:
     require_scope(caller, "members:write")
     command = ExcludeMember(member_id, body.decided_by, body.excluded_on, body.reason, now=datetime.now(UTC))
-    return await _act(members, command, caller, response, _version_of(if_match))
+    return await _act(members, command, caller, response, expected_version(if_match))
 
 
 async def _act(
@@ -195,20 +195,15 @@ async def _act(
     response: Response,
     expected: int | None,
 ) -> Member:
-    try:
+    with precondition(expected, "member"):
         version, state = await members.act_on_member(
             command,
             tenant=caller.tenant,
             correlation_id=current_request_id() or "",
             expected_version=expected,
         )
-    except ConcurrencyConflict as conflict:
-        if expected is None:
-            raise
-        detail = f"the member is at version {conflict.actual_version}"
-        raise Problem(412, "precondition_failed", detail=detail, param="If-Match") from conflict
     # The register is a projection that may lag: answer from the aggregate the command left.
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
     return Member(
         id=state.member_id,
         person_kind=state.person_kind,
@@ -219,14 +214,3 @@ async def _act(
         admitted_on=state.admitted_on,
         left_on=state.left_on,
     )
-
-
-def _version_of(if_match: str | None) -> int | None:
-    """`If-Match: "3"` (the ETag this API gave) -> 3; anything else is refused, naming the header."""
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        detail = 'If-Match takes the ETag a read gave, e.g. "3"'
-        raise Problem(400, "invalid_if_match", detail=detail, param="If-Match")
-    return int(value)

@@ -40,6 +40,7 @@ from services import command_loop
 from services.caller import CurrentCaller, require_scope
 from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, current_request_id
+from services.http.preconditions import etag
 from services.ids import new_event_id
 from services.log_reader import Conn
 from services.telemetry import current_traceparent
@@ -341,7 +342,7 @@ async def read_member_shares(
         raise Problem(404, "member_not_found", detail=f"no member {member_id}")
     if found is None:
         return _none(member_id)
-    response.headers["ETag"] = f'"{found.version}"'
+    response.headers["ETag"] = etag(found.version)
     return MemberSharesOut(
         member_id=found.member_id,
         share_count=found.share_count,
