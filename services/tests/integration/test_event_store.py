@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import secrets
 import time
@@ -16,36 +15,13 @@ import asyncpg
 import orjson
 import pytest
 
-from services.db import chassis_migrations, create_pool, migrate
+from services.db import create_pool
 from services.envelope import Envelope
 from services.eventstore import ConcurrencyConflict, EventStore, LogPosition, NewEvent
 from services.ids import new_event_id
 from services.log_reader import read_committed
 
 TENANT = "smartfr"
-
-
-def database_url(request: pytest.FixtureRequest) -> str:
-    try:
-        url: str = request.getfixturevalue("database_url")  # the shared test kit's, when it is loaded
-        return url
-    except pytest.FixtureLookupError:
-        url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
-        if not url:
-            pytest.fail("set BACKOFFICE_TEST_DATABASE_URL to a PostgreSQL the tests may create schemas in")
-        return url
-
-
-@pytest.fixture(scope="module")
-async def dsn_schema(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str]]:
-    url, schema = database_url(request), f"test_event_store_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn, schema, chassis_migrations())
-        yield url, schema
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await conn.close()
 
 
 @pytest.fixture(scope="module")

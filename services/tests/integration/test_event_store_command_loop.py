@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from services.command_loop import Decided, handle
-from services.db import chassis_migrations, create_pool, migrate
+from services.db import create_pool
 from services.decider import Decider, EventCodec
 from services.envelope import Envelope
 from services.eventstore import ConcurrencyConflict, EventStore
@@ -46,29 +45,13 @@ def to_public(decided: Sequence[Decided[Incremented]]) -> list[Envelope]:
     return [d.public("demo.CounterMoved", {"by": d.event.by}) for d in decided]
 
 
-def database_url(request: pytest.FixtureRequest) -> str:
-    try:
-        url: str = request.getfixturevalue("database_url")
-        return url
-    except pytest.FixtureLookupError:
-        url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
-        if not url:
-            pytest.fail("set BACKOFFICE_TEST_DATABASE_URL to a PostgreSQL the tests may create schemas in")
-        return url
-
-
 @pytest.fixture(scope="module")
-async def pool(request: pytest.FixtureRequest) -> AsyncIterator[asyncpg.Pool]:
-    url, schema = database_url(request), f"test_command_loop_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(url)
-    await migrate(conn, schema, chassis_migrations())
-    pool = await create_pool(url, schema, max_size=8)
+async def pool(dsn_schema: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(*dsn_schema, max_size=8)
     try:
         yield pool
     finally:
         await pool.close()
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await conn.close()
 
 
 def stream() -> str:

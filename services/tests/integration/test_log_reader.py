@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
-from services.db import chassis_migrations, migrate
 from services.eventstore.types import LogPosition
 from services.log_reader import load_checkpoint, read_committed, save_checkpoint
 
 COLUMNS = "position, message_key"
-
-
-def database_url(request: pytest.FixtureRequest) -> str:
-    try:
-        url: str = request.getfixturevalue("database_url")  # the shared test kit's, when it is loaded
-        return url
-    except pytest.FixtureLookupError:
-        url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
-        if not url:
-            pytest.fail("set BACKOFFICE_TEST_DATABASE_URL to a PostgreSQL the tests may create schemas in")
-        return url
-
-
-@pytest.fixture(scope="module")
-async def dsn_schema(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str]]:
-    url, schema = database_url(request), f"test_log_reader_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn, schema, chassis_migrations())
-        yield url, schema
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await conn.close()
 
 
 async def connect(dsn_schema: tuple[str, str]) -> asyncpg.Connection:
