@@ -18,6 +18,7 @@ import httpx
 from fastapi import Response
 
 from services import internal_token
+from services.http import current_request_id
 from services.internal_token import Caller
 from services.telemetry import current_traceparent
 
@@ -105,7 +106,6 @@ class Upstream:
         caller: Caller,
         *,
         json: Any = None,
-        request_id: str | None = None,
         params: Params | None = None,
         if_match: str | None = None,
     ) -> Answer:
@@ -117,6 +117,8 @@ class Upstream:
             headers["Content-Type"] = "application/json"
         if if_match is not None:
             headers["If-Match"] = if_match
+        # The request being served: one id and one trace from the integrator's call into the service.
+        request_id = current_request_id()
         if request_id:
             headers["Request-Id"] = request_id
         traceparent = current_traceparent()
@@ -128,3 +130,8 @@ class Upstream:
 def passed_through(answer: Answer) -> Response:
     """The service's status and body, as they are: its errors are already problem+json."""
     return Response(content=answer.body, status_code=answer.status, headers=dict(answer.headers))
+
+
+def query(**values: str | int | None) -> dict[str, str | int]:
+    """The query a list route passes on: its page and the filters the integrator set (None means unset)."""
+    return {name: value for name, value in values.items() if value is not None}

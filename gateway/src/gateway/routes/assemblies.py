@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
-from services.http import current_request_id, problem_responses
+from services.http import problem_responses
 from services.internal_token import Caller
 
 # Printable text only: PostgreSQL refuses NUL, and a title has no use for control characters.
@@ -167,11 +167,7 @@ async def convene_assembly(
     caller: Annotated[Caller, require("members:write")],
 ) -> Response:
     answer = await upstreams.members.call(
-        "POST",
-        "/internal/assemblies",
-        caller,
-        json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
+        "POST", "/internal/assemblies", caller, json=body.model_dump(mode="json")
     )
     return passed_through(answer)
 
@@ -191,11 +187,7 @@ async def cast_votes(
     caller: Annotated[Caller, require("members:write")],
 ) -> Response:
     answer = await upstreams.members.call(
-        "POST",
-        f"/internal/assemblies/{assembly_id}/votes",
-        caller,
-        json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
+        "POST", f"/internal/assemblies/{assembly_id}/votes", caller, json=body.model_dump(mode="json")
     )
     return passed_through(answer)
 
@@ -209,7 +201,5 @@ async def cast_votes(
 async def read_assembly(
     assembly_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
-    answer = await upstreams.members.call(
-        "GET", f"/internal/assemblies/{assembly_id}", caller, request_id=current_request_id()
-    )
+    answer = await upstreams.members.call("GET", f"/internal/assemblies/{assembly_id}", caller)
     return passed_through(answer)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
-from services.http import current_request_id, problem_responses
+from services.http import problem_responses
 from services.internal_token import Caller
 
 router = APIRouter(prefix="/v1/employees", tags=["contracts"])
@@ -35,7 +35,5 @@ class Employee(BaseModel):
 async def read_employee(
     member_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("contracts:read")]
 ) -> Response:
-    answer = await upstreams.contracts.call(
-        "GET", f"/internal/employees/{member_id}", caller, request_id=current_request_id()
-    )
+    answer = await upstreams.contracts.call("GET", f"/internal/employees/{member_id}", caller)
     return passed_through(answer)

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
-from gateway.upstream import passed_through
-from services.http import current_request_id, problem_responses
+from gateway.upstream import passed_through, query
+from services.http import problem_responses
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page
 
@@ -151,11 +151,7 @@ async def register_employer_structure(
     caller: Annotated[Caller, require("members:write")],
 ) -> Response:
     answer = await upstreams.members.call(
-        "POST",
-        "/internal/employer_structures",
-        caller,
-        json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
+        "POST", "/internal/employer_structures", caller, json=body.model_dump(mode="json")
     )
     return passed_through(answer)
 
@@ -178,19 +174,8 @@ async def list_employer_structures(
     siret: Annotated[str | None, Query(pattern=r"^[0-9]{14}$")] = None,
     legal_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Response:
-    params: dict[str, str | int] = {"limit": limit}
-    for name, value in (
-        ("cursor", cursor),
-        ("status", status),
-        ("kind", kind),
-        ("siret", siret),
-        ("legal_name", legal_name),
-    ):
-        if value is not None:
-            params[name] = value
-    answer = await upstreams.members.call(
-        "GET", "/internal/employer_structures", caller, params=params, request_id=current_request_id()
-    )
+    params = query(limit=limit, cursor=cursor, status=status, kind=kind, siret=siret, legal_name=legal_name)
+    answer = await upstreams.members.call("GET", "/internal/employer_structures", caller, params=params)
     return passed_through(answer)
 
 
@@ -206,10 +191,7 @@ async def read_employer_structure(
     caller: Annotated[Caller, require("members:read")],
 ) -> Response:
     answer = await upstreams.members.call(
-        "GET",
-        f"/internal/employer_structures/{employer_structure_id}",
-        caller,
-        request_id=current_request_id(),
+        "GET", f"/internal/employer_structures/{employer_structure_id}", caller
     )
     return passed_through(answer)
 
@@ -236,7 +218,6 @@ async def change_employer_status(
         f"/internal/employer_structures/{employer_structure_id}",
         caller,
         json=body.model_dump(mode="json", exclude_none=True),
-        request_id=current_request_id(),
         if_match=if_match,
     )
     return passed_through(answer)

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams, Upstreams
-from gateway.upstream import passed_through
-from services.http import current_request_id, problem_responses
+from gateway.upstream import passed_through, query
+from services.http import problem_responses
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page
 
@@ -83,11 +83,7 @@ async def apply_for_membership(
     body: MemberApplication, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:write")]
 ) -> Response:
     answer = await upstreams.members.call(
-        "POST",
-        "/internal/members",
-        caller,
-        json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
+        "POST", "/internal/members", caller, json=body.model_dump(mode="json")
     )
     return passed_through(answer)
 
@@ -108,18 +104,8 @@ async def list_members(
     category: Annotated[int | None, Query(ge=1, le=9)] = None,
     person_kind: Annotated[PersonKind | None, Query()] = None,
 ) -> Response:
-    params: dict[str, str | int] = {"limit": limit}
-    for name, value in (
-        ("cursor", cursor),
-        ("status", status),
-        ("category", category),
-        ("person_kind", person_kind),
-    ):
-        if value is not None:
-            params[name] = value
-    answer = await upstreams.members.call(
-        "GET", "/internal/members", caller, params=params, request_id=current_request_id()
-    )
+    params = query(limit=limit, cursor=cursor, status=status, category=category, person_kind=person_kind)
+    answer = await upstreams.members.call("GET", "/internal/members", caller, params=params)
     return passed_through(answer)
 
 
@@ -132,9 +118,7 @@ async def list_members(
 async def read_member(
     member_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
-    answer = await upstreams.members.call(
-        "GET", f"/internal/members/{member_id}", caller, request_id=current_request_id()
-    )
+    answer = await upstreams.members.call("GET", f"/internal/members/{member_id}", caller)
     return passed_through(answer)
 
 
@@ -159,7 +143,6 @@ async def change_member_details(
         f"/internal/members/{member_id}",
         caller,
         json=body.model_dump(mode="json", exclude_none=True),
-        request_id=current_request_id(),
         if_match=if_match,
     )
     return passed_through(answer)
@@ -219,7 +202,6 @@ async def _lifecycle(
         f"/internal/members/{member_id}/{step}",
         caller,
         json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
         if_match=if_match,
     )
     return passed_through(answer)

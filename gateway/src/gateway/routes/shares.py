@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
-from services.http import current_request_id, problem_responses
+from services.http import problem_responses
 from services.internal_token import Caller
 
 router = APIRouter(tags=["shares"])
@@ -83,11 +83,7 @@ async def _post(
     upstreams: ServiceUpstreams, caller: Caller, member_id: UUID, what: str, body: BaseModel
 ) -> Response:
     answer = await upstreams.members.call(
-        "POST",
-        f"/internal/members/{member_id}/{what}",
-        caller,
-        json=body.model_dump(mode="json"),
-        request_id=current_request_id(),
+        "POST", f"/internal/members/{member_id}/{what}", caller, json=body.model_dump(mode="json")
     )
     return passed_through(answer)
 
@@ -156,9 +152,7 @@ async def repay_shares(
 async def read_member_shares(
     member_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
-    answer = await upstreams.members.call(
-        "GET", f"/internal/members/{member_id}/shares", caller, request_id=current_request_id()
-    )
+    answer = await upstreams.members.call("GET", f"/internal/members/{member_id}/shares", caller)
     return passed_through(answer)
 
 
@@ -172,5 +166,5 @@ async def read_member_shares(
 async def read_capital(
     upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
-    answer = await upstreams.members.call("GET", "/internal/capital", caller, request_id=current_request_id())
+    answer = await upstreams.members.call("GET", "/internal/capital", caller)
     return passed_through(answer)
