@@ -33,6 +33,8 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         return Upstreams(
             members=Upstream("members", client_for("members"), secret),
             contracts=Upstream("contracts", client_for("contracts"), secret),
+            payroll=Upstream("payroll", client_for("payroll"), secret),
+            billing=Upstream("billing", client_for("billing"), secret),
         )
 
     return ServiceDefinition(

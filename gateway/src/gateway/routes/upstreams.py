@@ -14,6 +14,8 @@ from gateway.upstream import Upstream
 class Upstreams:
     members: Upstream
     contracts: Upstream
+    payroll: Upstream
+    billing: Upstream
 
 
 async def _upstreams(request: Request) -> Upstreams:  # async: no worker-thread hop
