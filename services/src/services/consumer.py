@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -26,6 +27,13 @@ from opentelemetry.trace import SpanKind
 from services.bus.base import Delivery, Subscription, Transport
 from services.envelope import Envelope
 from services.log_reader import Conn
+from services.metrics import (
+    CONSUMER_DEAD_LETTERS,
+    CONSUMER_HANDLER_DURATION,
+    CONSUMER_HANDLER_FAILURES,
+    CONSUMER_LAG_SECONDS,
+    CONSUMER_MESSAGES,
+)
 from services.telemetry import context_from_traceparent
 
 log = logging.getLogger(__name__)
@@ -57,7 +65,8 @@ class ConsumerRunner:
     """Runs `handle` for every message of `topics`, as consumer (and group) `name`.
 
     `handle(conn, envelope)` runs inside the effect's transaction on `conn`; it ignores event types it does
-    not know. Counters `processed`, `skipped` (repeats) and `dead_lettered` are there for metrics.
+    not know. `service` labels its metrics (services.metrics); the counters `processed`, `skipped` (repeats)
+    and `dead_lettered` are the same figures for tests.
     """
 
     def __init__(
@@ -73,8 +82,10 @@ class ConsumerRunner:
         fetch_timeout: float = 0.5,
         restart_delay: float = 1.0,
         tracer: trace.Tracer | None = None,
+        service: str = "",
     ) -> None:
         self._tracer = tracer or _tracer
+        self.service = service
         self._pool = pool
         self._transport = transport
         self.name = name
@@ -162,7 +173,16 @@ class ConsumerRunner:
                 "messaging.message.id": str(delivery.envelope.event_id),
             },
         ):
+            started = time.perf_counter()
             await self._process_with_retries(delivery)
+            CONSUMER_HANDLER_DURATION.labels(self.service, self.name, delivery.envelope.event_type).observe(
+                time.perf_counter() - started
+            )
+        # How far behind this partition was: the message's age as it is handled (occurred_at is UTC).
+        age = time.time() - delivery.envelope.occurred_at.timestamp()
+        CONSUMER_LAG_SECONDS.labels(self.service, self.name, delivery.topic, str(delivery.partition)).set(
+            max(0.0, age)
+        )
 
     async def _process_with_retries(self, delivery: Delivery) -> None:
         failures = 0
@@ -171,6 +191,7 @@ class ConsumerRunner:
                 done = await self._apply(delivery.envelope)
             except Exception as exc:
                 failures += 1
+                CONSUMER_HANDLER_FAILURES.labels(self.service, self.name, delivery.envelope.event_type).inc()
                 if failures >= self.retry.max_attempts:
                     await self._dead_letter(delivery, exc, failures)
                     return
@@ -194,6 +215,7 @@ class ConsumerRunner:
                 self.processed += 1
             else:
                 self.skipped += 1
+            CONSUMER_MESSAGES.labels(self.service, self.name, "processed" if done else "repeat").inc()
             return
 
     async def _apply(self, envelope: Envelope) -> bool:
@@ -230,6 +252,8 @@ class ConsumerRunner:
                     attempts,
                 )
         self.dead_lettered += 1
+        CONSUMER_MESSAGES.labels(self.service, self.name, "dead_lettered").inc()
+        CONSUMER_DEAD_LETTERS.labels(self.service, self.name, delivery.topic).inc()
         # The table is the record; the topic makes it visible on the bus too. Keep trying while running.
         failures = 0
         while not self._stop.is_set():
@@ -244,7 +268,12 @@ class ConsumerRunner:
                     await asyncio.wait_for(self._stop.wait(), delay)
 
     async def lag(self) -> int | None:
-        """Messages not yet acknowledged by this consumer, for metrics (None while not subscribed)."""
+        """Messages not yet acknowledged by this consumer (None while not subscribed)."""
+        behind = await self.lag_by_partition()
+        return None if behind is None else sum(behind.values())
+
+    async def lag_by_partition(self) -> dict[tuple[str, int], int] | None:
+        """Messages not yet acknowledged, per (topic, partition) (None while not subscribed)."""
         subscription = self._subscription
         return None if subscription is None else await subscription.lag()
 

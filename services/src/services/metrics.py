@@ -33,7 +33,8 @@ HTTP_ACTIVE_REQUESTS = Gauge(
     ["service"],
 )
 
-# Event store, outbox relay and consumers: for the parts of the chassis that own them to update.
+# Event store, outbox relay and consumers. Counters are updated where the work happens; gauges that need a
+# query (backlog, lag, pending dead letters) are sampled by services.pipeline_metrics.
 EVENTS_APPENDED = Counter(
     "eventstore_events_appended_total",
     "Events appended to the service's event store.",
@@ -44,6 +45,11 @@ OUTBOX_BACKLOG = Gauge(
     "Outbox rows written but not yet published by the relay.",
     ["service"],
 )
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_relay_oldest_unpublished_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when everything is published).",
+    ["service"],
+)
 OUTBOX_PUBLISHED = Counter(
     "outbox_relay_published_total",
     "Outbox rows the relay published to the bus.",
@@ -51,14 +57,29 @@ OUTBOX_PUBLISHED = Counter(
 )
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",
-    "Messages on the topic that the consumer has not processed yet.",
-    ["service", "consumer", "topic"],
+    "Messages of the partition that the consumer group has not acknowledged yet.",
+    ["service", "consumer", "topic", "partition"],
+)
+CONSUMER_LAG_SECONDS = Gauge(
+    "consumer_lag_seconds",
+    "How old the last message handled on the partition was when it was handled (0 once caught up).",
+    ["service", "consumer", "topic", "partition"],
+)
+CONSUMER_MESSAGES = Counter(
+    "consumer_messages_total",
+    "Messages the consumer finished with, by outcome (processed, repeat, dead_lettered).",
+    ["service", "consumer", "outcome"],
 )
 CONSUMER_HANDLER_DURATION = Histogram(
     "consumer_handler_duration_seconds",
     "Time to handle one message, its inbox record and effects included.",
     ["service", "consumer", "event_type"],
     buckets=HTTP_DURATION_BUCKETS,
+)
+CONSUMER_HANDLER_FAILURES = Counter(
+    "consumer_handler_failures_total",
+    "Attempts at handling a message that raised (each retry counts).",
+    ["service", "consumer", "event_type"],
 )
 CONSUMER_DEAD_LETTERS = Counter(
     "consumer_dead_letters_total",
@@ -68,5 +89,5 @@ CONSUMER_DEAD_LETTERS = Counter(
 DEAD_LETTERS_PENDING = Gauge(
     "dead_letters_pending",
     "Dead letters recorded and not yet replayed.",
-    ["service"],
+    ["service", "consumer"],
 )

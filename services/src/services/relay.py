@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending, wait_for_wakeup
 from services.eventstore.types import LogPosition
 from services.log_reader import load_checkpoint, read_committed, save_checkpoint
+from services.metrics import OUTBOX_PUBLISHED
 from services.telemetry import kafka_headers
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ class OutboxRelay:
         request_timeout_ms: int = 15_000,
         ack_timeout: float = 30.0,
         backoff: RelayBackoff | None = None,
+        service: str = "",
     ) -> None:
+        self.service = service
         self._pool = pool
         self._bootstrap = bootstrap
         self.schema = schema
@@ -123,6 +126,8 @@ class OutboxRelay:
         async with self._pool.acquire() as conn:
             await save_checkpoint(conn, self.checkpoint, LogPosition(last["tx_id"], last["position"]))
         self.published += len(rows)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
         return len(rows)
 
     async def _get_producer(self) -> AIOKafkaProducer:

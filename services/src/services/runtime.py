@@ -27,6 +27,7 @@ from services.consumer import ConsumerRunner, Handler, RetryPolicy
 from services.db import Migration, chassis_migrations, create_pool, folder_migrations, migrate
 from services.eventstore.store import EventStore
 from services.http import ProblemMapper, create_app
+from services.pipeline_metrics import PipelineMetrics
 from services.projection import Projection, ProjectionRunner
 from services.relay import OutboxRelay
 from services.settings import ServiceSettings
@@ -132,7 +133,7 @@ class ServiceRuntime:
         if applied:
             log.info("%s: applied %s", self.definition.name, ", ".join(applied))
         self._notifier = PgNotifier(self._pool)
-        store = EventStore(self._pool, after_commit=self._notifier.hook(schema))
+        store = EventStore(self._pool, after_commit=self._notifier.hook(schema), service=self.definition.name)
         resources = Resources(settings=settings, pool=self._pool, store=store)
         self.service = self.definition.build(resources)
         self.app.state.resources = resources
@@ -156,13 +157,20 @@ class ServiceRuntime:
                     settings.kafka_bootstrap,
                     schema=settings.db_schema,
                     poll_interval=self.poll_interval,
+                    service=self.definition.name,
                 )
                 self._spawn(self.relay.run(self._stop), "relay")
         else:
             self._transport = PgLogTransport(self.pool, poll_interval=self.poll_interval)
         for consumer in consumers:
             runner = ConsumerRunner(
-                self.pool, self._transport, consumer.name, consumer.topics, consumer.handle, retry=self.retry
+                self.pool,
+                self._transport,
+                consumer.name,
+                consumer.topics,
+                consumer.handle,
+                retry=self.retry,
+                service=self.definition.name,
             )
             self.consumer_runners.append(runner)
             self._spawn(runner.run(self._stop), f"consumer {consumer.name}")
@@ -171,6 +179,9 @@ class ServiceRuntime:
                 self.pool, projections, schema=settings.db_schema, poll_interval=self.poll_interval
             )
             self._spawn(self.projection_runner.run(self._stop), "projections")
+        if self.relay is not None or self.consumer_runners:
+            sampler = PipelineMetrics(self.definition.name, self.pool, self.relay, self.consumer_runners)
+            self._spawn(sampler.run(self._stop), "pipeline metrics")
         for index, work in enumerate(self.definition.background(self.service, self.app.state.resources)):
             self._spawn(work(self._stop), f"background {index}")
 

@@ -47,8 +47,8 @@ class Subscription(Protocol):
         """
         ...
 
-    async def lag(self) -> int | None:
-        """Messages of these topics not yet acknowledged by the group (None when not known yet)."""
+    async def lag(self) -> dict[tuple[str, int], int] | None:
+        """Messages not yet acknowledged by the group, per (topic, partition) (None when not known yet)."""
         ...
 
     async def close(self) -> None: ...

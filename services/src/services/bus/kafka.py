@@ -93,19 +93,19 @@ class KafkaSubscription:
             # A rebalance took the partition away: its new owner redelivers, the inbox absorbs the repeat.
             log.warning("commit of %s refused after a rebalance: %s", offsets, exc)
 
-    async def lag(self) -> int | None:
-        """Records behind the partitions' high-water marks, as of the last fetch responses."""
+    async def lag(self) -> dict[tuple[str, int], int] | None:
+        """Records behind each assigned partition's high-water mark, as of the last fetch responses."""
         consumer = self._consumer
         if consumer is None:
             return None
-        total = 0
+        behind = {}
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:
                 return None
             committed = await consumer.committed(tp)
-            total += max(0, highwater - (committed or 0))
-        return total
+            behind[(tp.topic, tp.partition)] = max(0, highwater - (committed or 0))
+        return behind
 
     async def close(self) -> None:
         if self._consumer is not None:

@@ -121,22 +121,22 @@ class PgLogSubscription:
                     self._last_handed[topic] = None
                 await save_checkpoint(conn, checkpoint_name(self.group, topic), position)
 
-    async def lag(self) -> int:
-        """Committed outbox rows of these topics after the group's durable checkpoints."""
-        total = 0
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Committed outbox rows of each topic after the group's durable checkpoint (one partition: 0)."""
+        behind = {}
         async with self._t.pool.acquire() as conn:
             for topic in self.topics:
                 after = await load_checkpoint(conn, checkpoint_name(self.group, topic))
                 async with conn.transaction(readonly=True):
                     await conn.execute(f"SET LOCAL search_path TO {self._schemas[topic]}")
-                    total += await conn.fetchval(
+                    behind[(topic, 0)] = await conn.fetchval(
                         "SELECT count(*) FROM outbox WHERE topic = $1"
                         " AND (tx_id, position) > ($2::text::xid8, $3::bigint)",
                         topic,
                         str(after.tx_id),
                         after.position,
                     )
-        return total
+        return behind
 
     async def close(self) -> None:
         await self._wakeup.close()

@@ -21,6 +21,7 @@ from services.eventstore.errors import ConcurrencyConflict
 from services.eventstore.types import LogPosition, NewEvent, RecordedEvent
 from services.ids import new_event_id
 from services.log_reader import Conn, read_committed
+from services.metrics import EVENTS_APPENDED
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,16 @@ def _decode(rows: list[asyncpg.Record]) -> list[RecordedEvent]:
 class EventStore:
     """Streams of private events in the service's schema (the pool's search_path)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        after_commit: Callable[[], None] | None = None,
+        service: str | None = None,
+    ) -> None:
         self._pool = pool
         self._after_commit = after_commit
+        self._appended = None if service is None else EVENTS_APPENDED.labels(service)
 
     async def append(
         self,
@@ -154,6 +162,8 @@ class EventStore:
                 row = await _run_append(pooled, args, stream_id, expected_version)
         if row["current_version"] != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, row["current_version"])
+        if self._appended is not None:  # a joined append is counted before its caller commits
+            self._appended.inc(len(events))
         if not joined and self._after_commit is not None:
             try:
                 self._after_commit()
