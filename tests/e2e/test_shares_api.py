@@ -84,7 +84,8 @@ async def test_a_member_subscribes_pays_in_instalments_and_the_capital_table_fol
     async def capital_shows_it() -> bool:
         answer = await deployment.gateway.get("/v1/capital", headers=auth(key))
         assert answer.status_code == 200, answer.text
-        return answer.json() == {
+        totals = {name: value for name, value in answer.json().items() if not name.startswith("by_")}
+        return totals == {
             "object": "capital",
             "subscribed_cents": 30_000,
             "paid_cents": 10_000,

@@ -65,8 +65,8 @@ class Member(BaseModel):
     category: int | None
     status: Status = Field(description="applied, admitted, resigned or excluded")
     applied_at: datetime
-    admitted_on: date | None = Field(default=None, description="Set in the answer to a decision.")
-    left_on: date | None = Field(default=None, description="Set in the answer to a resignation or exclusion.")
+    admitted_on: date | None = Field(default=None, description="The date of the admission decision.")
+    left_on: date | None = Field(default=None, description="The date a resignation or exclusion took effect.")
 
 
 ETAG = {"ETag": {"description": "The member's version, for If-Match.", "schema": {"type": "string"}}}

@@ -68,6 +68,27 @@ class MemberShares(BaseModel):
     )
 
 
+class CapitalOfCategory(BaseModel):
+    category: int | None = Field(description="The member category; null for members registered without one.")
+    college: str | None = Field(description="The voting college of the category, as the statutes set it.")
+    subscribed_cents: int
+    paid_cents: int
+    unpaid_cents: int
+    repaid_cents: int
+    members: int = Field(description="Members of the category holding at least one share.")
+
+
+class CapitalOfCollege(BaseModel):
+    college: str | None = Field(description="The college's code; null gathers the members in no college.")
+    name: str | None
+    categories: list[int]
+    subscribed_cents: int
+    paid_cents: int
+    unpaid_cents: int
+    repaid_cents: int
+    members: int = Field(description="Members of the college holding at least one share.")
+
+
 class CapitalTable(BaseModel):
     object: Literal["capital"] = "capital"
     subscribed_cents: int = Field(description="The capital subscribed by the current members.")
@@ -77,6 +98,10 @@ class CapitalTable(BaseModel):
     members: int = Field(description="Members holding at least one share.")
     historic_max_cents: int = Field(description="The highest subscribed capital ever reached.")
     floor_cents: int = Field(description="A quarter of the historic maximum (Code de commerce L231-5).")
+    by_college: list[CapitalOfCollege] = Field(
+        description="Per voting college of the tenant's statutes, every college listed."
+    )
+    by_category: list[CapitalOfCategory] = Field(description="Per member category that holds or held shares.")
 
 
 async def _post(
@@ -160,7 +185,10 @@ async def read_member_shares(
     "/v1/capital",
     response_model=CapitalTable,
     summary="Read the capital table",
-    description="The cooperative's capital: subscribed, paid, unpaid and repaid, in euro cents.",
+    description=(
+        "The cooperative's capital: subscribed, paid, unpaid and repaid, in euro cents; in total, by voting "
+        "college and by member category."
+    ),
     responses=problem_responses(400, 401, 403),
 )
 async def read_capital(

@@ -93,6 +93,8 @@ async def read_member(
         category=found.category,
         status=found.status,
         applied_at=found.applied_at,
+        admitted_on=found.admitted_on,
+        left_on=found.left_on,
     )
 
 
@@ -104,6 +106,8 @@ def _member(found: RegisteredMember) -> Member:
         category=found.category,
         status=found.status,
         applied_at=found.applied_at,
+        admitted_on=found.admitted_on,
+        left_on=found.left_on,
     )
 
 

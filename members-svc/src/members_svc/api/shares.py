@@ -19,6 +19,8 @@ from members_svc.bootstrap import CODEC as MEMBERSHIP_CODEC
 from members_svc.bootstrap import MEMBERSHIP, Members
 from members_svc.domain import membership
 from members_svc.domain import shares as domain
+from members_svc.domain.assemblies.colleges import college_of
+from members_svc.domain.assemblies.statutes import configuration_of
 from members_svc.domain.shares.codec import CAPITAL, CAPITAL_CODEC, SHARES, SHARES_CODEC
 from members_svc.domain.shares.rules import (
     AccountsNotApprovedSinceLeaving,
@@ -34,7 +36,12 @@ from members_svc.domain.shares.rules import (
     UnknownNominal,
     nominal_cents,
 )
-from members_svc.read_models.capital import capital_table, find_member_shares
+from members_svc.read_models.capital import (
+    CategoryCapital,
+    capital_by_category,
+    capital_table,
+    find_member_shares,
+)
 from members_svc.read_models.member_register import find_member
 from services import command_loop
 from services.caller import CurrentCaller, require_scope
@@ -108,6 +115,27 @@ class MemberSharesOut(BaseModel):
     liability_ends_on: date | None
 
 
+class CapitalOfCategory(BaseModel):
+    category: int | None
+    college: str | None
+    subscribed_cents: int
+    paid_cents: int
+    unpaid_cents: int
+    repaid_cents: int
+    members: int
+
+
+class CapitalOfCollege(BaseModel):
+    college: str | None
+    name: str | None
+    categories: list[int]
+    subscribed_cents: int
+    paid_cents: int
+    unpaid_cents: int
+    repaid_cents: int
+    members: int
+
+
 class CapitalOut(BaseModel):
     object: Literal["capital"] = "capital"
     subscribed_cents: int
@@ -117,6 +145,8 @@ class CapitalOut(BaseModel):
     members: int
     historic_max_cents: int
     floor_cents: int
+    by_college: list[CapitalOfCollege]
+    by_category: list[CapitalOfCategory]
 
 
 # ---- the command side ----------------------------------------------------------
@@ -360,6 +390,8 @@ async def read_capital(caller: CurrentCaller, register: RegisterDep) -> CapitalO
     require_scope(caller, "members:read")
     async with tenant_transaction(register.resources.pool, caller.tenant) as conn:
         table = await capital_table(conn, caller.tenant)
+        categories = await capital_by_category(conn, caller.tenant)
+    by_college, by_category = _breakdown(caller.tenant, categories)
     return CapitalOut(
         subscribed_cents=table.subscribed_cents,
         paid_cents=table.paid_cents,
@@ -368,4 +400,48 @@ async def read_capital(caller: CurrentCaller, register: RegisterDep) -> CapitalO
         members=table.members,
         historic_max_cents=table.historic_max_cents,
         floor_cents=-(-table.historic_max_cents // 4),
+        by_college=by_college,
+        by_category=by_category,
     )
+
+
+def _breakdown(
+    tenant: str, categories: list[CategoryCapital]
+) -> tuple[list[CapitalOfCollege], list[CapitalOfCategory]]:
+    """Per category, and per college of the tenant's statutes (every college listed, with 0 if empty; the
+    members with no category or one in no college under `college: null`)."""
+    colleges = configuration_of(tenant).colleges
+    by_category = []
+    sums: dict[str | None, list[int]] = {college.code: [0, 0, 0, 0] for college in colleges}
+    for row in categories:
+        college = None if row.category is None else college_of(colleges, row.category)
+        code = None if college is None else college.code
+        by_category.append(
+            CapitalOfCategory(
+                category=row.category,
+                college=code,
+                subscribed_cents=row.subscribed_cents,
+                paid_cents=row.paid_cents,
+                unpaid_cents=row.unpaid_cents,
+                repaid_cents=row.repaid_cents,
+                members=row.members,
+            )
+        )
+        total = sums.setdefault(code, [0, 0, 0, 0])
+        for i, value in enumerate((row.subscribed_cents, row.paid_cents, row.repaid_cents, row.members)):
+            total[i] += value
+    names = {college.code: college for college in colleges}
+    by_college = [
+        CapitalOfCollege(
+            college=code,
+            name=None if code is None else names[code].name,
+            categories=[] if code is None else list(names[code].categories),
+            subscribed_cents=subscribed,
+            paid_cents=paid,
+            unpaid_cents=subscribed - paid,
+            repaid_cents=repaid,
+            members=members,
+        )
+        for code, (subscribed, paid, repaid, members) in sums.items()
+    ]
+    return by_college, by_category

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from members_svc.api import assemblies, employers, shares
+from members_svc.api import assemblies, employers, membership_counts, shares
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
 from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
@@ -32,7 +32,7 @@ def definition() -> ServiceDefinition:
         name="members",
         title="members-svc",
         migrations=MIGRATIONS,
-        routers=[router, employers.router, assemblies.router, shares.router],
+        routers=[router, employers.router, assemblies.router, shares.router, membership_counts.router],
         build=build,
         projections=lambda members: (
             [

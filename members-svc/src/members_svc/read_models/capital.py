@@ -1,4 +1,6 @@
-"""The capital table per cooperative: subscribed, paid, unpaid and repaid cents, in total and per member."""
+"""The capital table per cooperative: subscribed, paid, unpaid and repaid cents, in total, per member, and per
+member category (the category is the register's current one, joined at read time: both tables are this
+service's projections, so no projection needs to follow the other's events)."""
 
 from __future__ import annotations
 
@@ -141,3 +143,36 @@ async def capital_table(conn: Conn | Any, tenant: str) -> CapitalTable:
     )
     assert row is not None  # an aggregate query always answers one row
     return CapitalTable(**dict(row))
+
+
+@dataclass(frozen=True)
+class CategoryCapital:
+    """The capital of the members of one category (None: members registered without a category)."""
+
+    category: int | None
+    subscribed_cents: int
+    paid_cents: int
+    repaid_cents: int
+    members: int  # members of the category holding at least one share
+
+    @property
+    def unpaid_cents(self) -> int:
+        return self.subscribed_cents - self.paid_cents
+
+
+async def capital_by_category(conn: Conn | Any, tenant: str) -> list[CategoryCapital]:
+    """One row per category that holds or held shares, in category order (no category last)."""
+    rows = await conn.fetch(
+        """SELECT r.category,
+                  sum(s.subscribed_cents)::bigint AS subscribed_cents,
+                  sum(s.paid_cents)::bigint AS paid_cents,
+                  sum(s.repaid_cents)::bigint AS repaid_cents,
+                  count(*) FILTER (WHERE s.share_count > 0)::int AS members
+           FROM member_shares s
+           LEFT JOIN member_register r ON r.tenant = s.tenant AND r.member_id = s.member_id
+           WHERE s.tenant = $1
+           GROUP BY r.category
+           ORDER BY r.category NULLS LAST""",
+        tenant,
+    )
+    return [CategoryCapital(**dict(row)) for row in rows]

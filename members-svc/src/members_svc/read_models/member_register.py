@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,13 +29,8 @@ class RegisteredMember:
     status: str
     applied_at: datetime
     version: int
-
-
-_STATUS_AFTER: dict[type, str] = {
-    MemberAdmitted: "admitted",
-    MemberResigned: "resigned",
-    MemberExcluded: "excluded",
-}
+    admitted_on: date | None = None
+    left_on: date | None = None
 
 
 class MemberRegister:
@@ -79,15 +74,35 @@ class MemberRegister:
                     event.stream_version,
                 )
 
-            case MemberAdmitted() | MemberResigned() | MemberExcluded() as moved:
-                await conn.execute(
-                    """UPDATE member_register SET status = $3, version = $4
-                       WHERE tenant = $1 AND member_id = $2""",
-                    event.tenant,
-                    moved.member_id,
-                    _STATUS_AFTER[type(moved)],
-                    event.stream_version,
-                )
+            case MemberAdmitted() as admitted:
+                await self._moved(conn, event, admitted.member_id, "admitted", admitted=admitted.admitted_on)
+            case MemberResigned() as resigned:
+                await self._moved(conn, event, resigned.member_id, "resigned", left=resigned.resigned_on)
+            case MemberExcluded() as excluded:
+                await self._moved(conn, event, excluded.member_id, "excluded", left=excluded.excluded_on)
+
+    async def _moved(
+        self,
+        conn: Conn,
+        event: RecordedEvent,
+        member_id: UUID,
+        status: str,
+        *,
+        admitted: date | None = None,
+        left: date | None = None,
+    ) -> None:
+        """The new status, with the date of the admission or of the leaving."""
+        await conn.execute(
+            """UPDATE member_register SET status = $3, version = $4,
+                 admitted_on = coalesce($5, admitted_on), left_on = coalesce($6, left_on)
+               WHERE tenant = $1 AND member_id = $2""",
+            event.tenant,
+            member_id,
+            status,
+            event.stream_version,
+            admitted,
+            left,
+        )
 
     async def reset(self, conn: Conn) -> None:
         await conn.execute("TRUNCATE member_register")
@@ -95,7 +110,8 @@ class MemberRegister:
 
 async def find_member(conn: Conn | Any, tenant: str, member_id: UUID) -> RegisteredMember | None:
     row = await conn.fetchrow(
-        """SELECT member_id, person_kind, display_name, category, status, applied_at, version
+        """SELECT member_id, person_kind, display_name, category, status, applied_at, version,
+                  admitted_on, left_on
            FROM member_register WHERE tenant = $1 AND member_id = $2""",
         tenant,
         member_id,
@@ -115,7 +131,8 @@ async def list_members(
 ) -> list[RegisteredMember]:
     """A page in id order (UUIDv7: the order of application), after the cursor's member."""
     rows = await conn.fetch(
-        """SELECT member_id, person_kind, display_name, category, status, applied_at, version
+        """SELECT member_id, person_kind, display_name, category, status, applied_at, version,
+                  admitted_on, left_on
            FROM member_register
            WHERE tenant = $1
              AND ($2::uuid IS NULL OR member_id > $2)
