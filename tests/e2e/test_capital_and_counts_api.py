@@ -130,3 +130,16 @@ async def test_the_capital_table_is_given_by_college_and_by_category(deployment:
         )
 
     await until(capital_is_complete, within=WITHIN)
+    # Each subscription and payment was published too (members.SharesSubscribed / SharePaymentReceived).
+    published = {
+        event_type: await deployment.fetchval(
+            "members",
+            "SELECT count(*) FROM outbox WHERE envelope->>'event_type' = $1 AND envelope->>'tenant' = 'smartfr'",
+            event_type,
+        )
+        for event_type in ("members.SharesSubscribed", "members.SharePaymentReceived")
+    }
+    assert published == {
+        "members.SharesSubscribed": len(holdings),
+        "members.SharePaymentReceived": len([h for h in holdings if h[2]]),
+    }

@@ -290,22 +290,26 @@ def test_the_public_event_names_the_structure_and_nothing_of_its_contacts() -> N
         "kind": "association",
         "registered_at": "2026-11-26T10:30:00Z",
     }
-    assert (
-        to_public(
-            [
-                Decided(
-                    suspended(),
-                    STRUCTURE,
-                    "EmployerStructureSuspended",
-                    stream_id(STRUCTURE),
-                    2,
-                    "smartfr",
-                    LATER,
-                    STRUCTURE,
-                    None,
-                    None,
-                )
-            ]
-        )
-        == []
+
+
+def test_a_status_change_is_published_with_its_date_and_without_its_reason() -> None:
+    decided = Decided(
+        suspended(),
+        STRUCTURE,
+        "EmployerStructureSuspended",
+        stream_id(STRUCTURE),
+        2,
+        "smartfr",
+        LATER,
+        STRUCTURE,
+        None,
+        None,
     )
+    [envelope] = to_public([decided])
+    assert envelope.event_type == "members.EmployerStructureStatusChanged"
+    assert envelope.data == {
+        "employer_structure_id": str(STRUCTURE),
+        "status": "suspended",
+        "effective_on": suspended().effective_on.isoformat(),
+    }
+    assert suspended().reason not in str(envelope.data)

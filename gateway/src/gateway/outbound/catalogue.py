@@ -10,14 +10,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.generated.members.assembly_convened_v1 import AssemblyConvenedV1
+from schemas.generated.members.employer_structure_status_changed_v1 import (
+    EmployerStructureStatusChangedV1,
+)
 from schemas.generated.members.member_admitted_v1 import MemberAdmittedV1
 from schemas.generated.members.member_applied_v1 import MemberAppliedV1
+from schemas.generated.members.share_payment_received_v1 import SharePaymentReceivedV1
+from schemas.generated.members.shares_repaid_v1 import SharesRepaidV1
+from schemas.generated.members.shares_subscribed_v1 import SharesSubscribedV1
 from services.envelope import Envelope
 
 # type -> what it means; documented in docs/webhooks.md (keep both in step).
 CATALOGUE: Mapping[str, str] = {
     "member.applied": "A person or a legal entity applied to become a member.",
     "member.admitted": "A member was admitted by the cooperative.",
+    "shares.subscribed": "A member subscribed shares (parts sociales).",
+    "shares.paid": "An instalment was paid up on a member's shares.",
+    "shares.repaid": "A leaver's shares were repaid.",
+    "employer_structure.status_changed": "An employer structure was suspended, reinstated or closed.",
+    "assembly.convened": "A general assembly was convened.",
     "contract.signed": "An employment contract was signed.",
     "payslip.issued": "A payslip was issued.",
     "invoice.issued": "A client invoice was issued.",
@@ -44,10 +56,38 @@ def _member_admitted(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("member.admitted", "member", str(event.member_id))
 
 
+def _shares(
+    webhook_type: str, model: type[SharesSubscribedV1 | SharePaymentReceivedV1 | SharesRepaidV1]
+) -> Callable[[Mapping[str, Any]], WebhookEvent]:
+    """A shares event names the member's shares (`GET /v1/members/{id}/shares`), by the member's id."""
+
+    def translate(data: Mapping[str, Any]) -> WebhookEvent:
+        return WebhookEvent(webhook_type, "member_shares", str(model.model_validate(data).member_id))
+
+    return translate
+
+
+def _employer_status(data: Mapping[str, Any]) -> WebhookEvent:
+    event = EmployerStructureStatusChangedV1.model_validate(data)
+    return WebhookEvent(
+        "employer_structure.status_changed", "employer_structure", str(event.employer_structure_id)
+    )
+
+
+def _assembly_convened(data: Mapping[str, Any]) -> WebhookEvent:
+    event = AssemblyConvenedV1.model_validate(data)
+    return WebhookEvent("assembly.convened", "assembly", str(event.assembly_id))
+
+
 # (public event type, schema version) -> its webhook event; only what a service emits today.
 _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
     ("members.MemberApplied", 1): _member_applied,
     ("members.MemberAdmitted", 1): _member_admitted,
+    ("members.SharesSubscribed", 1): _shares("shares.subscribed", SharesSubscribedV1),
+    ("members.SharePaymentReceived", 1): _shares("shares.paid", SharePaymentReceivedV1),
+    ("members.SharesRepaid", 1): _shares("shares.repaid", SharesRepaidV1),
+    ("members.EmployerStructureStatusChanged", 1): _employer_status,
+    ("members.AssemblyConvened", 1): _assembly_convened,
 }
 
 # The topics the fan-out consumes: the producers of the events above.

@@ -32,6 +32,11 @@ Manager = Annotated[Caller, require("webhooks:manage")]
 EventType = Literal[
     "member.applied",
     "member.admitted",
+    "shares.subscribed",
+    "shares.paid",
+    "shares.repaid",
+    "employer_structure.status_changed",
+    "assembly.convened",
     "contract.signed",
     "payslip.issued",
     "invoice.issued",

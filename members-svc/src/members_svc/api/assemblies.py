@@ -26,6 +26,7 @@ from members_svc.domain.assemblies.rules import (
     UnknownAssembly,
 )
 from members_svc.domain.assemblies.statutes import configuration_of
+from members_svc.integration.assemblies_outbound import to_public
 from members_svc.read_models.assembly_results import ASSEMBLY, CODEC, AssemblyRecord, find_assembly
 from services import command_loop
 from services.caller import CurrentCaller, require_scope
@@ -149,6 +150,7 @@ class Assemblies:
                 command,
                 tenant=tenant,
                 metadata={"correlation_id": current_request_id() or "", "traceparent": current_traceparent()},
+                to_public=to_public,
                 occurred_at=command.now,
                 retries_on_conflict=20,  # voters of one assembly append to one stream
             )

@@ -36,6 +36,7 @@ from members_svc.domain.shares.rules import (
     UnknownNominal,
     nominal_cents,
 )
+from members_svc.integration.shares_outbound import to_public
 from members_svc.read_models.capital import (
     CategoryCapital,
     capital_by_category,
@@ -252,6 +253,7 @@ class ShareRegister:
             command,
             tenant=tenant,
             metadata=_metadata(),
+            to_public=to_public,
             occurred_at=command.now,
             conn=conn,
         )

@@ -4,8 +4,14 @@
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
+    ("members.AssemblyConvened", 1): ("members.assembly_convened_v1", "AssemblyConvenedV1"),
     ("members.EmployerStructureRegistered", 1): ("members.employer_structure_registered_v1", "EmployerStructureRegisteredV1"),
+    ("members.EmployerStructureStatusChanged", 1): ("members.employer_structure_status_changed_v1", "EmployerStructureStatusChangedV1"),
     ("members.MemberAdmitted", 1): ("members.member_admitted_v1", "MemberAdmittedV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
     ("members.MemberLeft", 1): ("members.member_left_v1", "MemberLeftV1"),
+    ("members.PersonalDataErased", 1): ("members.personal_data_erased_v1", "PersonalDataErasedV1"),
+    ("members.SharePaymentReceived", 1): ("members.share_payment_received_v1", "SharePaymentReceivedV1"),
+    ("members.SharesRepaid", 1): ("members.shares_repaid_v1", "SharesRepaidV1"),
+    ("members.SharesSubscribed", 1): ("members.shares_subscribed_v1", "SharesSubscribedV1"),
 }
