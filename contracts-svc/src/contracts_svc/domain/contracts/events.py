@@ -1,0 +1,154 @@
+"""The contract aggregate's private, stored events. No personal data: the employee is a member id only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from contracts_svc.domain.contracts.tables import ContractType
+
+EmployerKind = Literal["cooperative", "association", "company", "public_body", "other"]
+WorkingTime = Literal["full_time", "part_time"]
+PayBasis = Literal["hourly", "monthly", "none"]
+Status = Literal["cadre", "non_cadre"]
+PortageLevel = Literal["junior", "senior", "forfait_jours"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Employer(_Frozen):
+    """The legal employer as the DPAE names it (R1221-1 1°): a tenant cooperative or an employer structure."""
+
+    employer_id: UUID
+    kind: EmployerKind
+    legal_name: str
+    siret: str
+    ape_code: str
+    street: str
+    postal_code: str
+    city: str
+    occupational_health_service: str
+
+
+class Pay(_Frozen):
+    """Gross pay in cents per hour or per month; `none` for a CAPE (no salary)."""
+
+    basis: PayBasis
+    amount_cents: int
+
+
+class WorkPeriod(_Frozen):
+    """One stretch of work, UTC instants; its business day is the Paris date of its start."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class ContractDrafted(_Frozen):
+    contract_id: UUID
+    member_id: UUID
+    employer: Employer
+    contract_type: ContractType
+    job_title: str
+    sector: str | None
+    reason: str | None
+    starts_at: datetime  # the hiring day and hour (the DPAE declares both)
+    ends_on: date | None
+    working_time: WorkingTime
+    weekly_hours: Decimal
+    pay: Pay
+    status: Status
+    portage_level: PortageLevel | None
+    trial_period_days: int
+    associate_by: date | None  # CAE: the day the entrepreneur-salarié must be an associate by
+    drafted_at: datetime
+
+
+class HireDeclared(_Frozen):
+    """URSSAF acknowledged the DPAE: the contract may start. Only the acknowledgement is kept."""
+
+    contract_id: UUID
+    acknowledgement_id: str
+    declared_at: datetime
+
+
+class HireDeclarationRefused(_Frozen):
+    """URSSAF refused the DPAE (the reason it gave); the contract stays drafted and may be declared again."""
+
+    contract_id: UUID
+    reason: str
+    refused_at: datetime
+
+
+class LateHireDeclarationFlagged(_Frozen):
+    """A DPAE was attempted at or after the hiring hour: refused, and flagged for the employer's follow-up."""
+
+    contract_id: UUID
+    attempted_at: datetime
+    starts_at: datetime
+
+
+class ContractSigned(_Frozen):
+    contract_id: UUID
+    signed_at: datetime
+    within_legal_delay: bool  # a CDD's written contract is due within 2 working days of the hire (L1242-13)
+
+
+class WorkReported(_Frozen):
+    contract_id: UUID
+    member_id: UUID
+    employer_id: UUID
+    periods: tuple[WorkPeriod, ...]
+    minutes: int
+    days: tuple[date, ...]  # the Paris business days worked in this report
+    reported_at: datetime
+
+
+class ContractRenewed(_Frozen):
+    contract_id: UUID
+    previous_ends_on: date
+    ends_on: date
+    reason: str
+    renewed_at: datetime
+
+
+class ContractAmended(_Frozen):
+    contract_id: UUID
+    reason: str
+    job_title: str | None
+    weekly_hours: Decimal | None
+    working_time: WorkingTime | None
+    pay: Pay | None
+    amended_at: datetime
+
+
+class ContractCompleted(_Frozen):
+    contract_id: UUID
+    completed_on: date
+    completed_at: datetime
+
+
+class ContractCancelled(_Frozen):
+    contract_id: UUID
+    reason: str
+    cancelled_at: datetime
+
+
+ContractEvent = (
+    ContractDrafted
+    | HireDeclared
+    | HireDeclarationRefused
+    | LateHireDeclarationFlagged
+    | ContractSigned
+    | WorkReported
+    | ContractRenewed
+    | ContractAmended
+    | ContractCompleted
+    | ContractCancelled
+)

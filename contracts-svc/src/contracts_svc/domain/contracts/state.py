@@ -1,0 +1,62 @@
+"""What the contract aggregate knows, as a closed union of frozen states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from contracts_svc.domain.contracts.events import (
+    Employer,
+    Pay,
+    PortageLevel,
+    Status,
+    WorkingTime,
+    WorkPeriod,
+)
+from contracts_svc.domain.contracts.tables import ContractType
+
+Lifecycle = Literal["drafted", "hire_declared", "signed", "completed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class NoContract:
+    """The stream is empty."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    contract_id: UUID
+    member_id: UUID
+    employer: Employer
+    contract_type: ContractType
+    job_title: str
+    sector: str | None
+    reason: str | None
+    starts_at: datetime
+    first_ends_on: date | None  # the end first agreed, before renewals
+    ends_on: date | None
+    working_time: WorkingTime
+    weekly_hours: Decimal
+    pay: Pay
+    status: Status
+    portage_level: PortageLevel | None
+    trial_period_days: int
+    associate_by: date | None
+    drafted_at: datetime
+    lifecycle: Lifecycle = "drafted"
+    acknowledgement_id: str | None = None
+    late_declaration_flagged: bool = False
+    declaration_refusals: int = 0
+    signed_within_legal_delay: bool | None = None
+    renewals: int = 0
+    periods: tuple[WorkPeriod, ...] = ()
+    minutes_worked: int = 0
+    days_worked: frozenset[date] = frozenset()
+    completed_on: date | None = None
+    cancel_reason: str | None = None
+
+
+ContractState = NoContract | Contract
