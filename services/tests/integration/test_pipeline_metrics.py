@@ -56,17 +56,31 @@ async def test_consumer_counters_and_sampled_gauges(kind: str, dsn: str, bootstr
         await wait_until(lambda: _caught_up(runner), 60, "the group's acknowledgements")
         await PipelineMetrics(service, world.consumer_pool, None, [runner]).sample()
 
-        who = {"service": service, "consumer": name}
+        who = {"service_name": service, "messaging_consumer_group_name": name}
         assert sample("consumer_messages_total", **who, outcome="processed") == 4
         assert sample("consumer_messages_total", **who, outcome="dead_lettered") == 1
-        assert sample("consumer_dead_letters_total", **who, topic=world.topic) == 1
-        assert sample("consumer_handler_failures_total", **who, event_type=f"{world.producer}.ThingHappened") == 3
-        assert sample("consumer_handler_duration_seconds_count", **who, event_type=f"{world.producer}.ThingHappened") == 5
+        assert sample("consumer_dead_letters_total", **who, messaging_destination_name=world.topic) == 1
+        assert (
+            sample("consumer_handler_failures_total", **who, event_type=f"{world.producer}.ThingHappened")
+            == 3
+        )
+        assert (
+            sample(
+                "messaging_process_duration_seconds_count",
+                **who,
+                event_type=f"{world.producer}.ThingHappened",
+            )
+            == 5
+        )
         assert sample("dead_letters_pending", **who) == 1
         partitions = await runner.lag_by_partition()
         assert partitions, "the sampler saw no partition"
         for topic, partition in partitions:
-            at = {**who, "topic": topic, "partition": str(partition)}
+            at = {
+                **who,
+                "messaging_destination_name": topic,
+                "messaging_destination_partition_id": str(partition),
+            }
             assert sample("consumer_lag_messages", **at) == 0
             assert sample("consumer_lag_seconds", **at) == 0
 
@@ -79,8 +93,8 @@ async def test_a_relay_that_published_nothing_reports_the_whole_outbox(dsn: str,
         idle = OutboxRelay(world.producer_pool, bootstrap, schema=world.producer, checkpoint="idle-relay")
         service = f"svc-{world.producer}"
         await PipelineMetrics(service, world.producer_pool, idle, []).sample()
-        assert sample("outbox_relay_backlog", service=service) == 3
-        age = sample("outbox_relay_oldest_unpublished_age_seconds", service=service)
+        assert sample("outbox_relay_backlog", service_name=service) == 3
+        age = sample("outbox_relay_oldest_unpublished_age_seconds", service_name=service)
         assert age is not None
         assert age >= 0
 

@@ -112,7 +112,12 @@ def sample(exposition: str, name: str, **labels: str) -> float | None:
 
 
 async def test_metrics_count_requests_by_route_template_not_raw_path(client: httpx.AsyncClient) -> None:
-    labels = {"service": "test-probes", "method": "GET", "route": "/things/{thing_id}", "status": "200"}
+    labels = {
+        "service_name": "test-probes",
+        "http_request_method": "GET",
+        "http_route": "/things/{thing_id}",
+        "http_response_status_code": "200",
+    }
     before = sample((await client.get("/metrics")).text, "http_server_requests_total", **labels) or 0.0
     for thing in ("a", "b", "c"):
         await client.get(f"/things/{thing}")
@@ -122,13 +127,21 @@ async def test_metrics_count_requests_by_route_template_not_raw_path(client: htt
     text = response.text
     assert sample(text, "http_server_requests_total", **labels) == before + 3
     assert sample(text, "http_server_request_duration_seconds_count", **labels) is not None
-    assert 'route="/things/a"' not in text
+    assert 'http_route="/things/a"' not in text
 
 
 async def test_metrics_label_unknown_routes_as_unmatched(client: httpx.AsyncClient) -> None:
     await client.get(f"/random/{uuid.uuid4()}")
     text = (await client.get("/metrics")).text
-    assert sample(text, "http_server_requests_total", route="<unmatched>", status="404") is not None
+    assert (
+        sample(
+            text,
+            "http_server_request_duration_seconds_count",
+            http_route="<unmatched>",
+            http_response_status_code="404",
+        )
+        is not None
+    )
 
 
 async def test_metrics_can_expose_a_given_registry() -> None:
