@@ -8,8 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from contracts_svc.domain import contracts
-from contracts_svc.domain.contracts import ContractDrafted, DraftContract, Employer, Pay
+from contracts_svc.domain.contracts import (
+    ContractDrafted,
+    ContractSigned,
+    DraftContract,
+    Employer,
+    HireDeclared,
+    Pay,
+)
 from contracts_svc.domain.contracts.codec import EVENT_TYPES
+from contracts_svc.domain.contracts.events import Parties, Terms
 from services.decider import Decider, EventCodec
 from services.testkit.spec import Spec
 
@@ -80,3 +88,47 @@ def drafted(contract_type: str = "cddu", **fields: Any) -> ContractDrafted:
     [event] = contracts.decide(draft(contract_type, **fields), contracts.initial_state)
     assert isinstance(event, ContractDrafted)
     return event
+
+
+def parties(contract_type: str = "cddu") -> Parties:
+    return Parties(
+        member_id=MEMBER,
+        employer_id=EMPLOYER.employer_id,
+        employer_kind="association",
+        contract_type=contract_type,
+    )
+
+
+# The CDDU's terms, written out: its pay, and the 10 % paid-leave pay without précarité bonus of the table.
+CDDU_TERMS = Terms(
+    status="non_cadre",
+    pay=Pay(basis="hourly", amount_cents=1500),
+    weekly_hours=Decimal(35),
+    paid_leave_pay_rate=Decimal("0.10"),
+    precarity_bonus_rate=Decimal(0),
+)
+CDI_TERMS = Terms(
+    status="non_cadre",
+    pay=Pay(basis="monthly", amount_cents=250000),
+    weekly_hours=Decimal(35),
+    paid_leave_pay_rate=Decimal(0),
+    precarity_bonus_rate=Decimal(0),
+)
+
+
+def declared(at: datetime = NOW, contract_type: str = "cddu") -> HireDeclared:
+    return HireDeclared(
+        contract_id=CONTRACT, parties=parties(contract_type), acknowledgement_id="DPAE-0001", declared_at=at
+    )
+
+
+def signed(at: datetime, contract_type: str = "cddu", *, within: bool = True) -> ContractSigned:
+    ends_on = TYPES[contract_type]["ends_on"]
+    return ContractSigned(
+        contract_id=CONTRACT,
+        parties=parties(contract_type),
+        starts_at=STARTS,
+        ends_on=ends_on,
+        signed_at=at,
+        within_legal_delay=within,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from contract_fixtures import CONTRACT, MEMBER, NOW, STARTS, drafted, spec
+from contract_fixtures import CDDU_TERMS, CONTRACT, NOW, STARTS, declared, drafted, parties, signed, spec
 
 from contracts_svc.domain.contracts import (
     AmendContract,
@@ -15,10 +15,8 @@ from contracts_svc.domain.contracts import (
     ContractCancelled,
     ContractCompleted,
     ContractRenewed,
-    ContractSigned,
     FlagLateHireDeclaration,
     HireDeclarationRefused,
-    HireDeclared,
     LateHireDeclarationFlagged,
     Pay,
     RecordHireDeclaration,
@@ -46,9 +44,9 @@ from contracts_svc.domain.contracts.rules import (
 )
 
 ACK = Acknowledged("DPAE-0001", NOW)
-DECLARED = HireDeclared(contract_id=CONTRACT, acknowledgement_id="DPAE-0001", declared_at=NOW)
+DECLARED = declared()
 SIGNED_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-SIGNED = ContractSigned(contract_id=CONTRACT, signed_at=SIGNED_AT, within_legal_delay=True)
+SIGNED = signed(SIGNED_AT)
 AFTER = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
 IDENTITY = EmployeeIdentity(
     last_name="Garnier",
@@ -87,9 +85,7 @@ def test_a_dpae_more_than_8_days_before_the_hiring_hour_is_refused() -> None:
         HireDeclarationTooEarly, match="8 days"
     )
     on_time = STARTS - timedelta(days=8)
-    spec.given(drafted()).when(RecordHireDeclaration(CONTRACT, ACK, on_time)).then(
-        HireDeclared(contract_id=CONTRACT, acknowledgement_id="DPAE-0001", declared_at=on_time)
-    )
+    spec.given(drafted()).when(RecordHireDeclaration(CONTRACT, ACK, on_time)).then(declared(on_time))
 
 
 def test_a_dpae_at_the_hiring_hour_is_late_refused_and_flagged() -> None:
@@ -159,21 +155,15 @@ def test_a_contract_cannot_be_signed_without_its_dpae_acknowledgement() -> None:
 
 
 def test_a_cape_is_signed_without_dpae() -> None:
-    spec.given(drafted("cape")).when(SignContract(CONTRACT, SIGNED_AT)).then(
-        ContractSigned(contract_id=CONTRACT, signed_at=SIGNED_AT, within_legal_delay=True)
-    )
+    spec.given(drafted("cape")).when(SignContract(CONTRACT, SIGNED_AT)).then(signed(SIGNED_AT, "cape"))
 
 
 def test_a_cdd_signed_after_2_working_days_from_the_hire_is_marked_late() -> None:
     # Hire on Tuesday 1 Dec: due by Thursday 3 Dec (working days, Sunday and holidays excluded).
     on_time = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
     late = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
-    spec.given(drafted(), DECLARED).when(SignContract(CONTRACT, on_time)).then(
-        ContractSigned(contract_id=CONTRACT, signed_at=on_time, within_legal_delay=True)
-    )
-    spec.given(drafted(), DECLARED).when(SignContract(CONTRACT, late)).then(
-        ContractSigned(contract_id=CONTRACT, signed_at=late, within_legal_delay=False)
-    )
+    spec.given(drafted(), DECLARED).when(SignContract(CONTRACT, on_time)).then(signed(on_time))
+    spec.given(drafted(), DECLARED).when(SignContract(CONTRACT, late)).then(signed(late, within=False))
 
 
 def test_signing_twice_is_refused() -> None:
@@ -193,8 +183,8 @@ def test_work_is_reported_in_days_and_hours_on_a_signed_contract() -> None:
         .then(
             WorkReported(
                 contract_id=CONTRACT,
-                member_id=MEMBER,
-                employer_id=drafted().employer.employer_id,
+                parties=parties(),
+                terms=CDDU_TERMS,
                 periods=periods,
                 minutes=14 * 60,
                 days=(date(2026, 12, 1), date(2026, 12, 2)),
@@ -213,7 +203,7 @@ def test_work_is_not_reported_before_signature_nor_on_a_cape() -> None:
     spec.given(drafted(), DECLARED).when(draft_report((work(1, 8, 7),))).then_raises(
         LifecycleRefused, match="signed"
     )
-    cape_signed = ContractSigned(contract_id=CONTRACT, signed_at=SIGNED_AT, within_legal_delay=True)
+    cape_signed = signed(SIGNED_AT, "cape")
     spec.given(drafted("cape"), cape_signed).when(draft_report((work(1, 8, 7),))).then_raises(
         LifecycleRefused, match="not employment"
     )
@@ -338,7 +328,18 @@ def test_a_signed_contract_is_completed_after_its_last_day_worked() -> None:
     report = spec.decider.decide(
         draft_report((work(4, 8, 7),)), spec.decider.fold([drafted(), DECLARED, SIGNED])
     )
-    completed = ContractCompleted(contract_id=CONTRACT, completed_on=date(2026, 12, 5), completed_at=AFTER)
+    completed = ContractCompleted(
+        contract_id=CONTRACT,
+        parties=parties(),
+        terms=CDDU_TERMS,
+        starts_on=date(2026, 12, 1),
+        completed_on=date(2026, 12, 5),
+        minutes_worked=7 * 60,
+        days_worked=1,
+        first_day_worked=date(2026, 12, 4),
+        last_day_worked=date(2026, 12, 4),
+        completed_at=AFTER,
+    )
     spec.given(drafted(), DECLARED, SIGNED, *report).when(
         CompleteContract(CONTRACT, date(2026, 12, 5), AFTER)
     ).then(completed)
@@ -354,7 +355,9 @@ def test_a_signed_contract_is_completed_after_its_last_day_worked() -> None:
 
 
 def test_a_contract_is_cancelled_with_a_reason_until_work_is_reported() -> None:
-    cancelled = ContractCancelled(contract_id=CONTRACT, reason="the show was called off", cancelled_at=NOW)
+    cancelled = ContractCancelled(
+        contract_id=CONTRACT, parties=parties(), reason="the show was called off", cancelled_at=NOW
+    )
     spec.given(drafted(), DECLARED, SIGNED).when(
         CancelContract(CONTRACT, "the show was called off", NOW)
     ).then(cancelled)

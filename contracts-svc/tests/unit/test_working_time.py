@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from contract_fixtures import CONTRACT, STARTS, drafted, spec
+from contract_fixtures import CDI_TERMS, CONTRACT, STARTS, declared, drafted, parties, signed, spec
 
-from contracts_svc.domain.contracts import ContractSigned, HireDeclared, ReportWork, WorkPeriod, WorkReported
+from contracts_svc.domain.contracts import ReportWork, WorkPeriod, WorkReported
 from contracts_svc.domain.contracts.rules import WorkingTimeExceeded
 from contracts_svc.domain.contracts.tables import working_time_limits
 from contracts_svc.domain.contracts.working_time import check_working_time, minutes_by_day
@@ -20,10 +20,8 @@ from contracts_svc.domain.contracts.working_time import check_working_time, minu
 LIMITS = working_time_limits(date(2026, 12, 1))
 NOW = datetime(2027, 6, 30, tzinfo=UTC)
 CDI = drafted("cdi")
-DECLARED = HireDeclared(
-    contract_id=CONTRACT, acknowledgement_id="ack", declared_at=STARTS - timedelta(days=1)
-)
-SIGNED = ContractSigned(contract_id=CONTRACT, signed_at=STARTS, within_legal_delay=True)
+DECLARED = declared(STARTS - timedelta(days=1), "cdi")
+SIGNED = signed(STARTS, "cdi")
 
 
 def at(day: date, hour: float, hours: float) -> WorkPeriod:
@@ -73,8 +71,8 @@ def test_the_hour_that_breaks_the_48_hour_week_is_refused_whichever_employer_rep
     spec.given(CDI, DECLARED, SIGNED).when(report(employer_b_ok, employer_a)).then(
         WorkReported(
             contract_id=CONTRACT,
-            member_id=CDI.member_id,
-            employer_id=CDI.employer.employer_id,
+            parties=parties("cdi"),
+            terms=CDI_TERMS,
             periods=tuple(employer_b_ok),
             minutes=60,
             days=(monday + timedelta(days=5),),

@@ -50,6 +50,25 @@ class WorkPeriod(_Frozen):
     ends_at: datetime
 
 
+class Parties(_Frozen):
+    """Who a contract binds, repeated on each event so its public counterpart is thin but complete."""
+
+    member_id: UUID
+    employer_id: UUID
+    employer_kind: EmployerKind
+    contract_type: ContractType
+
+
+class Terms(_Frozen):
+    """The pay terms in force when the work was done (a payslip is computed from them)."""
+
+    status: Status
+    pay: Pay
+    weekly_hours: Decimal
+    paid_leave_pay_rate: Decimal
+    precarity_bonus_rate: Decimal
+
+
 class ContractDrafted(_Frozen):
     contract_id: UUID
     member_id: UUID
@@ -74,6 +93,7 @@ class HireDeclared(_Frozen):
     """URSSAF acknowledged the DPAE: the contract may start. Only the acknowledgement is kept."""
 
     contract_id: UUID
+    parties: Parties
     acknowledgement_id: str
     declared_at: datetime
 
@@ -96,14 +116,17 @@ class LateHireDeclarationFlagged(_Frozen):
 
 class ContractSigned(_Frozen):
     contract_id: UUID
+    parties: Parties
+    starts_at: datetime
+    ends_on: date | None
     signed_at: datetime
     within_legal_delay: bool  # a CDD's written contract is due within 2 working days of the hire (L1242-13)
 
 
 class WorkReported(_Frozen):
     contract_id: UUID
-    member_id: UUID
-    employer_id: UUID
+    parties: Parties
+    terms: Terms
     periods: tuple[WorkPeriod, ...]
     minutes: int
     days: tuple[date, ...]  # the Paris business days worked in this report
@@ -130,12 +153,20 @@ class ContractAmended(_Frozen):
 
 class ContractCompleted(_Frozen):
     contract_id: UUID
+    parties: Parties
+    terms: Terms
+    starts_on: date
     completed_on: date
+    minutes_worked: int
+    days_worked: int
+    first_day_worked: date | None
+    last_day_worked: date | None
     completed_at: datetime
 
 
 class ContractCancelled(_Frozen):
     contract_id: UUID
+    parties: Parties
     reason: str
     cancelled_at: datetime
 

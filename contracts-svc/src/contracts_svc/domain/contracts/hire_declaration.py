@@ -205,6 +205,7 @@ def decide_flag_late(
 def decide_record(
     command: RecordHireDeclaration, state: ContractState
 ) -> list[HireDeclared | HireDeclarationRefused]:
+    contract = _drafted(state, command.contract_id)
     if declarable(state, command.contract_id, command.now) == "late":
         raise HireDeclarationLate(
             f"contract {command.contract_id} starts before {command.now.isoformat()}: a DPAE is due before "
@@ -213,7 +214,12 @@ def decide_record(
     match command.outcome:
         case Acknowledged(acknowledgement_id=ack):
             return [
-                HireDeclared(contract_id=command.contract_id, acknowledgement_id=ack, declared_at=command.now)
+                HireDeclared(
+                    contract_id=command.contract_id,
+                    parties=contract.parties,
+                    acknowledgement_id=ack,
+                    declared_at=command.now,
+                )
             ]
         case Refused(reason=reason):
             return [

@@ -100,7 +100,16 @@ def decide_sign(command: SignContract, state: ContractState) -> list[ContractSig
     if rules.written_within_working_days:
         due = add_working_days(paris_day(contract.starts_at), rules.written_within_working_days)
         within = paris_day(command.now) <= due
-    return [ContractSigned(contract_id=command.contract_id, signed_at=command.now, within_legal_delay=within)]
+    return [
+        ContractSigned(
+            contract_id=command.contract_id,
+            parties=contract.parties,
+            starts_at=contract.starts_at,
+            ends_on=contract.ends_on,
+            signed_at=command.now,
+            within_legal_delay=within,
+        )
+    ]
 
 
 def decide_renew(command: RenewContract, state: ContractState) -> list[ContractRenewed]:
@@ -188,7 +197,16 @@ def decide_complete(command: CompleteContract, state: ContractState) -> list[Con
         raise InvalidContractField("completed_on", "is in the future: a contract is completed once ended")
     return [
         ContractCompleted(
-            contract_id=command.contract_id, completed_on=command.completed_on, completed_at=command.now
+            contract_id=command.contract_id,
+            parties=contract.parties,
+            terms=contract.terms,
+            starts_on=paris_day(contract.starts_at),
+            completed_on=command.completed_on,
+            minutes_worked=contract.minutes_worked,
+            days_worked=len(contract.days_worked),
+            first_day_worked=min(contract.days_worked, default=None),
+            last_day_worked=last_worked,
+            completed_at=command.now,
         )
     ]
 
@@ -202,6 +220,7 @@ def decide_cancel(command: CancelContract, state: ContractState) -> list[Contrac
     return [
         ContractCancelled(
             contract_id=command.contract_id,
+            parties=contract.parties,
             reason=check_text("reason", command.reason, max_length=500),
             cancelled_at=command.now,
         )

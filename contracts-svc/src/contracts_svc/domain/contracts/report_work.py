@@ -53,8 +53,8 @@ def decide_report(command: ReportWork, state: ContractState) -> list[WorkReporte
     return [
         WorkReported(
             contract_id=command.contract_id,
-            member_id=contract.member_id,
-            employer_id=contract.employer.employer_id,
+            parties=contract.parties,
+            terms=contract.terms,
             periods=tuple(sorted(command.periods, key=lambda p: p.starts_at)),
             minutes=sum(by_day.values()),
             days=tuple(sorted(by_day)),

@@ -10,13 +10,15 @@ from uuid import UUID
 
 from contracts_svc.domain.contracts.events import (
     Employer,
+    Parties,
     Pay,
     PortageLevel,
     Status,
+    Terms,
     WorkingTime,
     WorkPeriod,
 )
-from contracts_svc.domain.contracts.tables import ContractType
+from contracts_svc.domain.contracts.tables import RULES, ContractType
 
 Lifecycle = Literal["drafted", "hire_declared", "signed", "completed", "cancelled"]
 
@@ -57,6 +59,26 @@ class Contract:
     days_worked: frozenset[date] = frozenset()
     completed_on: date | None = None
     cancel_reason: str | None = None
+
+    @property
+    def parties(self) -> Parties:
+        return Parties(
+            member_id=self.member_id,
+            employer_id=self.employer.employer_id,
+            employer_kind=self.employer.kind,
+            contract_type=self.contract_type,
+        )
+
+    @property
+    def terms(self) -> Terms:
+        rules = RULES[self.contract_type]
+        return Terms(
+            status=self.status,
+            pay=self.pay,
+            weekly_hours=self.weekly_hours,
+            paid_leave_pay_rate=rules.paid_leave_pay_rate,
+            precarity_bonus_rate=rules.precarity_bonus_rate,
+        )
 
 
 ContractState = NoContract | Contract
