@@ -11,3 +11,5 @@ class Settings(ServiceSettings):
     service_name: str = "billing"
     db_schema: str = "billing"
     http_port: int = 8003
+    # Processes running the EN 16931 and French CTC schematrons (Saxon) beside the event loop.
+    schematron_workers: int = 2

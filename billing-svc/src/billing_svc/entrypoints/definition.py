@@ -1,10 +1,11 @@
-"""billing-svc as the runtime sees it: its schema and topic so far; its resources come with its issue."""
+"""billing-svc as the runtime sees it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from billing_svc.bootstrap import build
+from billing_svc.api import invoices
+from billing_svc.bootstrap import background, build
 from services.runtime import ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -15,7 +16,9 @@ def definition() -> ServiceDefinition:
         name="billing",
         title="billing-svc",
         migrations=MIGRATIONS,
-        routers=[],
+        routers=[invoices.router],
         build=build,
+        background=background,
         produces=["billing.events"],
+        problem_mappers={**invoices.PROBLEM_MAPPERS},
     )
