@@ -27,6 +27,7 @@ from services.consumer import ConsumerRunner, Handler, RetryPolicy
 from services.db import Migration, chassis_migrations, create_pool, folder_migrations, migrate
 from services.eventstore.store import EventStore
 from services.http import ProblemMapper, create_app
+from services.leadership import Leadership
 from services.pipeline_metrics import PipelineMetrics
 from services.projection import Projection, ProjectionRunner
 from services.relay import OutboxRelay
@@ -159,7 +160,9 @@ class ServiceRuntime:
                     poll_interval=self.poll_interval,
                     service=self.definition.name,
                 )
-                self._spawn(self.relay.run(self._stop), "relay")
+                # Replicas of a service share its schema: one relay publishes, the others stand by.
+                leadership = Leadership(settings.database_url, f"{settings.db_schema}.relay")
+                self._spawn(leadership.run(self.relay.run, self._stop), "relay")
         else:
             self._transport = PgLogTransport(self.pool, poll_interval=self.poll_interval)
         for consumer in consumers:
