@@ -89,7 +89,9 @@ async def serve_one(args: argparse.Namespace) -> None:
         runtime = ServiceRuntime(one.definition(), settings)
         clients = []
     tracing = setup_tracing(settings.service_name, settings.otel_enabled)
-    await runtime.start()
+    # `api` replicas answer HTTP only; `worker` replicas also run the relay (one leader), the consumers (one
+    # group), the projections and background work; `all` is both in one process.
+    await runtime.start(background=args.role != "api")
     try:
         await _serve(runtime.app, settings.http_host, settings.http_port)
     finally:
@@ -172,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
 
     serve = commands.add_parser("serve", help="one process of the distributed mode (settings from env)")
     serve.add_argument("name", choices=["members", "contracts", "billing", "payroll", "gateway"])
+    serve.add_argument("--role", choices=["all", "api", "worker"], default="all")
 
     start_all = commands.add_parser("up", help="every process of the distributed mode, over Kafka")
     start_all.add_argument("--pg-port", type=int, default=5432)
