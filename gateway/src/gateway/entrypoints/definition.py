@@ -14,6 +14,7 @@ from gateway.routes import (
     members,
     membership_counts,
     oauth,
+    payroll,
     shares,
     webhook_endpoints,
 )
@@ -52,6 +53,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             assemblies.router,
             shares.router,
             membership_counts.router,
+            payroll.router,
         ],
         produces=["gateway.events"],
         build=build,

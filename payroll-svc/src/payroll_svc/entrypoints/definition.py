@@ -1,9 +1,10 @@
-"""payroll-svc as the runtime sees it: its schema and topic so far; its resources come with its issue."""
+"""payroll-svc as the runtime sees it: its schema, topic and the simulation router."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from payroll_svc.api import simulations
 from payroll_svc.bootstrap import build
 from services.runtime import ServiceDefinition
 
@@ -15,7 +16,8 @@ def definition() -> ServiceDefinition:
         name="payroll",
         title="payroll-svc",
         migrations=MIGRATIONS,
-        routers=[],
+        routers=[simulations.router],
         build=build,
         produces=["payroll.events"],
+        problem_mappers=dict(simulations.PROBLEM_MAPPERS),
     )
