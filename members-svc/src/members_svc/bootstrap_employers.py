@@ -11,6 +11,7 @@ from members_svc.domain.employers import (
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    WebhookSecretIssued,
 )
 from members_svc.integration.employers_outbound import to_public
 from services import command_loop
@@ -24,6 +25,7 @@ EMPLOYER_CODEC: EventCodec[EmployerStructureEvent] = EventCodec(
         "EmployerStructureSuspended": EmployerStructureSuspended,
         "EmployerStructureReinstated": EmployerStructureReinstated,
         "EmployerStructureClosed": EmployerStructureClosed,
+        "WebhookSecretIssued": WebhookSecretIssued,
     }
 )
 EMPLOYER_EVENT_TYPES = frozenset(
@@ -32,6 +34,7 @@ EMPLOYER_EVENT_TYPES = frozenset(
         "EmployerStructureSuspended",
         "EmployerStructureReinstated",
         "EmployerStructureClosed",
+        "WebhookSecretIssued",
     }
 )
 EMPLOYER_STRUCTURE = Decider(employers.decide, employers.evolve, employers.initial_state)

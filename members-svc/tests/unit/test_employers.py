@@ -16,15 +16,18 @@ from members_svc.domain.employers import (
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    RecordWebhookSecretIssued,
     RegisterEmployerStructure,
     ReinstateEmployerStructure,
     SuspendEmployerStructure,
+    WebhookSecretIssued,
     employer_structure_id,
     stream_id,
 )
 from members_svc.domain.employers.identifiers import check_rna
 from members_svc.domain.employers.rules import (
     EmployerStructureAlreadyRegistered,
+    EmployerStructureNotActive,
     InvalidEmployerField,
     StatusChangeRefused,
     UnknownEmployerStructure,
@@ -263,6 +266,46 @@ def test_a_closing_dated_before_the_registration_is_rejected() -> None:
 
 def test_an_unknown_structure_cannot_be_closed() -> None:
     spec.given().when(close()).then_raises(UnknownEmployerStructure)
+
+
+# ---- inbound webhook secret (issued by the gateway, recorded here without the secret) ------------
+
+
+def test_issuing_a_webhook_secret_to_an_active_structure_is_recorded_without_the_secret() -> None:
+    state = (
+        spec.given(registered())
+        .when(RecordWebhookSecretIssued(STRUCTURE, now=LATER))
+        .then(WebhookSecretIssued(employer_structure_id=STRUCTURE, issued_at=LATER))
+    )
+    assert isinstance(state, EmployerStructure)
+    assert state.webhook_secret_issued_at == LATER
+    assert set(WebhookSecretIssued.model_fields) == {"employer_structure_id", "issued_at"}
+
+
+def test_a_rotation_is_recorded_again_for_a_reinstated_structure() -> None:
+    reinstated = EmployerStructureReinstated(
+        employer_structure_id=STRUCTURE, effective_on=date(2026, 12, 15), recorded_at=LATER
+    )
+    spec.given(registered(), suspended(), reinstated).when(
+        RecordWebhookSecretIssued(STRUCTURE, now=LATER)
+    ).then(WebhookSecretIssued(employer_structure_id=STRUCTURE, issued_at=LATER))
+
+
+def test_no_webhook_secret_for_a_suspended_or_closed_structure() -> None:
+    closed = EmployerStructureClosed(
+        employer_structure_id=STRUCTURE,
+        reason="dissolved",
+        effective_on=date(2026, 12, 31),
+        recorded_at=LATER,
+    )
+    for past in (suspended(), closed):
+        spec.given(registered(), past).when(RecordWebhookSecretIssued(STRUCTURE, now=LATER)).then_raises(
+            EmployerStructureNotActive
+        )
+
+
+def test_no_webhook_secret_for_an_unknown_structure() -> None:
+    spec.given().when(RecordWebhookSecretIssued(STRUCTURE, now=LATER)).then_raises(UnknownEmployerStructure)
 
 
 # ---- the public event -------------------------------------------------------------

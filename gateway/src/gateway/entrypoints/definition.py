@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gateway.entrypoints.app_setup import configure
+from gateway.inbound import revocation
 from gateway.outbound import running as outbound
 from gateway.routes import (
     assemblies,
@@ -58,6 +59,6 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         produces=["gateway.events"],
         build=build,
         configure_app=configure,
-        consumers=outbound.consumers,
+        consumers=lambda service: [*outbound.consumers(service), *revocation.consumers(service)],
         background=outbound.background,
     )

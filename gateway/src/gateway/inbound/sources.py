@@ -3,7 +3,9 @@
 The API credential says who calls (and so the tenant); the signature made with the source's secret proves the
 body is theirs and intact. Issuing a new secret keeps the previous one valid for `ROTATION_OVERLAP`, so an
 association can switch without losing a message; there are never more than two valid secrets.
-Kept small on purpose: members-svc will issue the secrets of employer structures through events later.
+An employer structure's source is `es_<structure id, hex>` (`source_of_employer_structure`): the API issues
+its secrets (`routes/employers.py`, after members-svc says the structure is the tenant's and active), and a
+structure suspended or closed has them revoked (`revoke_secrets`, from members' public event). ADR 013.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from gateway.inbound.sealing import Sealer
 from gateway.inbound.signatures import new_secret
@@ -23,6 +26,18 @@ SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_]{2,62}$")
 
 class SourceError(ValueError):
     """An admin request about a source that cannot be done (unknown client, tenant mismatch, bad id)."""
+
+
+class ClientRequired(SourceError):
+    """A new source needs the API client it pushes with."""
+
+
+class ClientUnknown(SourceError):
+    """No such API client in the tenant."""
+
+
+class ClientBoundElsewhere(SourceError):
+    """The client pushes for another source, or the source belongs to another tenant or client."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ async def issue_secret(
         if row is None:
             await _create_source(conn, tenant=tenant, source_id=source_id, client_id=client_id)
         elif row["tenant"] != tenant or (client_id is not None and client_id != row["client_id"]):
-            raise SourceError(f"source {source_id!r} belongs to another tenant or client")
+            raise ClientBoundElsewhere(f"source {source_id!r} belongs to another tenant or client")
         await conn.execute(
             "UPDATE inbound_secrets SET expires_at = $2"
             " WHERE source_id = $1 AND expires_at IS NOT NULL AND expires_at > $2",
@@ -97,15 +112,41 @@ async def issue_secret(
 
 async def _create_source(conn: Conn, *, tenant: str, source_id: str, client_id: str | None) -> None:
     if client_id is None:
-        raise SourceError(f"source {source_id!r} is new: name the API client it pushes with")
+        raise ClientRequired(f"source {source_id!r} is new: name the API client it pushes with")
     owner = await conn.fetchval("SELECT tenant FROM api_clients WHERE client_id = $1", client_id)
     if owner != tenant:
-        raise SourceError(f"no API client {client_id!r} in tenant {tenant!r}")
+        raise ClientUnknown(f"no API client {client_id!r} in tenant {tenant!r}")
     if await source_for_client(conn, client_id) is not None:
-        raise SourceError(f"API client {client_id!r} already pushes for another source")
+        raise ClientBoundElsewhere(f"API client {client_id!r} already pushes for another source")
     await conn.execute(
         "INSERT INTO inbound_sources (source_id, tenant, client_id) VALUES ($1, $2, $3)",
         source_id,
         tenant,
         client_id,
     )
+
+
+def source_of_employer_structure(employer_structure_id: UUID) -> str:
+    """The source id of an employer structure: one per structure, derived, so nothing maps them."""
+    return f"es_{employer_structure_id.hex}"
+
+
+async def revoke_secrets(conn: Conn, *, tenant: str, source_id: str, now: datetime) -> int:
+    """End every secret of the tenant's source still valid at `now`; returns how many were ended."""
+    status: str = await conn.execute(
+        """UPDATE inbound_secrets SET expires_at = $3
+           WHERE source_id = $1 AND (expires_at IS NULL OR expires_at > $3)
+             AND EXISTS (SELECT FROM inbound_sources WHERE source_id = $1 AND tenant = $2)""",
+        source_id,
+        tenant,
+        now,
+    )
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def previous_secret_expiry(conn: Conn, source_id: str, *, now: datetime) -> datetime | None:
+    """When the secret before the current one stops being valid (None when there is none still valid)."""
+    expiry: datetime | None = await conn.fetchval(
+        "SELECT max(expires_at) FROM inbound_secrets WHERE source_id = $1 AND expires_at > $2", source_id, now
+    )
+    return expiry

@@ -11,15 +11,21 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
+from gateway.clock import clock_of
+from gateway.config import Settings
+from gateway.inbound.employer_secrets import MembersRefused, issue_for_employer_structure
+from gateway.inbound.sealing import Sealer
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page
+from services.runtime import Resources
 
 router = APIRouter(prefix="/v1/employer_structures", tags=["employer structures"])
 
@@ -136,6 +142,36 @@ class EmployerStructure(BaseModel):
     status_reason: str | None
     status_since: date | None
     registered_at: datetime
+    webhook_secret_issued_at: datetime | None = Field(
+        default=None, description="When its inbound webhook secret was last issued (the secret is not shown)."
+    )
+
+
+class WebhookSecretRequest(BaseModel):
+    """Issue (or rotate) the structure's inbound webhook secret; the first names the pushing API client."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"client_id": "cli_4f3c2a1b9d8e7f6a5b4c3d2e"}]}
+    )
+
+    client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The association's API client (scope webhooks:send) that pushes the signed messages. "
+        "Required for the first secret; a rotation may leave it out.",
+    )
+
+
+class WebhookSecret(BaseModel):
+    object: Literal["webhook_secret"] = "webhook_secret"
+    employer_structure_id: UUID
+    source_id: str = Field(description="The gateway's inbound source of the structure.")
+    secret: str = Field(description="The `whsec_` signing secret (Standard Webhooks). Shown this once.")
+    issued_at: datetime
+    previous_secret_expires_at: datetime | None = Field(
+        description="The previous secret stays valid until then (24 hours), so the sender can switch."
+    )
 
 
 @router.post(
@@ -221,3 +257,51 @@ async def change_employer_status(
         if_match=if_match,
     )
     return passed_through(answer)
+
+
+@router.post(
+    "/{employer_structure_id}/webhook_secret",
+    status_code=201,
+    response_model=WebhookSecret,
+    summary="Issue or rotate the structure's inbound webhook secret",
+    description=(
+        "A new `whsec_` secret the association signs its pushes with (`POST /v1/webhooks/...`), shown in "
+        "this answer only. The previous one stays valid 24 hours. Only an active structure of your tenant "
+        "gets one (404, 409 `employer_structure_not_active`); suspending or closing it revokes its secrets."
+    ),
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def issue_webhook_secret(
+    employer_structure_id: UUID,
+    body: WebhookSecretRequest,
+    request: Request,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("webhooks:manage")],
+) -> Response:
+    resources: Resources = request.app.state.resources
+    settings = resources.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("the gateway runs with gateway.config.Settings")
+    sealer = Sealer(settings.secrets_encryption_key.get_secret_value())
+    try:
+        async with resources.pool.acquire() as conn:
+            issued = await issue_for_employer_structure(
+                conn,
+                sealer,
+                upstreams.members,
+                caller,
+                employer_structure_id,
+                client_id=body.client_id,
+                now=clock_of(request.app).now(),
+            )
+    except MembersRefused as refused:
+        return passed_through(refused.answer)
+    answer = WebhookSecret(
+        employer_structure_id=employer_structure_id,
+        source_id=issued.source_id,
+        secret=issued.secret,
+        issued_at=issued.issued_at,
+        previous_secret_expires_at=issued.previous_expires_at,
+    )
+    headers = {"Cache-Control": "no-store"}  # a secret: no cache keeps it
+    return JSONResponse(answer.model_dump(mode="json"), status_code=201, headers=headers)

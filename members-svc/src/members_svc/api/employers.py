@@ -16,6 +16,7 @@ from members_svc.domain.employers import (
     Contact,
     EmployerStructure,
     EmployerStructureCommand,
+    RecordWebhookSecretIssued,
     RegisterEmployerStructure,
     ReinstateEmployerStructure,
     SuspendEmployerStructure,
@@ -23,6 +24,7 @@ from members_svc.domain.employers import (
 )
 from members_svc.domain.employers.rules import (
     EmployerStructureAlreadyRegistered,
+    EmployerStructureNotActive,
     InvalidEmployerField,
     StatusChangeRefused,
     UnknownEmployerStructure,
@@ -114,6 +116,7 @@ class EmployerStructureOut(BaseModel):
     status_reason: str | None
     status_since: date | None
     registered_at: datetime
+    webhook_secret_issued_at: datetime | None = None
 
 
 def _employers(request: Request) -> EmployerStructures:
@@ -141,6 +144,7 @@ def _from_state(state: EmployerStructure) -> EmployerStructureOut:
         status_reason=state.status_reason,
         status_since=state.status_since,
         registered_at=state.registered_at,
+        webhook_secret_issued_at=state.webhook_secret_issued_at,
     )
 
 
@@ -158,6 +162,7 @@ def _from_directory(found: ListedEmployerStructure) -> EmployerStructureOut:
         status_reason=found.status_reason,
         status_since=found.status_since,
         registered_at=found.registered_at,
+        webhook_secret_issued_at=found.webhook_secret_issued_at,
     )
 
 
@@ -251,6 +256,21 @@ async def change_employer_status(
     return _from_state(state)
 
 
+@router.post("/employer_structures/{structure_id}/webhook_secret_issues", status_code=201)
+async def record_webhook_secret_issued(
+    structure_id: UUID, caller: CurrentCaller, employers: EmployersDep, response: Response
+) -> EmployerStructureOut:
+    """The gateway asks before it issues a secret: 404 unless the structure is the caller's tenant's, 409
+    unless it is active; otherwise the issue is recorded (without the secret) and the structure answered."""
+    require_scope(caller, "webhooks:manage")
+    command = RecordWebhookSecretIssued(structure_id, now=datetime.now(UTC))
+    version, state = await employers.handle(
+        command, tenant=caller.tenant, correlation_id=current_request_id() or ""
+    )
+    response.headers["ETag"] = etag(version)
+    return _from_state(state)
+
+
 def _status_command(
     structure_id: UUID, body: EmployerStatusChange, now: datetime
 ) -> EmployerStructureCommand:
@@ -278,6 +298,9 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
         409, "employer_structure_already_registered", detail=str(error), param="body.siret"
     ),
     UnknownEmployerStructure: lambda error: Problem(404, "employer_structure_not_found", detail=str(error)),
+    EmployerStructureNotActive: lambda error: Problem(
+        409, "employer_structure_not_active", detail=str(error)
+    ),
     StatusChangeRefused: lambda error: Problem(
         409, "employer_status_change_refused", detail=str(error), param="body.status"
     ),

@@ -14,13 +14,14 @@ from members_svc.domain.employers import (
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    WebhookSecretIssued,
 )
 from services.decider import EventCodec
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
 
 COLUMNS = """employer_structure_id, siret, legal_name, kind, vat_number, rna, address, contacts, status,
-             status_reason, status_since, registered_at, version"""
+             status_reason, status_since, registered_at, version, webhook_secret_issued_at"""
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ListedEmployerStructure:
     status_since: date | None
     registered_at: datetime
     version: int
+    webhook_secret_issued_at: datetime | None = None
 
 
 def _listed(row: Any) -> ListedEmployerStructure:
@@ -95,6 +97,15 @@ class EmployerDirectory:
             case EmployerStructureClosed() as closed:
                 await self._status(
                     conn, event, closed.employer_structure_id, "closed", closed.reason, closed.effective_on
+                )
+            case WebhookSecretIssued() as issued:
+                await conn.execute(
+                    """UPDATE employer_directory SET webhook_secret_issued_at = $3, version = $4
+                       WHERE tenant = $1 AND employer_structure_id = $2""",
+                    event.tenant,
+                    issued.employer_structure_id,
+                    issued.issued_at,
+                    event.stream_version,
                 )
 
     async def _status(

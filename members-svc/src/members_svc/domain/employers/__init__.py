@@ -22,8 +22,13 @@ from members_svc.domain.employers.events import (
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    WebhookSecretIssued,
 )
 from members_svc.domain.employers.identifiers import employer_structure_id
+from members_svc.domain.employers.issue_webhook_secret import (
+    RecordWebhookSecretIssued,
+    decide_issue_secret,
+)
 from members_svc.domain.employers.register_employer_structure import (
     RegisterEmployerStructure,
     decide_register,
@@ -50,9 +55,11 @@ __all__ = [
     "EmployerStructureState",
     "EmployerStructureSuspended",
     "NoEmployerStructure",
+    "RecordWebhookSecretIssued",
     "RegisterEmployerStructure",
     "ReinstateEmployerStructure",
     "SuspendEmployerStructure",
+    "WebhookSecretIssued",
     "decide",
     "employer_structure_id",
     "evolve",
@@ -61,7 +68,11 @@ __all__ = [
 ]
 
 EmployerStructureCommand = (
-    RegisterEmployerStructure | SuspendEmployerStructure | ReinstateEmployerStructure | CloseEmployerStructure
+    RegisterEmployerStructure
+    | SuspendEmployerStructure
+    | ReinstateEmployerStructure
+    | CloseEmployerStructure
+    | RecordWebhookSecretIssued
 )
 initial_state: EmployerStructureState = NoEmployerStructure()
 
@@ -76,6 +87,8 @@ def decide(command: EmployerStructureCommand, state: EmployerStructureState) -> 
             return list(decide_reinstate(command, state))
         case CloseEmployerStructure():
             return list(decide_close(command, state))
+        case RecordWebhookSecretIssued():
+            return list(decide_issue_secret(command, state))
 
 
 def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> EmployerStructureState:
@@ -108,6 +121,10 @@ def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> Empl
             return replace(
                 state, status="closed", status_reason=event.reason, status_since=event.effective_on
             )
+        case WebhookSecretIssued():
+            if not isinstance(state, EmployerStructure):
+                return state
+            return replace(state, webhook_secret_issued_at=event.issued_at)
 
 
 def stream_id(employer_structure_id: UUID) -> str:

@@ -81,9 +81,19 @@ class EmployerStructureClosed(BaseModel):
     recorded_at: datetime
 
 
+class WebhookSecretIssued(BaseModel):
+    """The gateway issued the structure a new inbound webhook secret (the secret itself never leaves it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    employer_structure_id: UUID
+    issued_at: datetime
+
+
 EmployerStructureEvent = (
     EmployerStructureRegistered
     | EmployerStructureSuspended
     | EmployerStructureReinstated
     | EmployerStructureClosed
+    | WebhookSecretIssued
 )

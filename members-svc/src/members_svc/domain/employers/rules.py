@@ -33,6 +33,10 @@ class UnknownEmployerStructure(LookupError):
     """No employer structure under this id (in this tenant)."""
 
 
+class EmployerStructureNotActive(Exception):
+    """Only an active structure gets an inbound webhook secret (a suspended or closed one pushes nothing)."""
+
+
 class StatusChangeRefused(Exception):
     """The status change does not follow from the current status (closed is final)."""
 

@@ -33,6 +33,7 @@ class EmployerStructure:
     status: EmployerStatus = "active"
     status_reason: str | None = None
     status_since: date | None = None
+    webhook_secret_issued_at: datetime | None = None  # the last inbound webhook secret the gateway issued
 
 
 EmployerStructureState = NoEmployerStructure | EmployerStructure
