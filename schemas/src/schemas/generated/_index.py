@@ -2,6 +2,12 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("contracts.ContractCancelled", 1): ("contracts.contract_cancelled_v1", "ContractCancelledV1"),
+    ("contracts.ContractCompleted", 1): ("contracts.contract_completed_v1", "ContractCompletedV1"),
+    ("contracts.ContractDrafted", 1): ("contracts.contract_drafted_v1", "ContractDraftedV1"),
+    ("contracts.ContractSigned", 1): ("contracts.contract_signed_v1", "ContractSignedV1"),
+    ("contracts.HireDeclared", 1): ("contracts.hire_declared_v1", "HireDeclaredV1"),
+    ("contracts.WorkReported", 1): ("contracts.work_reported_v1", "WorkReportedV1"),
     ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
     ("members.AssemblyConvened", 1): ("members.assembly_convened_v1", "AssemblyConvenedV1"),
