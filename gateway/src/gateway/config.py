@@ -38,3 +38,8 @@ class Settings(ServiceSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     # How long a gateway process trusts what it looked up about a credential: the delay of a revocation.
     credential_cache_seconds: float = Field(default=5.0, ge=0)
+    # The read cache of single resources (ADR 007): off, its bound, and how long an entry may live at most
+    # (the safety net for changes nobody announces on the bus).
+    read_cache_enabled: bool = True
+    read_cache_max_entries: int = Field(default=10_000, ge=1)
+    read_cache_ttl_seconds: float = Field(default=10.0, ge=0, le=300)

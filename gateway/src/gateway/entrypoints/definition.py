@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from gateway.config import Settings
 from gateway.entrypoints.app_setup import configure
 from gateway.inbound import revocation
 from gateway.outbound import running as outbound
+from gateway.read_cache.bus import invalidation_consumer
+from gateway.read_cache.store import ReadCache
 from gateway.routes import (
     assemblies,
     employees,
@@ -31,8 +34,17 @@ ClientFor = Callable[[str], ServiceClient]
 
 
 def definition(client_for: ClientFor) -> ServiceDefinition:
+    read_cache = ReadCache()  # one per runtime: its app's middleware and its bus consumer share it
+
     def build(resources: Resources) -> Upstreams:
-        secret = resources.settings.internal_token_secret.get_secret_value()
+        settings = resources.settings
+        if isinstance(settings, Settings):
+            read_cache.configure(
+                enabled=settings.read_cache_enabled,
+                max_entries=settings.read_cache_max_entries,
+                ttl_seconds=settings.read_cache_ttl_seconds,
+            )
+        secret = settings.internal_token_secret.get_secret_value()
         return Upstreams(
             members=Upstream("members", client_for("members"), secret),
             contracts=Upstream("contracts", client_for("contracts"), secret),
@@ -58,7 +70,11 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         ],
         produces=["gateway.events"],
         build=build,
-        configure_app=configure,
-        consumers=lambda service: [*outbound.consumers(service), *revocation.consumers(service)],
+        configure_app=lambda app: configure(app, read_cache),
+        consumers=lambda service: [
+            *outbound.consumers(service),
+            invalidation_consumer(read_cache),
+            *revocation.consumers(service),
+        ],
         background=outbound.background,
     )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
+from gateway.read_cache import cached_read
 from gateway.routes.upstreams import ServiceUpstreams, Upstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses
@@ -115,6 +116,7 @@ async def list_members(
     summary="Read a member",
     responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
 )
+@cached_read
 async def read_member(
     member_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("members:read")]
 ) -> Response:
