@@ -27,6 +27,7 @@ from services.consumer import ConsumerRunner, Handler, RetryPolicy
 from services.db import Migration, chassis_migrations, create_pool, folder_migrations, migrate
 from services.eventstore.store import EventStore
 from services.http import ProblemMapper, create_app
+from services.http.ops import PipelineOps, ops_router
 from services.leadership import Leadership
 from services.pipeline_metrics import PipelineMetrics
 from services.projection import Projection, ProjectionRunner
@@ -114,6 +115,10 @@ class ServiceRuntime:
             problem_mappers=definition.problem_mappers,
             readiness_checks={"database": self._database_answers},
         )
+        self.app.state.ops = ops = PipelineOps(
+            definition.name, lambda: self.pool, lambda: self.relay, lambda: self.consumer_runners
+        )
+        self.app.include_router(ops_router(ops))
         if definition.configure_app is not None:
             definition.configure_app(self.app)
 

@@ -14,6 +14,7 @@ SCOPES: dict[str, str] = {
     "payroll:simulate": "Simulate payslips (gross to net, gross from an employer budget); nothing is stored.",
     "webhooks:manage": "Register, change and replay outbound webhook endpoints.",
     "webhooks:send": "Push signed messages to the inbound webhooks (partner associations).",
+    "ops": "Read the ops pages (pipeline health, dead letters) and replay dead letters (operators only).",
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from gateway.config import Settings
 from gateway.entrypoints.app_setup import configure
 from gateway.inbound import revocation
+from gateway.ops import routes as ops_routes
 from gateway.outbound import running as outbound
 from gateway.read_cache.bus import invalidation_consumer
 from gateway.read_cache.store import ReadCache
@@ -67,6 +68,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             shares.router,
             membership_counts.router,
             payroll.router,
+            ops_routes.router,
         ],
         produces=["gateway.events"],
         build=build,

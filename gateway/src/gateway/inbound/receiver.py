@@ -18,6 +18,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
+from gateway.inbound import metrics
 from gateway.inbound.kinds import Kind, PayloadInvalid
 from gateway.inbound.sealing import Sealer
 from gateway.inbound.signatures import SignatureRefused, SignedHeaders, read_headers, verify
@@ -64,12 +65,17 @@ class Receiver:
                 "webhook_body_too_large",
                 detail=f"at most {kind.max_body_bytes} bytes",
             )
-        signed = await self._verified(source, headers, body, now)
+        try:
+            signed = await self._verified(source, headers, body, now)
+        except Problem:
+            metrics.count(kind.name, metrics.BAD_SIGNATURE)
+            raise
         _check_payload(kind, body)
         digest = hashlib.sha256(body).digest()
         async with self.pool.acquire() as conn:
             first = await _first_answer(conn, source, signed.webhook_id, digest)
             if first is not None:
+                metrics.count(kind.name, metrics.DUPLICATE)
                 return first
             try:
                 answer = await self._store(conn, source, kind, signed, body, digest, now, metadata)
@@ -78,8 +84,10 @@ class Receiver:
                 first = await _first_answer(conn, source, signed.webhook_id, digest)
                 if first is None:
                     first = await self._answer_from_stream(conn, source, signed.webhook_id, digest)
+                metrics.count(kind.name, metrics.DUPLICATE)
                 return first
         self.store.committed()
+        metrics.count(kind.name, metrics.ACCEPTED)
         return answer
 
     async def _verified(

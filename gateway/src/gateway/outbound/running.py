@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from gateway.config import Settings
 from gateway.outbound.catalogue import TOPICS
 from gateway.outbound.deliveries import fan_out
+from gateway.outbound.metrics import Sampler
 from gateway.outbound.signing_secrets import SecretBox
 from gateway.outbound.worker import DeliveryWorker, utc_now
 from services.runtime import Consumer, Resources
@@ -40,4 +41,4 @@ def worker(resources: Resources) -> DeliveryWorker:
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:
-    return [worker(resources).run]
+    return [worker(resources).run, Sampler(resources.pool).run]

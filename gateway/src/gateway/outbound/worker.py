@@ -24,7 +24,7 @@ import asyncpg
 import httpx
 from standardwebhooks import Webhook
 
-from gateway.outbound import schedule
+from gateway.outbound import metrics, schedule
 from gateway.outbound.disabling import FAILING, GONE, disable_endpoint
 from gateway.outbound.signing_secrets import SecretBox
 from gateway.outbound.urls import UrlRefused, check_url
@@ -144,6 +144,7 @@ class DeliveryWorker:
 
     async def _attempt(self, claimed: Claimed) -> None:
         outcome = await self._post(claimed)
+        metrics.attempted(outcome.status_code)
         await self._record(claimed, outcome)
 
     async def _post(self, claimed: Claimed) -> Outcome:

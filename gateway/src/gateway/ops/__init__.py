@@ -1,0 +1,1 @@
+"""The ops page (/ops) and the API it reads: health, lag, outbox backlog, dead letters, failed deliveries."""
