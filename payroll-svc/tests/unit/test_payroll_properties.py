@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +17,7 @@ from payroll_svc.domain.payroll import (
     compute_payslip,
     gross_for_budget,
 )
+from payroll_svc.domain.payroll.payslip import _power
 
 pay_inputs = st.builds(
     PayInput,
@@ -63,3 +64,10 @@ def test_the_budget_solve_gives_the_largest_gross_whose_cost_is_within_the_budge
     assert one_cent_more.employer_cost_cents > budget
     # A cent more of pay costs at most a few cents more, so what is left unspent is less than that.
     assert solution.unspent_cents < one_cent_more.employer_cost_cents - solution.payslip.employer_cost_cents
+
+
+@given(st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(1), places=8))
+def test_the_rgdu_power_through_square_roots_is_the_power_to_four_decimals(ratio: Decimal) -> None:
+    exact = Context(prec=40).power(ratio, Decimal("1.75"))
+
+    assert abs(_power(ratio, Decimal("1.75")) - exact) < Decimal("1e-15")

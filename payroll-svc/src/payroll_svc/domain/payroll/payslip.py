@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import StrEnum
 
 from payroll_svc.domain.payroll.tables import (
@@ -20,6 +20,7 @@ from payroll_svc.domain.payroll.tables import (
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HALF = Decimal("0.5")
+FOURTHS = Context(prec=20)  # ample for a coefficient rounded to 4 decimals
 
 
 class PortageLevel(StrEnum):
@@ -183,9 +184,7 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
     prevoyance = 0
     taxable_back = 0  # employee lines that are not deductible from taxable income
     rgdu_covered = 0  # employer lines the RGDU may reduce
-    for rule in p.lines:
-        if not rule.applies(pay.headcount, pay.status, pay.contract_type, scheme):
-            continue
+    for rule in p.lines_for(pay.headcount, pay.status, pay.contract_type, scheme):
         if rule.base is Base.CSG:
             base = csg_on_gross + prevoyance
         elif rule.base is Base.EMPLOYER_PREVOYANCE:
@@ -205,8 +204,8 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
             base_cents=base,
             employee_rate=employee_rate,
             employer_rate=employer_rate,
-            employee_cents=cents(base * employee_rate),
-            employer_cents=cents(base * employer_rate),
+            employee_cents=cents(base * employee_rate) if employee_rate else 0,
+            employer_cents=cents(base * employer_rate) if employer_rate else 0,
         )
         if rule.code == "prevoyance_cadres":
             prevoyance = line.employer_cents
@@ -263,8 +262,17 @@ def _rgdu(pay: PayInput, p: Parameters, gross: int) -> tuple[int, Decimal]:
     if gross <= 0 or gross >= rule.ceiling_smic * smic:
         return int(smic), ZERO
     ratio = HALF * (rule.ceiling_smic * smic / gross - ONE)
-    coefficient = min(rule.maximum, rule.minimum + rule.tdelta * ratio**rule.exponent)
+    coefficient = min(rule.maximum, rule.minimum + rule.tdelta * _power(ratio, rule.exponent))
     return int(smic), coefficient.quantize(rule.quantum, "ROUND_HALF_UP")
+
+
+def _power(x: Decimal, exponent: Decimal) -> Decimal:
+    """x ** exponent; for a multiple of 1/4 (the RGDU's 1.75) through square roots, ten times faster than the
+    general power (logarithms) and as exact at this precision."""
+    fourths = exponent * 4
+    if fourths == fourths.to_integral_value() and fourths > 0:
+        return FOURTHS.power(FOURTHS.sqrt(FOURTHS.sqrt(x)), int(fourths))
+    return FOURTHS.power(x, exponent)
 
 
 def neutral_rate(parameters: Parameters, net_taxable_cents: int) -> Decimal:

@@ -6,7 +6,7 @@ Reading the package's own data files is the only thing done here besides selecti
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -109,6 +109,20 @@ class Parameters:
     lines: tuple[LineRule, ...]
     rgdu: dict[HeadcountBand, Rgdu]
     neutral_grid: tuple[tuple[int, Decimal], ...]
+    _applicable: dict[tuple[HeadcountBand, Status, ContractType, Scheme], tuple[LineRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def lines_for(
+        self, headcount: HeadcountBand, status: Status, contract: ContractType, scheme: Scheme
+    ) -> tuple[LineRule, ...]:
+        """The lines that apply to such a contract (kept: a payroll run asks the same few questions)."""
+        key = (headcount, status, contract, scheme)
+        found = self._applicable.get(key)
+        if found is None:
+            found = tuple(rule for rule in self.lines if rule.applies(*key))
+            self._applicable[key] = found
+        return found
 
 
 def _load(name: str) -> dict[str, Any]:
