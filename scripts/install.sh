@@ -12,3 +12,25 @@ if ! command -v uv >/dev/null; then
 fi
 # --locked: a uv.lock out of step with the pyproject files is an error, not silently re-resolved.
 uv sync --all-packages --locked
+
+# The observability tests run Debian's prometheus (and promtool) and chromium (the ops page in a real browser).
+# Installed only when missing, as root with apt; their Debian services are not started (policy-rc.d): the tests
+# start their own Prometheus on loopback.
+missing=()
+{ command -v prometheus && command -v promtool; } >/dev/null || missing+=(prometheus)
+command -v chromium >/dev/null || missing+=(chromium)
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    (
+      policy=/usr/sbin/policy-rc.d
+      if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+        trap 'rm -f "$policy"' EXIT
+      fi
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    )
+  else
+    echo "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or the observability tests fail" >&2
+  fi
+fi
