@@ -1,10 +1,205 @@
-"""Composition root: what contracts-svc's routes and runners use, built from the running resources."""
+"""Composition root: contracts-svc's command handlers, the DPAE port's adapter, the read models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from contracts_svc.config import Settings
+from contracts_svc.domain import contracts
+from contracts_svc.domain.contracts import Contract, ContractEvent, WorkReported
+from contracts_svc.domain.contracts.calendar import paris_day
+from contracts_svc.domain.contracts.codec import EVENT_TYPES
+from contracts_svc.domain.contracts.hire_declaration import (
+    EmployeeIdentity,
+    HireDeclarationPort,
+    Refused,
+    declarable,
+    payload_of,
+)
+from contracts_svc.domain.contracts.lifecycle import existing
+from contracts_svc.domain.contracts.rules import HireDeclarationLate, HireDeclarationRefusedByUrssaf
+from contracts_svc.domain.contracts.tables import RULES
+from contracts_svc.integration.outbound import to_public
+from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
+from contracts_svc.read_models import worked_time
+from contracts_svc.read_models.contract_directory import ContractDirectory, previous_on_post
+from contracts_svc.read_models.known_members import find_known_member
+from contracts_svc.read_models.worked_time import WorkedTime
+from services import command_loop
+from services.decider import Decider, EventCodec
+from services.eventstore.errors import ConcurrencyConflict
 from services.runtime import Resources
+from services.telemetry import current_traceparent
+
+CODEC: EventCodec[ContractEvent] = EventCodec(EVENT_TYPES)
+CONTRACT = Decider(contracts.decide, contracts.evolve, contracts.initial_state)
 
 
-def build(resources: Resources) -> Resources:
-    # Contracts' command handlers come with its issue; until then the routes only read the pool.
-    return resources
+class UnknownEmployee(LookupError):
+    """The member is not (yet) known to contracts-svc: members-svc's events did not name them."""
+
+
+@dataclass(frozen=True)
+class Contracts:
+    resources: Resources
+    declarations: HireDeclarationPort
+    directory: ContractDirectory
+    worked: WorkedTime
+
+    async def draft(
+        self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
+    ) -> tuple[int, Contract]:
+        async with self.resources.pool.acquire() as conn:
+            if await find_known_member(conn, tenant, command.member_id) is None:
+                raise UnknownEmployee(f"no member {command.member_id} is known to contracts")
+            previous = None
+            if RULES[command.contract_type].waiting_period:
+                previous = await previous_on_post(
+                    conn,
+                    tenant,
+                    command.employer.employer_id,
+                    command.job_title,
+                    paris_day(command.starts_at),
+                )
+        return await self.handle(
+            _with_previous(command, previous), tenant=tenant, correlation_id=correlation_id
+        )
+
+    async def read(self, contract_id: UUID, *, tenant: str) -> tuple[int, contracts.ContractState]:
+        recorded = await self.resources.store.read_stream(contracts.stream_id(contract_id), tenant=tenant)
+        version = recorded[-1].stream_version if recorded else 0
+        return version, CONTRACT.fold(CODEC.decode(r) for r in recorded)
+
+    async def declare_hire(
+        self,
+        contract_id: UUID,
+        identity: EmployeeIdentity,
+        *,
+        now: datetime,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None = None,
+    ) -> tuple[int, Contract]:
+        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored."""
+        version, state = await self.read(contract_id, tenant=tenant)
+        if expected_version is not None and version != expected_version:
+            raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
+        if declarable(state, contract_id, now) == "late":
+            await self.handle(
+                contracts.FlagLateHireDeclaration(contract_id, now),
+                tenant=tenant,
+                correlation_id=correlation_id,
+            )
+            raise HireDeclarationLate(
+                f"contract {contract_id} started at {existing(state, contract_id).starts_at.isoformat()}: "
+                "a DPAE is due before the hiring hour (R1221-5); the late attempt is flagged on the contract"
+            )
+        outcome = await self.declarations.declare(payload_of(existing(state, contract_id), identity))
+        version, contract = await self.handle(
+            contracts.RecordHireDeclaration(contract_id, outcome, now),
+            tenant=tenant,
+            correlation_id=correlation_id,
+            expected_version=version,
+        )
+        if isinstance(outcome, Refused):
+            raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
+        return version, contract
+
+    async def report_work(
+        self,
+        contract_id: UUID,
+        periods: tuple[contracts.WorkPeriod, ...],
+        *,
+        now: datetime,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None = None,
+    ) -> tuple[int, Contract]:
+        """Check the person's work at every employer and record this report, under a lock on the person."""
+        _, state = await self.read(contract_id, tenant=tenant)
+        member_id = existing(state, contract_id).member_id
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            await worked_time.lock_person(conn, tenant, member_id)
+            others: tuple[contracts.WorkPeriod, ...] = ()
+            if periods:
+                others = await worked_time.worked_around(
+                    conn,
+                    tenant,
+                    member_id,
+                    min(p.starts_at for p in periods),
+                    max(p.ends_at for p in periods),
+                )
+            handled = await command_loop.handle(
+                self.resources.store,
+                CONTRACT,
+                CODEC,
+                contracts.stream_id(contract_id),
+                contracts.ReportWork(contract_id, periods, others, now),
+                tenant=tenant,
+                metadata=_metadata(correlation_id),
+                to_public=to_public,
+                occurred_at=now,
+                conn=conn,
+                expected_version=expected_version,
+            )
+            for offset, event in enumerate(handled.events):
+                if isinstance(event, WorkReported):
+                    await worked_time.record(
+                        conn, tenant, handled.version - len(handled.events) + 1 + offset, event
+                    )
+        self.resources.store.committed()
+        return handled.version, _contract(handled.state)
+
+    async def handle(
+        self,
+        command: contracts.ContractCommand,
+        *,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None = None,
+    ) -> tuple[int, Contract]:
+        handled = await command_loop.handle(
+            self.resources.store,
+            CONTRACT,
+            CODEC,
+            contracts.stream_id(command.contract_id),
+            command,
+            tenant=tenant,
+            metadata=_metadata(correlation_id),
+            to_public=to_public,
+            occurred_at=command.now,
+            expected_version=expected_version,
+        )
+        return handled.version, _contract(handled.state)
+
+
+def _contract(state: contracts.ContractState) -> Contract:
+    assert isinstance(state, Contract)  # every command leaves a drafted contract or is refused
+    return state
+
+
+def _metadata(correlation_id: str) -> dict[str, object]:
+    return {"correlation_id": correlation_id or None, "traceparent": current_traceparent()}
+
+
+def _with_previous(
+    command: contracts.DraftContract, previous: contracts.PreviousContract | None
+) -> contracts.DraftContract:
+    return replace(command, previous_on_post=previous)
+
+
+def build(resources: Resources) -> Contracts:
+    settings = resources.settings
+    fake = FakeUrssaf(
+        mode=settings.urssaf_mode if isinstance(settings, Settings) else "acknowledge",
+        transient_failures=settings.urssaf_transient_failures if isinstance(settings, Settings) else 0,
+    )
+    attempts = settings.urssaf_attempts if isinstance(settings, Settings) else 3
+    return Contracts(
+        resources=resources,
+        declarations=RetryingDeclarations(fake, attempts=attempts),
+        directory=ContractDirectory(CODEC),
+        worked=WorkedTime(CODEC),
+    )

@@ -1,5 +1,7 @@
 """contracts-svc's settings (env prefix CONTRACTS_); built in entrypoints, never at import."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from services.settings import ServiceSettings
@@ -11,3 +13,7 @@ class Settings(ServiceSettings):
     service_name: str = "contracts"
     db_schema: str = "contracts"
     http_port: int = 8002
+    # The fake URSSAF at the DPAE port (real transmission cannot run here): how it answers.
+    urssaf_mode: Literal["acknowledge", "refuse"] = "acknowledge"
+    urssaf_transient_failures: int = 0
+    urssaf_attempts: int = 3

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contracts_svc.api import contracts as contracts_api
 from contracts_svc.api.routes import router
-from contracts_svc.bootstrap import build
+from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.read_models.known_members import TOPIC, on_members_event
 from services.runtime import Consumer, ServiceDefinition
 
@@ -17,8 +18,12 @@ def definition() -> ServiceDefinition:
         name="contracts",
         title="contracts-svc",
         migrations=MIGRATIONS,
-        routers=[router],
+        routers=[router, contracts_api.router],
         build=build,
         consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), on_members_event)],
+        projections=lambda service: (
+            [service.directory, service.worked] if isinstance(service, Contracts) else []
+        ),
         produces=["contracts.events"],
+        problem_mappers=contracts_api.PROBLEM_MAPPERS,
     )

@@ -1,0 +1,131 @@
+"""Private contract events -> public `contracts.*` events: ids, dates, hours and cents, no personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from contracts_svc.domain.contracts import (
+    ContractCancelled,
+    ContractCompleted,
+    ContractDrafted,
+    ContractEvent,
+    ContractSigned,
+    HireDeclared,
+    WorkReported,
+)
+from contracts_svc.domain.contracts.events import Parties, Terms
+from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
+from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
+from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1
+from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
+from schemas.generated.contracts.hire_declared_v1 import HireDeclaredV1
+from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
+from services.command_loop import Decided
+from services.envelope import Envelope
+
+
+def _ids(contract_id: Any, parties: Parties) -> dict[str, Any]:
+    return {
+        "contract_id": contract_id,
+        "member_id": parties.member_id,
+        "employer_id": parties.employer_id,
+        "employer_is_association": parties.employer_kind == "association",
+        "contract_type": parties.contract_type,
+    }
+
+
+def hours_of(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def gross_cents(minutes: int, terms: Terms) -> int | None:
+    """Hourly pay only: minutes x rate / 60, rounded half up (monthly pay is payroll's to prorate)."""
+    if terms.pay.basis != "hourly":
+        return None
+    return int((Decimal(minutes) * terms.pay.amount_cents / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _pay(terms: Terms, minutes: int) -> dict[str, Any]:
+    return {
+        "status": terms.status,
+        "pay_basis": terms.pay.basis,
+        "hourly_rate_cents": terms.pay.amount_cents if terms.pay.basis == "hourly" else None,
+        "monthly_gross_cents": terms.pay.amount_cents if terms.pay.basis == "monthly" else None,
+        "weekly_hours": str(terms.weekly_hours),
+        "paid_leave_pay_rate": str(terms.paid_leave_pay_rate),
+        "precarity_bonus_rate": str(terms.precarity_bonus_rate),
+        "minutes": minutes,
+        "hours": hours_of(minutes),
+        "gross_cents": gross_cents(minutes, terms),
+    }
+
+
+def _public_of(event: ContractEvent) -> tuple[str, BaseModel] | None:
+    match event:
+        case ContractDrafted():
+            parties = Parties(
+                member_id=event.member_id,
+                employer_id=event.employer.employer_id,
+                employer_kind=event.employer.kind,
+                contract_type=event.contract_type,
+            )
+            return "contracts.ContractDrafted", ContractDraftedV1(
+                **_ids(event.contract_id, parties),
+                starts_at=event.starts_at,
+                ends_on=event.ends_on,
+                drafted_at=event.drafted_at,
+            )
+        case HireDeclared():
+            return "contracts.HireDeclared", HireDeclaredV1(
+                **_ids(event.contract_id, event.parties),
+                acknowledgement_id=event.acknowledgement_id,
+                declared_at=event.declared_at,
+            )
+        case ContractSigned():
+            return "contracts.ContractSigned", ContractSignedV1(
+                **_ids(event.contract_id, event.parties),
+                starts_at=event.starts_at,
+                ends_on=event.ends_on,
+                signed_at=event.signed_at,
+                within_legal_delay=event.within_legal_delay,
+            )
+        case WorkReported():
+            return "contracts.WorkReported", WorkReportedV1(
+                **_ids(event.contract_id, event.parties),
+                **_pay(event.terms, event.minutes),
+                days=len(event.days),
+                period_start=event.days[0],
+                period_end=event.days[-1],
+                reported_at=event.reported_at,
+            )
+        case ContractCompleted():
+            return "contracts.ContractCompleted", ContractCompletedV1(
+                **_ids(event.contract_id, event.parties),
+                **_pay(event.terms, event.minutes_worked),
+                days=event.days_worked,
+                period_start=event.starts_on,
+                period_end=event.completed_on,
+                first_day_worked=event.first_day_worked,
+                last_day_worked=event.last_day_worked,
+                completed_at=event.completed_at,
+            )
+        case ContractCancelled():
+            # The reason stays here: free text may name people.
+            return "contracts.ContractCancelled", ContractCancelledV1(
+                **_ids(event.contract_id, event.parties), cancelled_at=event.cancelled_at
+            )
+    return None  # DPAE refusals, late flags, renewals and amendments stay private for now
+
+
+def to_public(decided: Sequence[Decided[ContractEvent]]) -> list[Envelope]:
+    public: list[Envelope] = []
+    for one in decided:
+        found = _public_of(one.event)
+        if found is not None:
+            event_type, data = found
+            public.append(one.public(event_type, data.model_dump(mode="json")))
+    return public
