@@ -51,9 +51,8 @@ class Contracts:
     async def draft(
         self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
     ) -> tuple[int, Contract]:
+        # The member is checked at the DPAE, not here: members-svc's events may lag behind a new member.
         async with self.resources.pool.acquire() as conn:
-            if await find_known_member(conn, tenant, command.member_id) is None:
-                raise UnknownEmployee(f"no member {command.member_id} is known to contracts")
             previous = None
             if RULES[command.contract_type].waiting_period:
                 previous = await previous_on_post(
@@ -84,6 +83,13 @@ class Contracts:
     ) -> tuple[int, Contract]:
         """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored."""
         version, state = await self.read(contract_id, tenant=tenant)
+        member_id = existing(state, contract_id).member_id
+        async with self.resources.pool.acquire() as conn:
+            if await find_known_member(conn, tenant, member_id) is None:
+                raise UnknownEmployee(
+                    f"member {member_id} is not known to contracts (yet): a hire is declared for a member "
+                    "once members-svc has published their application"
+                )
         if expected_version is not None and version != expected_version:
             raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
         if declarable(state, contract_id, now) == "late":

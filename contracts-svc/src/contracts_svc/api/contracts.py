@@ -298,9 +298,7 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     WorkingTimeExceeded: _working_time,
     ContractAlreadyExists: lambda error: Problem(409, "contract_already_exists", detail=str(error)),
     UnknownContract: lambda error: Problem(404, "contract_not_found", detail=str(error)),
-    UnknownEmployee: lambda error: Problem(
-        422, "employee_unknown", detail=str(error), param="body.member_id"
-    ),
+    UnknownEmployee: lambda error: Problem(409, "employee_unknown", detail=str(error)),
     LifecycleRefused: lambda error: Problem(409, "contract_lifecycle_refused", detail=str(error)),
     HireDeclarationTooEarly: lambda error: Problem(409, "hire_declaration_too_early", detail=str(error)),
     HireDeclarationLate: lambda error: Problem(409, "hire_declaration_late", detail=str(error)),

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts_svc.domain.contracts import Contract
 from contracts_svc.domain.contracts.tables import ContractType
 from contracts_svc.integration.outbound import hours_of
 from contracts_svc.read_models.contract_directory import ListedContract
+
+# Contracts are of this century: far dates would only overflow date arithmetic (a 400, not a 500).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return day
+
+
+def _instant_in_range(instant: datetime) -> datetime:
+    _in_range(instant.date())
+    return instant
+
+
+BusinessDate = Annotated[date, AfterValidator(_in_range)]
+Instant = Annotated[AwareDatetime, AfterValidator(_instant_in_range)]
 
 Lifecycle = Literal["drafted", "hire_declared", "signed", "completed", "cancelled"]
 
@@ -45,8 +63,8 @@ class ContractDraft(_In):
     job_title: str = Field(max_length=200)
     sector: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=64)
-    starts_at: datetime
-    ends_on: date | None = None
+    starts_at: Instant
+    ends_on: BusinessDate | None = None
     working_time: Literal["full_time", "part_time"] = "full_time"
     weekly_hours: Decimal = Field(default=Decimal(35), gt=0, le=48, max_digits=4, decimal_places=2)
     pay: PayIn
@@ -70,8 +88,8 @@ class HireDeclarationIn(_In):
 
 
 class WorkPeriodIn(_In):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class WorkReportIn(_In):
@@ -79,7 +97,7 @@ class WorkReportIn(_In):
 
 
 class RenewalIn(_In):
-    ends_on: date
+    ends_on: BusinessDate
     reason: str = Field(max_length=500)
 
 
@@ -92,7 +110,7 @@ class AmendmentIn(_In):
 
 
 class CompletionIn(_In):
-    completed_on: date
+    completed_on: BusinessDate
 
 
 class CancellationIn(_In):
