@@ -1,0 +1,202 @@
+"""Growth: appending and reading a stream must not slow down as the event store grows (indexes, no scans).
+
+    uv run python -m tests.perf growth     # BENCH_GROWTH_EVENTS (default 10,000,000), BENCH_SECONDS (5)
+
+One fresh chassis schema is filled in steps (server-side INSERT ... SELECT: streams of 20 events, as a
+member's or a contract's stream over years, and as many outbox rows, since the outbox keeps what it published)
+up to BENCH_GROWTH_EVENTS. At each size the same workload runs for BENCH_SECONDS: single-event appends with
+their outbox row through EventStore from 8 connections (new streams and existing ones), stream reads of random
+existing streams, and a tail read of the whole log in commit order (a projection that is caught up). The plans
+of the stream read and the version check are printed: an index scan at every size, never a sequential scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from services.db import create_pool
+from services.eventstore import EventStore, LogPosition, NewEvent
+from services.log_reader import Conn
+from tests.perf.bench_event_store import DATA, TENANT, Schema, dsn, envelope
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+TARGET = int(os.environ.get("BENCH_GROWTH_EVENTS", "10000000"))
+STREAM_LENGTH = 20
+CONNECTIONS = 8
+STEP = 1_000_000
+DATA_JSON = json.dumps(DATA)
+
+_FILL_EVENTS = """
+INSERT INTO events (stream_id, stream_version, event_id, event_type, data, tenant, recorded_at)
+SELECT 'member-' || (g / $3), (g % $3) + 1, gen_random_uuid(), 'MemberApplied', $4::jsonb, $5,
+       now() - interval '5 years' + g * interval '15 seconds'
+FROM generate_series($1::bigint, $2::bigint - 1) AS g
+"""
+_FILL_OUTBOX = """
+INSERT INTO outbox (topic, message_key, event_id, envelope, created_at)
+SELECT 'members.events', 'member-' || (g / $3), gen_random_uuid(), $4::jsonb,
+       now() - interval '5 years' + g * interval '15 seconds'
+FROM generate_series($1::bigint, $2::bigint - 1) AS g
+"""
+
+
+def sizes() -> list[int]:
+    wanted = [100_000, 1_000_000, TARGET]
+    return sorted({size for size in wanted if size <= TARGET})
+
+
+async def fill(conn: Conn, start: int, end: int) -> None:
+    sample = envelope("member-0", 1).model_dump_json()
+    for low in range(start, end, STEP):
+        high = min(end, low + STEP)
+        await conn.execute(_FILL_EVENTS, low, high, STREAM_LENGTH, DATA_JSON, TENANT)
+        await conn.execute(_FILL_OUTBOX, low, high, STREAM_LENGTH, sample)
+    await conn.execute("ANALYZE events; ANALYZE outbox")
+
+
+async def latencies(workers: int, one: Callable[[int], Awaitable[None]]) -> tuple[float, float, float]:
+    """Runs `one(worker)` in a loop on each worker for SECONDS: (operations/s, p50 ms, p99 ms)."""
+    deadline = time.perf_counter() + SECONDS
+    samples: list[float] = []
+
+    async def loop(w: int) -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await one(w)
+            samples.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(w) for w in range(workers)))
+    elapsed = time.perf_counter() - started
+    quantiles = statistics.quantiles(samples, n=100)
+    return len(samples) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000
+
+
+async def measure(
+    pool: asyncpg.Pool, size: int, extra_versions: dict[str, int]
+) -> dict[str, tuple[float, float, float]]:
+    """The workload at this size; `extra_versions`: the versions earlier sizes' appends gave old streams."""
+    store = EventStore(pool)
+    streams = size // STREAM_LENGTH
+    counters = [0] * CONNECTIONS
+
+    async def append_new(w: int) -> None:
+        sid = f"new-{size}-{w}-{random.getrandbits(64)}"
+        await store.append(
+            sid, 0, [NewEvent("ThingHappened", DATA)], tenant=TENANT, outbox=[envelope(sid, 1)]
+        )
+
+    async def append_existing(w: int) -> None:
+        # Worker w extends old streams whose number is w modulo CONNECTIONS: no conflicts between workers,
+        # and the version check reads the big (stream_id, stream_version) index.
+        turn = counters[w]
+        counters[w] += 1
+        sid = f"member-{(turn * CONNECTIONS + w) % (streams - streams % CONNECTIONS)}"
+        version = extra_versions.get(sid, STREAM_LENGTH)
+        await store.append(
+            sid,
+            version,
+            [NewEvent("ThingHappened", DATA)],
+            tenant=TENANT,
+            outbox=[envelope(sid, version + 1)],
+        )
+        extra_versions[sid] = version + 1
+
+    async def read_stream(w: int) -> None:
+        events = await store.read_stream(f"member-{random.randrange(streams)}")
+        assert len(events) >= STREAM_LENGTH
+
+    tail = await _tail_position(pool)
+
+    async def read_tail(w: int) -> None:
+        await store.read_all(tail, 500)
+
+    return {
+        "append, new stream": await latencies(CONNECTIONS, append_new),
+        "append, existing stream": await latencies(CONNECTIONS, append_existing),
+        "read one stream (20 events)": await latencies(CONNECTIONS, read_stream),
+        "read the log's tail (500)": await latencies(CONNECTIONS, read_tail),
+    }
+
+
+async def _tail_position(pool: asyncpg.Pool) -> LogPosition:
+    row = await pool.fetchrow(
+        "SELECT tx_id::text::bigint AS tx, global_position FROM events"
+        " ORDER BY global_position DESC OFFSET 500 LIMIT 1"
+    )
+    assert row is not None, "the log is shorter than its tail"
+    return LogPosition(row["tx"], row["global_position"])
+
+
+async def plans(pool: asyncpg.Pool) -> list[str]:
+    shown = []
+    for what, sql in (
+        (
+            "stream read",
+            "SELECT * FROM events WHERE stream_id = 'member-42' AND stream_version >= 1"
+            " ORDER BY stream_version",
+        ),
+        ("version check", "SELECT max(stream_version) FROM events WHERE stream_id = 'member-42'"),
+    ):
+        plan = "\n".join(r[0] for r in await pool.fetch(f"EXPLAIN {sql}"))
+        shown.append(
+            f"{what}: {'SEQUENTIAL SCAN' if 'Seq Scan' in plan else 'index'} — {plan.splitlines()[0].strip()}"
+        )
+    return shown
+
+
+async def run() -> None:
+    async with Schema() as schema:
+        pool = await create_pool(dsn(), schema.name, min_size=CONNECTIONS, max_size=CONNECTIONS)
+        try:
+            loaded = 0
+            extended: dict[str, int] = {}
+            results: dict[int, dict[str, tuple[float, float, float]]] = {}
+            for size in sizes():
+                started = time.perf_counter()
+                async with pool.acquire() as conn:
+                    await fill(conn, loaded, size)
+                loaded = size
+                print(
+                    f"filled to {size:,} events (+ outbox) in {time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
+                for line in await plans(pool):
+                    print("  ", line)
+                results[size] = await measure(pool, size, extended)
+            report(results)
+        finally:
+            await pool.close()
+
+
+def report(results: dict[int, dict[str, tuple[float, float, float]]]) -> None:
+    first, last = min(results), max(results)
+    print(
+        "\n| operation | "
+        + " | ".join(f"{size:,} events: ops/s (p50 / p99 ms)" for size in results)
+        + f" | {last:,} / {first:,} |"
+    )
+    print("| --- | " + " | ".join("---:" for _ in results) + " | ---: |")
+    for operation in results[first]:
+        cells = [
+            f"{r[operation][0]:,.0f} ({r[operation][1]:.2f} / {r[operation][2]:.2f})"
+            for r in results.values()
+        ]
+        ratio = results[last][operation][0] / results[first][operation][0]
+        print(f"| {operation} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+
+
+def main() -> None:
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
