@@ -30,14 +30,33 @@ TENANT_SETTING = "app.tenant"
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+# Tenants written into the opening statement as a literal: a plain identifier, nothing to escape.
+_PLAIN_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+
+
 @asynccontextmanager
 async def tenant_transaction(pool: asyncpg.Pool, tenant: str) -> AsyncIterator[Conn]:
-    """A connection in a transaction that sees `tenant`'s rows only, as `backoffice_app`."""
+    """A connection in a transaction that sees `tenant`'s rows only, as `backoffice_app`.
+
+    The transaction opens with its settings in one round trip (`BEGIN; SELECT set_config(...)` as one simple
+    query) instead of two: a read is then BEGIN+settings, the query, COMMIT. The transaction is asyncpg's
+    "manually started" kind, so `conn.transaction()` inside raises (no savepoints in a tenant read). On an
+    error it is left open and the pool's release rolls it back.
+    """
     if not tenant:
         raise ValueError("a tenant is required")
-    async with pool.acquire() as conn, conn.transaction():
-        await set_tenant(conn, tenant)
+    if not _PLAIN_TENANT.match(tenant):
+        async with pool.acquire() as conn, conn.transaction():
+            await set_tenant(conn, tenant)
+            yield conn
+        return
+    async with pool.acquire() as conn:
+        await conn.execute(
+            f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant}', true),"
+            f" set_config('role', '{APP_ROLE}', true)"
+        )
         yield conn
+        await conn.execute("COMMIT")
 
 
 async def set_tenant(conn: Conn, tenant: str) -> None:
