@@ -9,7 +9,7 @@ KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
 INFRA_ENV = VAR_DIR=$(VAR_DIR) PG_PORT=$(PG_PORT) KAFKA_PORT=$(KAFKA_PORT) KAFKA_CONTROLLER_PORT=$(KAFKA_CONTROLLER_PORT)
 
-.PHONY: help install infra-up infra-down infra-status lint test run up bench clean
+.PHONY: help install infra-up infra-down infra-status lint test run demo up bench clean
 
 help:
 	@echo "install       uv (if missing) and the locked dependencies of every package"
@@ -17,7 +17,8 @@ help:
 	@echo "infra-down    stop them (the data stays)"
 	@echo "lint          ruff check, ruff format --check, mypy, lint-imports"
 	@echo "test          the whole CI check: install, private servers, lint, contracts, every test"
-	@echo "run           the embedded back-office (one process)"
+	@echo "run           the embedded back-office (one process); DEMO=1 loads the demo population first"
+	@echo "demo          make run DEMO=1"
 	@echo "up            every service as its own process, over Kafka"
 	@echo "bench         the benchmarks"
 	@echo "clean         stop the dev servers and delete var/ and caches"
@@ -45,8 +46,12 @@ lint:
 test:
 	@scripts/test.sh $(ARGS)
 
+# make run DEMO=1 (or make demo): load the generated demo population through the API first
 run: install
-	uv run backoffice run
+	uv run backoffice run $(if $(DEMO),--demo,)
+
+demo: install
+	uv run backoffice run --demo
 
 up: install
 	uv run backoffice up

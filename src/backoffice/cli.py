@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 import uvloop
@@ -52,17 +53,51 @@ async def run_embedded(args: argparse.Namespace) -> None:
 
     var_dir = Path(args.var_dir).resolve()
     database_url = args.database_url or _start_postgres(var_dir, args.pg_port)
-    backoffice = EmbeddedBackoffice(database_url)
+    backoffice = EmbeddedBackoffice(database_url, **(_demo_settings() if args.demo else {}))
     tracing = setup_tracing("backoffice", backoffice.gateway.settings.otel_enabled)
     await backoffice.start()
     try:
         keys = await ensure_dev_credentials(backoffice.gateway.pool, var_dir / "dev-credentials.json")
+        if args.demo:
+            await _load_demo(backoffice, keys, seed=args.demo_seed, scale=args.demo_scale)
         print(how_to_call(f"http://{args.host}:{args.port}", keys), flush=True)
         await _serve(backoffice.gateway.app, args.host, args.port)
     finally:
         await backoffice.stop()
         if tracing is not None:
             tracing.shutdown()
+
+
+def _demo_settings() -> dict[str, Any]:
+    """The demo's load goes through the gateway as one client per tenant: no rate limit in its way; and the
+    CAEs' share nominal the demo assumes (backoffice.demo), unless MEMBERS_SHARE_NOMINALS sets one."""
+    from backoffice.demo import DEMO_NOMINALS
+
+    settings: dict[str, Any] = {"rate_limit_quota": 1_000_000}
+    if not os.environ.get("MEMBERS_SHARE_NOMINALS"):
+        settings["share_nominals"] = dict(DEMO_NOMINALS)
+    return settings
+
+
+async def _load_demo(backoffice: object, keys: dict[str, str], *, seed: int, scale: float) -> None:
+    """The demo population through the gateway's API (in process), reporting how long it took."""
+    import httpx
+
+    from backoffice.demo import generate, load
+    from backoffice.embedded import EmbeddedBackoffice
+
+    assert isinstance(backoffice, EmbeddedBackoffice)
+    population = generate(seed=seed, scale=scale)
+    transport = httpx.ASGITransport(app=backoffice.gateway.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as gateway:
+        print(f"Loading the demo population (seed {seed}, scale {scale:g})...", flush=True)
+        report = await load(gateway, keys, population)
+    members = ", ".join(f"{tenant} {count}" for tenant, count in report.members.items())
+    print(
+        f"Demo loaded in {report.seconds:.1f} s: members {members}, {report.structures} associations, "
+        f"{report.requests} API calls ({report.requests / report.seconds:.0f}/s).",
+        flush=True,
+    )
 
 
 async def serve_one(args: argparse.Namespace) -> None:
@@ -171,6 +206,13 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--pg-port", type=int, default=5432)
     run.add_argument("--database-url", default=os.environ.get("BACKOFFICE_DATABASE_URL"))
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the generated demo population (the seed's scale) through the API before serving",
+    )
+    run.add_argument("--demo-seed", type=int, default=2022, help="the demo generator's seed")
+    run.add_argument("--demo-scale", type=float, default=1.0, help="a fraction of the seed's scale")
 
     serve = commands.add_parser("serve", help="one process of the distributed mode (settings from env)")
     serve.add_argument("name", choices=["members", "contracts", "billing", "payroll", "gateway"])
