@@ -100,3 +100,13 @@ async def test_a_simulation_needs_the_payroll_simulate_scope(deployment: Deploym
 
     assert answer.status_code == 403, answer.text
     assert answer.json()["code"] == "insufficient_scope"
+
+
+async def test_a_period_that_is_no_month_is_a_400(deployment: Deployment) -> None:
+    key = await deployment.api_key(TENANT, "payroll:simulate")
+
+    for period in ("0000-01", "2026-13", "2026-1"):
+        answer = await simulate(deployment, key, {**FULL_MONTH, "period": period, "gross_cents": 200000})
+
+        assert answer.status_code == 400, answer.text
+        assert "period" in answer.json()["detail"]

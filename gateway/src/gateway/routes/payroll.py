@@ -50,7 +50,7 @@ class PayrollSimulationRequest(BaseModel):
     )
 
     period: str = Field(
-        pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="The pay month, YYYY-MM (from 2026-01)."
+        pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", description="The pay month, YYYY-MM (from 2026-01)."
     )
     status: Literal["cadre", "non_cadre"] = Field(description="Cadre adds APEC and the cadres' prévoyance.")
     contract_type: Literal["cdi", "cdd", "cddu", "portage"]

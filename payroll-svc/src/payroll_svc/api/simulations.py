@@ -30,7 +30,7 @@ from services.http.problems import ProblemMapper
 router = APIRouter(prefix="/internal/payroll")
 
 SCOPE = "payroll:simulate"
-PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PERIOD = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"  # year 0000 is no date
 
 
 class SimulationRequest(BaseModel):
