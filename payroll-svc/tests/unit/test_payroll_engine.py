@@ -19,6 +19,8 @@ from payroll_svc.domain.payroll import (
     compute_payslip,
     gross_for_budget,
     parameters_on,
+    regularised_rgdu,
+    share_the_ceiling,
 )
 
 JANUARY = date(2026, 1, 1)
@@ -81,7 +83,7 @@ def test_the_rgdu_smic_is_pro_rated_to_the_hours_paid() -> None:
     half_time = compute_payslip(replace(FULL_MONTH, gross_pay_cents=100000, hours_paid=Decimal("75.83")))
     full_time = compute_payslip(replace(FULL_MONTH, gross_pay_cents=100000))
 
-    assert half_time.smic_cents == int(Decimal("12.02") * Decimal("75.83") * 100)
+    assert half_time.smic_cents == 91148  # 12.02 x 75.83 = 911.4766
     assert half_time.rgdu_coefficient < full_time.rgdu_coefficient
 
 
@@ -218,3 +220,44 @@ def test_every_line_has_its_source_in_the_tables() -> None:
         "ags", "agirc_arrco_t1", "agirc_arrco_t2", "ceg_t1", "ceg_t2", "cet", "apec", "prevoyance_cadres",
         "forfait_social_prevoyance", "formation_apprentissage", "peec", "cpf_cdd",
     }  # fmt: skip
+
+
+def test_a_persons_contracts_of_a_month_share_one_pmss_in_the_order_they_are_paid() -> None:
+    first = replace(FIVE_DAY_CDDU, calendar_days=20, gross_pay_cents=300000)  # its own ceiling: 2,670.00
+    second = replace(FIVE_DAY_CDDU, calendar_days=15, gross_pay_cents=200000)  # its own: 2,002.50
+
+    shared = share_the_ceiling([first, second])
+    payslips = [compute_payslip(contract) for contract in shared]
+
+    assert [contract.ceiling_used_elsewhere_cents for contract in shared] == [0, 267000]
+    assert [payslip.ceiling_cents for payslip in payslips] == [267000, 400500 - 267000]
+    assert sum(payslip.ceiling_cents for payslip in payslips) == 400500
+
+
+def test_contracts_of_different_months_do_not_share_a_ceiling() -> None:
+    with pytest.raises(InvalidPayInput) as refused:
+        share_the_ceiling([FIVE_DAY_CDDU, replace(FIVE_DAY_CDDU, period=date(2026, 2, 1))])
+
+    assert refused.value.field == "period"
+
+
+def test_the_annual_rgdu_takes_back_in_december_what_a_low_first_half_gave_too_much() -> None:
+    parameters = parameters_on(JANUARY)
+    months = [182303] * 6 + [350000] * 6  # the SMIC until June, 3,500 EUR from July
+    smic = compute_payslip(replace(FULL_MONTH, gross_pay_cents=182303)).smic_cents
+    applied, regularisations = 0, []
+    for month in range(1, 13):
+        this_month = regularised_rgdu(
+            parameters, HeadcountBand.FROM_50, sum(months[:month]), smic * month, applied
+        )
+        applied += this_month.this_month_cents
+        regularisations.append(this_month.this_month_cents)
+
+    # Months at the SMIC get the maximum; the first month at 3,500 EUR takes some of it back.
+    assert regularisations[0] == round(Decimal("0.4021") * 182303)
+    assert regularisations[6] < 0
+    # Over the year, the reduction is the annual coefficient on the annual gross, whatever the months did.
+    annual = regularised_rgdu(parameters, HeadcountBand.FROM_50, sum(months), smic * 12, 0)
+    assert applied == annual.year_to_date_cents
+    monthly_sum = sum(compute_payslip(replace(FULL_MONTH, gross_pay_cents=g)).rgdu_cents for g in months)
+    assert applied < monthly_sum  # month by month would have given more than the annual rule allows

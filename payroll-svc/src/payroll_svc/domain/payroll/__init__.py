@@ -1,6 +1,7 @@
 """The payroll engine: French payroll 2026 from effective-dated tables (parameters/*.toml)."""
 
-from payroll_svc.domain.payroll.budget import NoGrossForBudget, gross_for_budget
+from payroll_svc.domain.payroll.budget import BudgetSolution, NoGrossForBudget, gross_for_budget
+from payroll_svc.domain.payroll.ceilings import share_the_ceiling
 from payroll_svc.domain.payroll.payslip import (
     Earning,
     Intermittent,
@@ -10,8 +11,11 @@ from payroll_svc.domain.payroll.payslip import (
     Payslip,
     PortageLevel,
     compute_payslip,
+    contract_ceiling_cents,
     neutral_rate,
+    rgdu_coefficient,
 )
+from payroll_svc.domain.payroll.regularisation import RgduYearToDate, regularised_rgdu
 from payroll_svc.domain.payroll.tables import (
     ContractType,
     HeadcountBand,
@@ -22,6 +26,7 @@ from payroll_svc.domain.payroll.tables import (
 )
 
 __all__ = [
+    "BudgetSolution",
     "ContractType",
     "Earning",
     "HeadcountBand",
@@ -34,9 +39,14 @@ __all__ = [
     "PayLine",
     "Payslip",
     "PortageLevel",
+    "RgduYearToDate",
     "Status",
     "compute_payslip",
+    "contract_ceiling_cents",
     "gross_for_budget",
     "neutral_rate",
     "parameters_on",
+    "regularised_rgdu",
+    "rgdu_coefficient",
+    "share_the_ceiling",
 ]

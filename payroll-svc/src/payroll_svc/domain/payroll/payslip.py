@@ -138,16 +138,13 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
     def cents(amount: Decimal) -> int:
         return int(amount.quantize(ONE, mode))
 
-    pmss = p.pmss_cents
-    # The period's ceiling: pro-rated to calendar days and working time; what the person's other contracts
-    # of the month already used is no longer available.
-    ceiling = Decimal(pmss)
-    if pay.calendar_days is not None:
-        ceiling = min(ceiling, ceiling * pay.calendar_days / p.days_divisor)
-    ceiling_cents = min(cents(ceiling * pay.working_time_ratio), pmss - pay.ceiling_used_elsewhere_cents)
+    # What the person's other contracts of the month already used of the PMSS is no longer available.
+    ceiling_cents = min(contract_ceiling_cents(pay, p), p.pmss_cents - pay.ceiling_used_elsewhere_cents)
 
     if pay.portage_level is not None:
-        minimum = cents(ceiling * p.portage_minimum[pay.portage_level] * pay.working_time_ratio)
+        minimum = cents(
+            _calendar_ceiling(pay, p) * p.portage_minimum[pay.portage_level] * pay.working_time_ratio
+        )
         if pay.gross_pay_cents < minimum:
             raise InvalidPayInput(
                 "gross", f"below the portage minimum pay of {minimum / 100:.2f} € for the period"
@@ -255,15 +252,35 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
     )
 
 
+def _calendar_ceiling(pay: PayInput, p: Parameters) -> Decimal:
+    """The PMSS, pro-rated to the calendar days of an incomplete month and never above the PMSS."""
+    ceiling = Decimal(p.pmss_cents)
+    if pay.calendar_days is not None:
+        ceiling = min(ceiling, ceiling * pay.calendar_days / p.days_divisor)
+    return ceiling
+
+
+def contract_ceiling_cents(pay: PayInput, p: Parameters) -> int:
+    """The contract's own ceiling for the month: calendar days, then working time (part time)."""
+    return int((_calendar_ceiling(pay, p) * pay.working_time_ratio).quantize(ONE, p.rounding))
+
+
 def _rgdu(pay: PayInput, p: Parameters, gross: int) -> tuple[int, Decimal]:
-    """The SMIC for the hours paid (in cents, unrounded) and the RGDU coefficient on `gross`."""
-    rule = p.rgdu[pay.headcount]
+    """The SMIC for the hours paid (in cents) and the RGDU coefficient on `gross`."""
     smic = p.smic_hourly * pay.hours_paid * 100
-    if gross <= 0 or gross >= rule.ceiling_smic * smic:
-        return int(smic), ZERO
-    ratio = HALF * (rule.ceiling_smic * smic / gross - ONE)
+    return int(smic.quantize(ONE, "ROUND_HALF_UP")), rgdu_coefficient(p, pay.headcount, smic, gross)
+
+
+def rgdu_coefficient(
+    p: Parameters, headcount: HeadcountBand, smic_cents: Decimal, gross_cents: int
+) -> Decimal:
+    """The RGDU coefficient for a gross against the SMIC of the same hours (a month, or a year to date)."""
+    rule = p.rgdu[headcount]
+    if gross_cents <= 0 or gross_cents >= rule.ceiling_smic * smic_cents:
+        return ZERO
+    ratio = HALF * (rule.ceiling_smic * smic_cents / gross_cents - ONE)
     coefficient = min(rule.maximum, rule.minimum + rule.tdelta * _power(ratio, rule.exponent))
-    return int(smic), coefficient.quantize(rule.quantum, "ROUND_HALF_UP")
+    return coefficient.quantize(rule.quantum, "ROUND_HALF_UP")
 
 
 def _power(x: Decimal, exponent: Decimal) -> Decimal:
