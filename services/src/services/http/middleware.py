@@ -8,9 +8,9 @@ traceback, never sent), and records the golden-signal metrics by route template.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from contextvars import Token
 
 from opentelemetry import context as otel_context
@@ -41,6 +41,35 @@ class BodyTooLarge(Exception):
     pass
 
 
+class _TracingSwitch:
+    """Whether an SDK tracer provider is set. `trace.get_tracer_provider()` reads the environment on every
+    call while none is (a few % of a cached gateway read): once one is set it stays, so until then ask again
+    at most once a second."""
+
+    def __init__(self) -> None:
+        self._on = False
+        self._next_check = 0.0
+
+    def on(self) -> bool:
+        if self._on:
+            return True
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + 1.0
+            self._on = not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+        return self._on
+
+
+_tracing = _TracingSwitch()
+
+
+def new_request_id() -> bytes:
+    """A random UUID (version 4) as text, from 16 random bytes without building a `uuid.UUID` (3x faster)."""
+    h = os.urandom(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}".encode()
+
+
 def _enter_trace(method: str, traceparent: str | None) -> tuple[Span | None, Token[Context] | None]:
     """Start the server span, continuing the caller's trace; without an SDK only carry the caller's context.
 
@@ -48,7 +77,7 @@ def _enter_trace(method: str, traceparent: str | None) -> tuple[Span | None, Tok
     an incoming traceparent is attached: handlers and problems then still see the caller's trace id.
     """
     parent = context_from_traceparent(traceparent) if traceparent else None
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+    if not _tracing.on():
         return None, (otel_context.attach(parent) if parent is not None else None)
     span = _tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
     return span, otel_context.attach(trace.set_span_in_context(span, parent))
@@ -100,7 +129,7 @@ class ChassisMiddleware:
             elif name == b"transfer-encoding":
                 has_body = True
         if request_id is None:
-            request_id = str(uuid.uuid4()).encode()
+            request_id = new_request_id()
         request_id_text = request_id.decode()
         scope.setdefault("state", {})["request_id"] = request_id_text
         request_id_token = request_id_var.set(request_id_text)
