@@ -14,6 +14,7 @@ from gateway.read_cache.bus import invalidation_consumer
 from gateway.read_cache.store import ReadCache
 from gateway.routes import (
     assemblies,
+    contracts,
     employees,
     inbound_webhooks,
     members,
@@ -69,6 +70,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             membership_counts.router,
             payroll.router,
             ops_routes.router,
+            contracts.router,
         ],
         produces=["gateway.events"],
         build=build,
