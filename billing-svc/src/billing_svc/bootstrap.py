@@ -27,12 +27,16 @@ def build(resources: Resources) -> Billing:
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:
-    """Shuts the validator's worker processes down with the service."""
+    """The validator's worker processes: started (and warmed) with the service, shut down with it."""
     if not isinstance(service, Billing):
         return ()
 
-    async def close_pool_on_stop(stop: asyncio.Event) -> None:
-        await stop.wait()
-        await asyncio.to_thread(service.validator.close)
+    async def validator_pool(stop: asyncio.Event) -> None:
+        warming = asyncio.ensure_future(service.validator.warm_up())
+        try:
+            await stop.wait()
+        finally:
+            warming.cancel()
+            await asyncio.to_thread(service.validator.close)
 
-    return (close_pool_on_stop,)
+    return (validator_pool,)

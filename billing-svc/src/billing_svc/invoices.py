@@ -167,7 +167,7 @@ class Invoices:
                 expected_version=version,
             )
             issued = handled.state
-            assert isinstance(issued, IssuedInvoice) and handled.events  # decided on the draft at `version`
+            assert isinstance(issued, IssuedInvoice)  # decided on the draft at `version`
             xml = build_cii(issued)
             if (
                 command.issue_date != checked_on
@@ -176,8 +176,8 @@ class Invoices:
             else:
                 self.validator.check_xsd(xml)
             await conn.execute(
-                """INSERT INTO issued_invoices (tenant, invoice_id, type_code, series, sequence, number, issue_date,
-                       total_cents, corrects, cii_xml, issued_at)
+                """INSERT INTO issued_invoices (tenant, invoice_id, type_code, series, sequence, number,
+                       issue_date, total_cents, corrects, cii_xml, issued_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
                 tenant,
                 invoice_id,

@@ -1,4 +1,4 @@
-"""A billing-svc of its own for integration tests: a fresh database, the service in-process or as a process."""
+"""A billing-svc of its own for integration tests: a fresh database, the service in-process or alone."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ BUYER = {
 
 
 def headers(tenant: str) -> dict[str, str]:
-    token = issue(DEV_INTERNAL_TOKEN_SECRET, Caller(tenant, "tests", SCOPES), audience="billing", ttl_seconds=3600)
+    token = issue(
+        DEV_INTERNAL_TOKEN_SECRET, Caller(tenant, "tests", SCOPES), audience="billing", ttl_seconds=3600
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

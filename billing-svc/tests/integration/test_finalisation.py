@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest_asyncio
-from lxml import etree
-
 from facturx.facturx import get_xml_from_pdf
+from lxml import etree
 
 from billing_svc.facturx import checks
 from billing_svc.facturx.cii import RAM
@@ -33,7 +32,9 @@ async def _draft(billing: httpx.AsyncClient, tenant: str = TENANT, **fields: obj
     return body
 
 
-async def test_a_finalised_invoice_is_numbered_totalled_and_has_its_checked_xml(billing: httpx.AsyncClient) -> None:
+async def test_a_finalised_invoice_is_numbered_totalled_and_has_its_checked_xml(
+    billing: httpx.AsyncClient,
+) -> None:
     draft = await _draft(billing, series="T1")
     answer = await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))
     assert answer.status_code == 200, answer.text
@@ -46,7 +47,9 @@ async def test_a_finalised_invoice_is_numbered_totalled_and_has_its_checked_xml(
     assert checks.schematron_violations(xml.content) == []
     tree = etree.fromstring(xml.content)
     ns = {"ram": RAM}
-    assert tree.findtext(".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID", namespaces=ns) == "S1"
+    assert (
+        tree.findtext(".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID", namespaces=ns) == "S1"
+    )
     subjects = [n.text for n in tree.iterfind(".//ram:IncludedNote/ram:SubjectCode", namespaces=ns)]
     assert {"PMT", "PMD", "AAB"} <= set(subjects)
     pdf = await billing.get(f"/internal/invoices/{draft['id']}.pdf", headers=headers(TENANT))
@@ -74,7 +77,9 @@ async def test_each_tenant_has_its_own_sequence(billing: httpx.AsyncClient) -> N
         assert answer.json()["number"] == "T3-000001"
 
 
-async def test_without_the_buyers_siren_finalising_fails_naming_the_french_rule(billing: httpx.AsyncClient) -> None:
+async def test_without_the_buyers_siren_finalising_fails_naming_the_french_rule(
+    billing: httpx.AsyncClient,
+) -> None:
     draft = await _draft(billing, series="T4", buyer={**BUYER, "siren": None})
     answer = await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))
     assert answer.status_code == 422, answer.text
@@ -90,9 +95,13 @@ async def test_without_the_buyers_siren_finalising_fails_naming_the_french_rule(
     assert numbered.json()["number"] == "T4-000001"
 
 
-async def test_an_issued_invoice_is_never_changed_but_corrected_by_a_credit_note(billing: httpx.AsyncClient) -> None:
+async def test_an_issued_invoice_is_never_changed_but_corrected_by_a_credit_note(
+    billing: httpx.AsyncClient,
+) -> None:
     draft = await _draft(billing, series="T5")
-    issued = (await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))).json()
+    issued = (
+        await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))
+    ).json()
     body = invoice_body()
     changed = await billing.put(
         f"/internal/invoices/{draft['id']}",

@@ -1,4 +1,4 @@
-"""Invoices and credit notes: draft, change, discard, finalise, read, XML and PDF (internal API, via the gateway)."""
+"""Invoices and credit notes: draft, change, discard, finalise, read, XML and PDF (internal API)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Factur-X (EN 16931 CII) for issued invoices: the XML, its XSD and schematron checks, the PDF/A-3 document."""
+"""Factur-X (EN 16931 CII) for issued invoices: the XML, its XSD and schematron checks, the PDF/A-3."""

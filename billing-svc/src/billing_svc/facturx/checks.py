@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import facturx
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 SCHEMATRON = Path(__file__).parent / "schematron"
 EN16931_XSLT = SCHEMATRON / "FACTUR-X_EN16931.xslt"
@@ -49,7 +49,7 @@ def xsd_violations(xml: bytes) -> list[Violation]:
     schema = _schema()
     if schema.validate(etree.fromstring(xml)):
         return []
-    return [Violation("XSD", f"line {e.line}: {e.message}") for e in schema.error_log]  # type: ignore[attr-defined]
+    return [Violation("XSD", f"line {e.line}: {e.message}") for e in schema.error_log]
 
 
 class Schematrons:
@@ -88,12 +88,17 @@ def _failed_asserts(svrl: bytes) -> list[Violation]:
 _local: Schematrons | None = None
 
 
-def schematron_violations(xml: bytes) -> list[Violation]:
-    """In this process (a worker of the pool, or inline); compiles the stylesheets on first use."""
+def compile_schematrons() -> Schematrons:
+    """This process's compiled schematrons (compiled on first use: half a second to a few)."""
     global _local
     if _local is None:
         _local = Schematrons()
-    return _local.violations(xml)
+    return _local
+
+
+def schematron_violations(xml: bytes) -> list[Violation]:
+    """In this process (a worker of the pool, or inline)."""
+    return compile_schematrons().violations(xml)
 
 
 def check(xml: bytes) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from billing_svc.domain.invoicing import IssuedInvoice, Party
 from billing_svc.domain.invoicing.amounts import line_cents
@@ -161,4 +161,5 @@ def build_cii(invoice: IssuedInvoice) -> bytes:
         referenced = _el(settlement, "ram:InvoiceReferencedDocument")
         _el(referenced, "ram:IssuerAssignedID", draft.corrects.number)
         _date(referenced, "ram:FormattedIssueDateTime", draft.corrects.issue_date, qualified=True)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return xml

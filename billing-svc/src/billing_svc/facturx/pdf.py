@@ -56,12 +56,14 @@ def invoice_pdf(invoice: IssuedInvoice, xml: bytes) -> bytes:
             )
             if x
         )
-        address = f"{party.address.street}, {party.address.postal_code} {party.address.city} ({party.address.country})"
+        where = party.address
+        address = f"{where.street}, {where.postal_code} {where.city} ({where.country})"
         pdf.multi_cell(0, 5, f"{label} : {party.name} — {address} {ids}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for line in content.lines:
         rate = f"{line.vat_percent} %" if line.vat_percent is not None else "—"
-        text = f"{line.description} — {line.quantity} × {_euros(line.unit_price_cents)} — TVA {rate} — {_euros(line_cents(line))}"
+        price = _euros(line.unit_price_cents)
+        text = f"{line.description} — {line.quantity} × {price} — TVA {rate} — {_euros(line_cents(line))}"
         pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for part in invoice.vat_breakdown:
@@ -71,15 +73,16 @@ def invoice_pdf(invoice: IssuedInvoice, xml: bytes) -> bytes:
     pdf.cell(
         0,
         6,
-        f"Total HT {_euros(totals.basis_cents)} — TVA {_euros(totals.vat_cents)} — TTC {_euros(totals.total_cents)}",
+        f"Total HT {_euros(totals.basis_cents)} — TVA {_euros(totals.vat_cents)} "
+        f"— TTC {_euros(totals.total_cents)}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.ln(2)
     mentions = invoice.mentions
-    for text in (mentions.late_penalty, mentions.recovery_indemnity, mentions.early_payment_discount):
-        if text:
-            pdf.multi_cell(0, 4, text, new_x="LMARGIN", new_y="NEXT")
+    for mention in (mentions.late_penalty, mentions.recovery_indemnity, mentions.early_payment_discount):
+        if mention:
+            pdf.multi_cell(0, 4, mention, new_x="LMARGIN", new_y="NEXT")
     result: bytes = generate_from_binary(
         bytes(pdf.output()), xml, flavor="factur-x", level="en16931", check_xsd=False, check_schematron=False
     )

@@ -19,8 +19,8 @@ async def main(database_url: str, port: int) -> None:
     config = uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)  # uvicorn has no started event to await
+    while not server.started:  # noqa: ASYNC110 - uvicorn has no started event to await
+        await asyncio.sleep(0.05)
     print("READY", flush=True)
     try:
         await serving
