@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
 
+from members_svc.config import Settings
 from members_svc.domain import membership
 from members_svc.domain.membership import (
     MemberAdmitted,
@@ -12,11 +15,17 @@ from members_svc.domain.membership import (
     MemberExcluded,
     MemberResigned,
     MembershipEvent,
+    PersonalDataErased,
+    PersonalDataRecorded,
 )
+from members_svc.domain.personal_data import Sealer
 from members_svc.integration.outbound import to_public
+from members_svc.keyring import DataKey, KeyEncryptionKey, Keyring
 from members_svc.read_models.member_register import MemberRegister
+from members_svc.read_models.personal_data import PersonalDataFile, read_personal_data
 from services import command_loop
 from services.decider import Decider, EventCodec
+from services.log_reader import Conn
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
@@ -27,6 +36,8 @@ CODEC: EventCodec[MembershipEvent] = EventCodec(
         "MemberAdmitted": MemberAdmitted,
         "MemberResigned": MemberResigned,
         "MemberExcluded": MemberExcluded,
+        "PersonalDataRecorded": PersonalDataRecorded,
+        "PersonalDataErased": PersonalDataErased,
     }
 )
 MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_state)
@@ -36,10 +47,69 @@ MEMBERSHIP = Decider(membership.decide, membership.evolve, membership.initial_st
 class Members:
     resources: Resources
     register: MemberRegister
+    keyring: Keyring
 
-    async def apply(self, command: membership.ApplyForMembership, *, tenant: str, correlation_id: str) -> int:
-        version, _ = await self._handle(command, tenant=tenant, correlation_id=correlation_id)
+    async def apply(
+        self, command: membership.ApplyForMembership, key: DataKey, *, tenant: str, correlation_id: str
+    ) -> int:
+        """`key` is the applicant's new data key (it sealed the command's fields): kept with the events."""
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            await self.keyring.save(conn, tenant, command.member_id, key)
+            version, _ = await self._handle(command, tenant=tenant, correlation_id=correlation_id, conn=conn)
         return version
+
+    async def act_sealed(
+        self,
+        member_id: UUID,
+        command_sealed_with: Callable[
+            [Sealer], membership.ChangeMemberDetails | membership.RecordPersonalData
+        ],
+        *,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None,
+    ) -> tuple[int, membership.RegisteredPerson]:
+        """A command that seals personal data with the member's key (made now for a member who had none)."""
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            key = await self.keyring.find(conn, tenant, member_id)
+            if key is None:  # an erased member's command is refused by the decider, and this rolled back
+                key = DataKey.new(tenant, member_id)
+                await self.keyring.save(conn, tenant, member_id, key)
+            version, state = await self._handle(
+                command_sealed_with(key.seal),
+                tenant=tenant,
+                correlation_id=correlation_id,
+                expected_version=expected_version,
+                conn=conn,
+            )
+        assert isinstance(state, membership.RegisteredPerson)  # the decider refuses to act on no member
+        return version, state
+
+    async def personal_data(
+        self, tenant: str, member_id: UUID, conn: Conn | None = None
+    ) -> PersonalDataFile | None:
+        if conn is None:
+            async with self.resources.pool.acquire() as acquired:
+                return await self.personal_data(tenant, member_id, acquired)
+        store, keyring = self.resources.store, self.keyring
+        return await read_personal_data(conn, store, keyring, CODEC, tenant, member_id)
+
+    async def display_name(self, tenant: str, member_id: UUID) -> str | None:
+        found = await self.personal_data(tenant, member_id)
+        name = found.values.get("display_name") if found else None
+        return name if isinstance(name, str) else None
+
+    async def erase(
+        self, command: membership.ErasePersonalData, *, tenant: str, correlation_id: str
+    ) -> tuple[int, membership.RegisteredPerson]:
+        """Crypto-shredding: the key is deleted in the transaction that records the erasure."""
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            version, state = await self._handle(
+                command, tenant=tenant, correlation_id=correlation_id, conn=conn
+            )
+            await self.keyring.delete(conn, tenant, command.member_id)
+        assert isinstance(state, membership.RegisteredPerson)
+        return version, state
 
     async def act_on_member(
         self,
@@ -65,6 +135,7 @@ class Members:
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
+        conn: Conn | None = None,
     ) -> tuple[int, membership.MembershipState]:
         handled = await command_loop.handle(
             self.resources.store,
@@ -77,9 +148,17 @@ class Members:
             to_public=to_public,
             occurred_at=command.now,
             expected_version=expected_version,
+            conn=conn,
         )
         return handled.version, handled.state
 
 
+def key_encryption_key(resources: Resources) -> KeyEncryptionKey:
+    if not isinstance(resources.settings, Settings):
+        raise TypeError("members-svc runs with its own settings (members_svc.config.Settings)")
+    return KeyEncryptionKey(resources.settings.personal_data_kek.get_secret_value())
+
+
 def build(resources: Resources) -> Members:
-    return Members(resources=resources, register=MemberRegister(CODEC))
+    keyring = Keyring(key_encryption_key(resources))
+    return Members(resources=resources, register=MemberRegister(CODEC, keyring), keyring=keyring)

@@ -8,6 +8,10 @@ from __future__ import annotations
 SCOPES: dict[str, str] = {
     "members:read": "Read the register of members.",
     "members:write": "Apply for membership and change members.",
+    "members:personal_data:read": "Read a natural person's personal data (NIR, IBAN, birth, address...); "
+    "every read is logged.",
+    "members:personal_data:erase": "Erase a natural person's personal data (crypto-shredding), for good.",
+    "members:personal_data:audit": "Read the log of who read a person's personal data.",
     "contracts:read": "Read employment contracts and employees.",
     "contracts:write": "Create and change employment contracts.",
     "payslips:read": "Read payslips.",

@@ -21,6 +21,7 @@ from gateway.routes import (
     membership_counts,
     oauth,
     payroll,
+    personal_data,
     shares,
     webhook_endpoints,
 )
@@ -61,6 +62,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         routers=[
             oauth.router,
             members.router,
+            personal_data.router,
             employees.router,
             inbound_webhooks.router,
             webhook_endpoints.router,

@@ -62,12 +62,20 @@ class Member(BaseModel):
     id: UUID
     object: Literal["member"] = "member"
     person_kind: PersonKind
-    display_name: str
+    display_name: str | None = Field(
+        description="The name the register shows. Personal data: null once the person's data is erased, and "
+        "null in the answers to POSTs (those are kept 7 days for replays; read the member for the name)."
+    )
     category: int | None
     status: Status = Field(description="applied, admitted, resigned or excluded")
     applied_at: datetime
     admitted_on: date | None = Field(default=None, description="The date of the admission decision.")
     left_on: date | None = Field(default=None, description="The date a resignation or exclusion took effect.")
+    erased: bool = Field(
+        default=False,
+        description="True once the person's data is erased (`POST /v1/members/{id}/erasure`): the name is "
+        "null and the personal data reads as erased; membership, shares and votes remain.",
+    )
 
 
 ETAG = {"ETag": {"description": "The member's version, for If-Match.", "schema": {"type": "string"}}}
@@ -93,7 +101,8 @@ async def apply_for_membership(
     "",
     response_model=Page[Member],
     summary="List the register",
-    description="Members in the order they applied, a page at a time; filters are named after the fields.",
+    description="Members in the order they applied, a page at a time; filters are named after the fields, "
+    "and `name` searches the names.",
     responses=problem_responses(400, 401, 403),
 )
 async def list_members(
@@ -104,8 +113,20 @@ async def list_members(
     status: Annotated[Status | None, Query()] = None,
     category: Annotated[int | None, Query(ge=1, le=9)] = None,
     person_kind: Annotated[PersonKind | None, Query()] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f]*$",
+            description="A part of the name, in any case, accents or not (`elo` finds Élodie). An erased "
+            "person is not found.",
+        ),
+    ] = None,
 ) -> Response:
-    params = query(limit=limit, cursor=cursor, status=status, category=category, person_kind=person_kind)
+    params = query(
+        limit=limit, cursor=cursor, status=status, category=category, person_kind=person_kind, name=name
+    )
     answer = await upstreams.members.call("GET", "/internal/members", caller, params=params)
     return passed_through(answer)
 

@@ -14,7 +14,7 @@ class MemberApplication(BaseModel):
 
     person_kind: Literal["natural_person", "legal_entity"]
     display_name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254)  # checked by the domain (email-validator)
     category: int | None = Field(default=None, ge=1, le=9)
 
 
@@ -22,12 +22,14 @@ class Member(BaseModel):
     id: UUID
     object: Literal["member"] = "member"
     person_kind: str
-    display_name: str
+    # Personal data (ADR 008): None once erased, and in the answers to POSTs (the gateway keeps those 7 days).
+    display_name: str | None
     category: int | None
     status: str
     applied_at: datetime
     admitted_on: date | None = None
     left_on: date | None = None
+    erased: bool = False
 
 
 class MemberDetailsChange(BaseModel):
@@ -36,7 +38,7 @@ class MemberDetailsChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254)
     category: int | None = Field(default=None, ge=1, le=9)
 
 

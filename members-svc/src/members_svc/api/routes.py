@@ -1,4 +1,8 @@
-"""Members: apply, read."""
+"""Members: apply, read, search by name, correct, and the lifecycle decisions.
+
+A member's name is personal data (ADR 008): sealed with the person's key in the events, shown by reads while
+it lasts, and never in the answers to POSTs, which the gateway keeps for 7 days for replays.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,11 @@ from members_svc.domain.membership import (
     ApplyForMembership,
     ChangeMemberDetails,
     ExcludeMember,
+    RegisteredPerson,
     ResignMembership,
 )
+from members_svc.domain.personal_data import Sealer
+from members_svc.keyring import DataKey
 from members_svc.read_models.member_register import (
     MemberFilter,
     RegisteredMember,
@@ -55,21 +62,26 @@ async def apply_for_membership(
 ) -> Member:
     require_scope(caller, "members:write")
     now = datetime.now(UTC)
+    member_id = new_event_id()
+    key = DataKey.new(caller.tenant, member_id)
     command = ApplyForMembership(
-        member_id=new_event_id(),
+        member_id=member_id,
         person_kind=body.person_kind,
         display_name=body.display_name,
         email=body.email,
         category=body.category,
         now=now,
+        seal=key.seal,
     )
-    version = await members.apply(command, tenant=caller.tenant, correlation_id=current_request_id() or "")
+    version = await members.apply(
+        command, key, tenant=caller.tenant, correlation_id=current_request_id() or ""
+    )
     response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/members/{command.member_id}"
     return Member(
         id=command.member_id,
         person_kind=body.person_kind,
-        display_name=body.display_name,
+        display_name=None,  # not echoed: the gateway keeps POST answers (ADR 008)
         category=body.category,
         status="applied",
         applied_at=now,
@@ -86,16 +98,7 @@ async def read_member(
     if found is None:
         raise Problem(404, "member_not_found", detail=f"no member {member_id}")
     response.headers["ETag"] = etag(found.version)
-    return Member(
-        id=found.member_id,
-        person_kind=found.person_kind,
-        display_name=found.display_name,
-        category=found.category,
-        status=found.status,
-        applied_at=found.applied_at,
-        admitted_on=found.admitted_on,
-        left_on=found.left_on,
-    )
+    return _member(found)
 
 
 def _member(found: RegisteredMember) -> Member:
@@ -108,6 +111,7 @@ def _member(found: RegisteredMember) -> Member:
         applied_at=found.applied_at,
         admitted_on=found.admitted_on,
         left_on=found.left_on,
+        erased=found.erased,
     )
 
 
@@ -120,9 +124,10 @@ async def list_register(
     status: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[int | None, Query(ge=1, le=9)] = None,
     person_kind: Annotated[str | None, Query(max_length=20)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Page[Member]:
     require_scope(caller, "members:read")
-    filters = MemberFilter(status=status, category=category, person_kind=person_kind)
+    filters = MemberFilter(status=status, category=category, person_kind=person_kind, name=name)
     async with tenant_transaction(members.resources.pool, caller.tenant) as conn:
         found = await list_members(conn, caller.tenant, filters, after=uuid_after(cursor), limit=limit + 1)
     page, has_more, next_cursor = page_of(found, limit, lambda m: {"after": str(m.member_id)})
@@ -140,14 +145,29 @@ async def change_member_details(
 ) -> Member:
     require_scope(caller, "members:write")
     expected = expected_version(if_match)
-    command = ChangeMemberDetails(
-        member_id=member_id,
-        display_name=body.display_name,
-        email=body.email,
-        category=body.category,
-        now=datetime.now(UTC),
-    )
-    return await _act(members, command, caller, response, expected)
+
+    def change(seal: Sealer) -> ChangeMemberDetails:
+        return ChangeMemberDetails(
+            member_id=member_id,
+            display_name=body.display_name,
+            email=body.email,
+            category=body.category,
+            now=datetime.now(UTC),
+            seal=seal,
+        )
+
+    with precondition(expected, "member"):
+        version, state = await members.act_sealed(
+            member_id,
+            change,
+            tenant=caller.tenant,
+            correlation_id=current_request_id() or "",
+            expected_version=expected,
+        )
+    response.headers["ETag"] = etag(version)
+    # A PATCH answer is not kept by the gateway: it shows the name, opened from the stream.
+    name = await members.display_name(caller.tenant, member_id)
+    return _answer(state, display_name=name)
 
 
 @router.post("/members/{member_id}/admission")
@@ -194,7 +214,7 @@ async def exclude_member(
 
 async def _act(
     members: Members,
-    command: ChangeMemberDetails | AdmitMember | ResignMembership | ExcludeMember,
+    command: AdmitMember | ResignMembership | ExcludeMember,
     caller: Caller,
     response: Response,
     expected: int | None,
@@ -206,15 +226,20 @@ async def _act(
             correlation_id=current_request_id() or "",
             expected_version=expected,
         )
-    # The register is a projection that may lag: answer from the aggregate the command left.
     response.headers["ETag"] = etag(version)
+    return _answer(state, display_name=None)  # a POST answer: no personal data (ADR 008)
+
+
+def _answer(state: RegisteredPerson, *, display_name: str | None) -> Member:
+    """The register is a projection that may lag: a command is answered from the aggregate it left."""
     return Member(
         id=state.member_id,
         person_kind=state.person_kind,
-        display_name=state.display_name,
+        display_name=display_name,
         category=state.category,
         status=state.status,
         applied_at=state.applied_at,
         admitted_on=state.admitted_on,
         left_on=state.left_on,
+        erased=state.erased,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from members_svc.api import assemblies, employers, membership_counts, shares
+from members_svc.api import assemblies, employers, membership_counts, personal_data, shares
 from members_svc.api.routes import router
 from members_svc.bootstrap import Members, build
 from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_EVENT_TYPES
@@ -32,7 +32,14 @@ def definition() -> ServiceDefinition:
         name="members",
         title="members-svc",
         migrations=MIGRATIONS,
-        routers=[router, employers.router, assemblies.router, shares.router, membership_counts.router],
+        routers=[
+            router,
+            personal_data.router,
+            employers.router,
+            assemblies.router,
+            shares.router,
+            membership_counts.router,
+        ],
         build=build,
         projections=lambda members: (
             [
@@ -58,5 +65,6 @@ def definition() -> ServiceDefinition:
             ReasonRequired: lambda error: Problem(400, "reason_required", detail=str(error), param="reason"),
             **employers.PROBLEM_MAPPERS,
             **shares.PROBLEM_MAPPERS,
+            **personal_data.PROBLEM_MAPPERS,
         },
     )

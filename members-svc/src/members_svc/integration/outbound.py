@@ -12,10 +12,12 @@ from members_svc.domain.membership import (
     MemberExcluded,
     MemberResigned,
     MembershipEvent,
+    PersonalDataErased,
 )
 from schemas.generated.members.member_admitted_v1 import MemberAdmittedV1
 from schemas.generated.members.member_applied_v1 import MemberAppliedV1
 from schemas.generated.members.member_left_v1 import MemberLeftV1
+from schemas.generated.members.personal_data_erased_v1 import PersonalDataErasedV1
 from services.command_loop import Decided
 from services.envelope import Envelope
 
@@ -42,7 +44,12 @@ def _public_of(event: MembershipEvent) -> tuple[str, BaseModel] | None:
             return "members.MemberLeft", MemberLeftV1(
                 member_id=event.member_id, how="excluded", left_on=event.excluded_on
             )
-    return None  # corrections of register details stay private
+        case PersonalDataErased():
+            # Consumers that kept anything about this person drop it; the event itself names no one.
+            return "members.PersonalDataErased", PersonalDataErasedV1(
+                member_id=event.member_id, erased_at=event.erased_at
+            )
+    return None  # corrections of register details and personal data (sealed) stay private
 
 
 def to_public(decided: Sequence[Decided[MembershipEvent]]) -> list[Envelope]:

@@ -16,6 +16,7 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("members.MemberAdmitted", 1): ("members.member_admitted_v1", "MemberAdmittedV1"),
     ("members.MemberApplied", 1): ("members.member_applied_v1", "MemberAppliedV1"),
     ("members.MemberLeft", 1): ("members.member_left_v1", "MemberLeftV1"),
+    ("members.PersonalDataErased", 1): ("members.personal_data_erased_v1", "PersonalDataErasedV1"),
     ("members.SharePaymentReceived", 1): ("members.share_payment_received_v1", "SharePaymentReceivedV1"),
     ("members.SharesRepaid", 1): ("members.shares_repaid_v1", "SharesRepaidV1"),
     ("members.SharesSubscribed", 1): ("members.shares_subscribed_v1", "SharesSubscribedV1"),

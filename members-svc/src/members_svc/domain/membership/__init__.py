@@ -14,6 +14,8 @@ from members_svc.domain.membership.events import (
     MemberExcluded,
     MemberResigned,
     MembershipEvent,
+    PersonalDataErased,
+    PersonalDataRecorded,
 )
 from members_svc.domain.membership.leave import (
     ExcludeMember,
@@ -21,12 +23,19 @@ from members_svc.domain.membership.leave import (
     decide_exclude,
     decide_resign,
 )
+from members_svc.domain.membership.record_personal_data import (
+    ErasePersonalData,
+    RecordPersonalData,
+    decide_erase,
+    decide_record,
+)
 from members_svc.domain.membership.state import MembershipState, NoMembership, RegisteredPerson
 
 __all__ = [
     "AdmitMember",
     "ApplyForMembership",
     "ChangeMemberDetails",
+    "ErasePersonalData",
     "ExcludeMember",
     "MemberAdmitted",
     "MemberApplied",
@@ -37,6 +46,9 @@ __all__ = [
     "MembershipEvent",
     "MembershipState",
     "NoMembership",
+    "PersonalDataErased",
+    "PersonalDataRecorded",
+    "RecordPersonalData",
     "RegisteredPerson",
     "ResignMembership",
     "decide",
@@ -45,7 +57,15 @@ __all__ = [
     "stream_id",
 ]
 
-MembershipCommand = ApplyForMembership | ChangeMemberDetails | AdmitMember | ResignMembership | ExcludeMember
+MembershipCommand = (
+    ApplyForMembership
+    | ChangeMemberDetails
+    | AdmitMember
+    | ResignMembership
+    | ExcludeMember
+    | RecordPersonalData
+    | ErasePersonalData
+)
 initial_state: MembershipState = NoMembership()
 
 
@@ -61,6 +81,10 @@ def decide(command: MembershipCommand, state: MembershipState) -> list[Membershi
             return list(decide_resign(command, state))
         case ExcludeMember():
             return list(decide_exclude(command, state))
+        case RecordPersonalData():
+            return list(decide_record(command, state))
+        case ErasePersonalData():
+            return list(decide_erase(command, state))
 
 
 def evolve(state: MembershipState, event: MembershipEvent) -> MembershipState:
@@ -69,24 +93,21 @@ def evolve(state: MembershipState, event: MembershipEvent) -> MembershipState:
             member_id=event.member_id,
             applied_at=event.applied_at,
             person_kind=event.person_kind,
-            display_name=event.display_name,
             category=event.category,
         )
     if not isinstance(state, RegisteredPerson):
         return state
     match event:
         case MemberDetailsChanged():
-            return replace(
-                state,
-                display_name=event.display_name or state.display_name,
-                category=event.category if event.category is not None else state.category,
-            )
+            return replace(state, category=event.category if event.category is not None else state.category)
         case MemberAdmitted():
             return replace(state, status="admitted", admitted_on=event.admitted_on)
         case MemberResigned():
             return replace(state, status="resigned", left_on=event.resigned_on)
         case MemberExcluded():
             return replace(state, status="excluded", left_on=event.excluded_on)
+        case PersonalDataErased():
+            return replace(state, erased=True)
     return state
 
 

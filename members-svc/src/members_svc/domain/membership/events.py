@@ -12,24 +12,33 @@ PersonKind = Literal["natural_person", "legal_entity"]
 
 
 class MemberApplied(BaseModel):
-    """Someone asked to become a sociétaire; the board or the AGM has not decided yet."""
+    """Someone asked to become a sociétaire; the board or the AGM has not decided yet.
+
+    `sealed` holds the name and e-mail, encrypted with the person's key (ADR 008). `display_name` and `email`
+    in clear are only read from events recorded before it, and never written any more.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     member_id: UUID
     person_kind: PersonKind
-    display_name: str
+    sealed: str | None = None
+    display_name: str | None = None
     email: str | None = None
     category: int | None = None
     applied_at: datetime
 
 
 class MemberDetailsChanged(BaseModel):
-    """The member's register details were corrected; fields left out did not change."""
+    """The member's register details were corrected; fields left out did not change.
+
+    A new name or e-mail is in `sealed` (encrypted); the clear fields are those of older events only.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     member_id: UUID
+    sealed: str | None = None
     display_name: str | None = None
     email: str | None = None
     category: int | None = None
@@ -73,4 +82,32 @@ class MemberExcluded(BaseModel):
     recorded_at: datetime
 
 
-MembershipEvent = MemberApplied | MemberDetailsChanged | MemberAdmitted | MemberResigned | MemberExcluded
+class PersonalDataRecorded(BaseModel):
+    """A natural person's data was recorded, replacing the previous record; `fields` names those set."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    sealed: str
+    fields: tuple[str, ...]
+    recorded_at: datetime
+
+
+class PersonalDataErased(BaseModel):
+    """The person's data key was deleted: what the sealed fields held can never be read again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID
+    erased_at: datetime
+
+
+MembershipEvent = (
+    MemberApplied
+    | MemberDetailsChanged
+    | MemberAdmitted
+    | MemberResigned
+    | MemberExcluded
+    | PersonalDataRecorded
+    | PersonalDataErased
+)
