@@ -145,7 +145,7 @@ def test_member_applied_becomes_a_thin_member_applied_webhook() -> None:
     assert event is not None
     assert (event.type, event.object, event.object_id) == ("member.applied", "member", str(member_id))
     assert event.type in CATALOGUE
-    assert TOPICS == ("members.events",)
+    assert "members.events" in TOPICS
 
 
 def test_member_admitted_becomes_a_thin_member_admitted_webhook() -> None:

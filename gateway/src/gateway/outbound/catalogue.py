@@ -10,6 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
+from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
+from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
+from schemas.generated.contracts.hire_declared_v1 import HireDeclaredV1
 from schemas.generated.members.assembly_convened_v1 import AssemblyConvenedV1
 from schemas.generated.members.employer_structure_status_changed_v1 import (
     EmployerStructureStatusChangedV1,
@@ -30,7 +34,10 @@ CATALOGUE: Mapping[str, str] = {
     "shares.repaid": "A leaver's shares were repaid.",
     "employer_structure.status_changed": "An employer structure was suspended, reinstated or closed.",
     "assembly.convened": "A general assembly was convened.",
+    "contract.hire_declared": "URSSAF acknowledged an employment contract's DPAE.",
     "contract.signed": "An employment contract was signed.",
+    "contract.completed": "An employment contract ended; its work is final for payroll.",
+    "contract.cancelled": "An employment contract was cancelled before any work.",
     "payslip.issued": "A payslip was issued.",
     "invoice.issued": "A client invoice was issued.",
     "hire.accepted": "A hire pushed by an association was accepted.",
@@ -79,6 +86,16 @@ def _assembly_convened(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("assembly.convened", "assembly", str(event.assembly_id))
 
 
+def _contract(
+    webhook_type: str,
+    model: type[HireDeclaredV1 | ContractSignedV1 | ContractCompletedV1 | ContractCancelledV1],
+) -> Callable[[Mapping[str, Any]], WebhookEvent]:
+    def translate(data: Mapping[str, Any]) -> WebhookEvent:
+        return WebhookEvent(webhook_type, "contract", str(model.model_validate(data).contract_id))
+
+    return translate
+
+
 # (public event type, schema version) -> its webhook event; only what a service emits today.
 _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
     ("members.MemberApplied", 1): _member_applied,
@@ -88,6 +105,10 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("members.SharesRepaid", 1): _shares("shares.repaid", SharesRepaidV1),
     ("members.EmployerStructureStatusChanged", 1): _employer_status,
     ("members.AssemblyConvened", 1): _assembly_convened,
+    ("contracts.HireDeclared", 1): _contract("contract.hire_declared", HireDeclaredV1),
+    ("contracts.ContractSigned", 1): _contract("contract.signed", ContractSignedV1),
+    ("contracts.ContractCompleted", 1): _contract("contract.completed", ContractCompletedV1),
+    ("contracts.ContractCancelled", 1): _contract("contract.cancelled", ContractCancelledV1),
 }
 
 # The topics the fan-out consumes: the producers of the events above.
