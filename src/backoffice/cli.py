@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import subprocess
@@ -14,6 +13,8 @@ from typing import Any
 
 import uvicorn
 import uvloop
+
+from services.logs import configure_logging
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,16 @@ def _start_kafka(var_dir: Path, port: int) -> str:
 
 async def _serve(app: object, host: str, port: int) -> None:
     # No access log: a line per request costs more than the request here; /metrics counts them by route.
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off", access_log=False)  # type: ignore[arg-type]
+    # log_config=None: uvicorn's own lines go through the process's JSON logging, not its own handlers.
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     await server.serve()
 
@@ -194,7 +204,6 @@ async def webhooks_issue_secret(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from backoffice.credentials import add_client_commands, run_client_command
 
     parser = argparse.ArgumentParser(prog="backoffice")
@@ -237,6 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     args = parser.parse_args(argv)
+    configure_logging(service=args.name if args.command == "serve" else None)  # JSON lines (services.logs)
     if args.command == "run":
         uvloop.run(run_embedded(args))
     elif args.command == "serve":

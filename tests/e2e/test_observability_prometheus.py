@@ -237,3 +237,20 @@ async def test_every_dashboard_expression_returns_series_from_a_real_prometheus(
         )
         groups = {alert["metric"]["messaging_consumer_group_name"] for alert in next(iter(firing.values()))}
         assert "contracts.known-members" in groups
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_every_process_logs_one_json_object_per_line(deployment: Deployment) -> None:
+    assert deployment.logs is not None
+    for name in deployment.ports:
+        text = (deployment.logs / f"{name}.log").read_text()
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines, f"{name} logged nothing"
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                raise AssertionError(f"{name}: not a JSON line: {line[:300]}") from None
+            assert {"time", "level", "logger", "message"} <= record.keys(), line
+            assert record["service"] == name, line
