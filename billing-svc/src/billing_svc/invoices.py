@@ -31,7 +31,7 @@ from billing_svc.domain.invoicing import (
 from billing_svc.domain.invoicing.rules import CreditNoteRefused, UnknownInvoice
 from billing_svc.facturx.cii import build_cii
 from billing_svc.facturx.pool import FacturXValidator
-from billing_svc.integration.outbound import to_public
+from billing_svc.integration.outbound import to_public_from
 from billing_svc.reference import REFERENCE
 from services import command_loop
 from services.eventstore.errors import ConcurrencyConflict
@@ -161,7 +161,7 @@ class Invoices:
                 command,
                 tenant=tenant,
                 metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
-                to_public=to_public,
+                to_public=to_public_from(draft),
                 occurred_at=now,
                 conn=conn,
                 expected_version=version,
@@ -247,7 +247,6 @@ class Invoices:
             command,
             tenant=tenant,
             metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
-            to_public=to_public,
             expected_version=expected,
         )
         return handled.version, handled.state

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest_asyncio
 from facturx.facturx import get_xml_from_pdf
@@ -18,9 +21,24 @@ TENANT = "smartfr"
 
 
 @pytest_asyncio.fixture(scope="module")
-async def billing(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with fresh_database(database_url) as url, in_process(url) as client:
+async def billing_url(database_url: str) -> AsyncIterator[str]:
+    async with fresh_database(database_url) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module")
+async def billing(billing_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process(billing_url) as client:
         yield client
+
+
+async def _outbox(url: str) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(url, server_settings={"search_path": "billing"})
+    try:
+        rows = await conn.fetch("SELECT envelope FROM outbox ORDER BY position")
+    finally:
+        await conn.close()
+    return [json.loads(r["envelope"]) for r in rows]
 
 
 async def _draft(billing: httpx.AsyncClient, tenant: str = TENANT, **fields: object) -> dict[str, object]:
@@ -58,6 +76,28 @@ async def test_a_finalised_invoice_is_numbered_totalled_and_has_its_checked_xml(
     filename, embedded = get_xml_from_pdf(pdf.content, check_xsd=False)
     assert filename == "factur-x.xml"
     assert embedded == xml.content
+
+
+async def test_finalising_publishes_invoice_issued_once_and_a_credit_note_its_own_event(
+    billing: httpx.AsyncClient, billing_url: str
+) -> None:
+    draft = await _draft(billing, series="P1")
+    for _ in range(2):  # the retry publishes nothing more
+        await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))
+    note = await billing.post(
+        "/internal/credit_notes",
+        json=invoice_body(series="PA1", corrects=draft["id"], lines=[invoice_body()["lines"][1]]),
+        headers=headers(TENANT),
+    )
+    await billing.post(f"/internal/invoices/{note.json()['id']}/finalise", headers=headers(TENANT))
+    rows = await _outbox(billing_url)
+    issued = [r for r in rows if r["data"]["number"].startswith("P1-")]
+    credited = [r for r in rows if r["data"]["number"].startswith("PA1-")]
+    assert [r["event_type"] for r in issued] == ["billing.InvoiceIssued"]
+    assert issued[0]["data"]["total_cents"] == 115382
+    assert issued[0]["data"]["buyer_siren"] == "732829320"
+    assert [r["event_type"] for r in credited] == ["billing.CreditNoteIssued"]
+    assert credited[0]["data"]["corrects_number"] == "P1-000001"
 
 
 async def test_a_retried_finalisation_returns_the_same_number(billing: httpx.AsyncClient) -> None:

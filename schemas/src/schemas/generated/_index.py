@@ -2,6 +2,8 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("billing.CreditNoteIssued", 1): ("billing.credit_note_issued_v1", "CreditNoteIssuedV1"),
+    ("billing.InvoiceIssued", 1): ("billing.invoice_issued_v1", "InvoiceIssuedV1"),
     ("contracts.ContractCancelled", 1): ("contracts.contract_cancelled_v1", "ContractCancelledV1"),
     ("contracts.ContractCompleted", 1): ("contracts.contract_completed_v1", "ContractCompletedV1"),
     ("contracts.ContractDrafted", 1): ("contracts.contract_drafted_v1", "ContractDraftedV1"),
