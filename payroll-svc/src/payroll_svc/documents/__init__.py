@@ -1,0 +1,1 @@
+"""Documents payroll-svc renders: the payslip as PDF."""
