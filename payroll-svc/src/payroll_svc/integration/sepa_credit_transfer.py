@@ -18,6 +18,8 @@ from uuid import UUID
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]  # no stubs in the workspace
 from sepaxml import SepaTransfer
 
+from payroll_svc.domain.payments import end_to_end_id
+
 SCHEMA = "pain.001.001.09"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 SALARY = "SALA"  # ISO 20022 ExternalCategoryPurpose1Code: salary payment
@@ -46,7 +48,7 @@ class SalaryTransfer:
     @property
     def end_to_end_id(self) -> str:
         """The payslip id, without its hyphens: a UUID is 36 characters, the field takes 35."""
-        return self.payslip_id.hex
+        return end_to_end_id(self.payslip_id)
 
 
 class InvalidPaymentFile(ValueError):
