@@ -231,6 +231,18 @@ async def test_every_dashboard_expression_returns_series_from_a_real_prometheus(
         assert len(exprs) >= 20, "the dashboards' panels"
         await until_series(client, list(exprs), WITHIN)
 
+        # The gateway's webhook counters say what the load did: one of each inbound outcome, failed deliveries.
+        counted = await until_series(
+            client,
+            [
+                f'gateway_inbound_webhooks_total{{kind="test.ping",outcome="{outcome}"}} == 1'
+                for outcome in ("accepted", "duplicate", "bad_signature")
+            ]
+            + ['gateway_webhook_delivery_attempts_total{outcome="no_answer"} >= 1'],
+            WITHIN,
+        )
+        assert len(counted) == 4
+
         # The rules file as loaded by this Prometheus names the metrics as the processes expose them.
         firing = await until_series(
             client, ['ALERTS{alertname="DeadLettersPending",alertstate="firing"}'], WITHIN
