@@ -148,7 +148,9 @@ async def query(client: httpx.AsyncClient, expr: str) -> list[dict[str, Any]]:
     return result
 
 
-async def until_series(client: httpx.AsyncClient, exprs: list[str], within: float) -> dict[str, list[Any]]:
+async def until_series(
+    client: httpx.AsyncClient, exprs: list[str], within: float, where: dict[str, str] | None = None
+) -> dict[str, list[Any]]:
     """Queries each expression until it returns a series, all within one deadline; fails naming the others."""
     deadline = time.monotonic() + within
     found: dict[str, list[Any]] = {}
@@ -160,7 +162,8 @@ async def until_series(client: httpx.AsyncClient, exprs: list[str], within: floa
         if not missing:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"no series after {within}s for:\n  " + "\n  ".join(missing))
+            named = [f"{(where or {}).get(expr, '')}: {expr}" for expr in missing]
+            raise AssertionError(f"no series after {within}s for:\n  " + "\n  ".join(named))
         await asyncio.sleep(0.5)  # the next scrape is what we wait for; a query per half second is plenty
 
 
@@ -229,9 +232,9 @@ async def test_every_dashboard_expression_returns_series_from_a_real_prometheus(
             for where, expr in panel_targets(dashboard):
                 exprs[await substituted(client, dashboard, expr)] = where
         assert len(exprs) >= 20, "the dashboards' panels"
-        await until_series(client, list(exprs), WITHIN)
+        await until_series(client, list(exprs), WITHIN, where=exprs)
 
-        # The gateway's webhook counters say what the load did: one of each inbound outcome, failed deliveries.
+        # The gateway's webhook counters: one of each inbound outcome, and failed delivery attempts.
         counted = await until_series(
             client,
             [
