@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -99,9 +100,15 @@ async def _load_demo(backoffice: object, keys: dict[str, str], *, seed: int, sca
     assert isinstance(backoffice, EmbeddedBackoffice)
     population = generate(seed=seed, scale=scale)
     transport = httpx.ASGITransport(app=backoffice.gateway.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as gateway:
-        print(f"Loading the demo population (seed {seed}, scale {scale:g})...", flush=True)
-        report = await load(gateway, keys, population)
+    requests_log = logging.getLogger("httpx")
+    level = requests_log.level
+    requests_log.setLevel(logging.WARNING)  # not a line per call for some 20,000 calls
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as gateway:
+            print(f"Loading the demo population (seed {seed}, scale {scale:g})...", flush=True)
+            report = await load(gateway, keys, population)
+    finally:
+        requests_log.setLevel(level)
     members = ", ".join(f"{tenant} {count}" for tenant, count in report.members.items())
     print(
         f"Demo loaded in {report.seconds:.1f} s: members {members}, {report.structures} associations, "

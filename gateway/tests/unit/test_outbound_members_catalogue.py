@@ -76,6 +76,16 @@ CASES = [
         },
         ("assembly.convened", "assembly", ASSEMBLY),
     ),
+    (
+        "members.AssemblyClosed",
+        {
+            "assembly_id": ASSEMBLY,
+            "closed_on": "2027-06-15",
+            "participants": 3,
+            "resolutions": [{"number": 1, "yes_percent": "50.00", "quorum_reached": True, "adopted": False}],
+        },
+        ("assembly.closed", "assembly", ASSEMBLY),
+    ),
 ]
 
 

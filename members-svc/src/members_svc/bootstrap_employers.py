@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from members_svc.command_runner import CommandRunner
 from members_svc.domain import employers
 from members_svc.domain.employers import (
     EmployerStructureClosed,
@@ -14,10 +15,8 @@ from members_svc.domain.employers import (
     WebhookSecretIssued,
 )
 from members_svc.integration.employers_outbound import to_public
-from services import command_loop
 from services.decider import Decider, EventCodec
 from services.runtime import Resources
-from services.telemetry import current_traceparent
 
 EMPLOYER_CODEC: EventCodec[EmployerStructureEvent] = EventCodec(
     {
@@ -52,17 +51,15 @@ class EmployerStructures:
         correlation_id: str,
         expected_version: int | None = None,
     ) -> tuple[int, employers.EmployerStructure]:
-        handled = await command_loop.handle(
+        runner = CommandRunner(
             self.resources.store,
             EMPLOYER_STRUCTURE,
             EMPLOYER_CODEC,
-            employers.stream_id(command.employer_structure_id),
-            command,
-            tenant=tenant,
-            metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
-            to_public=to_public,
-            occurred_at=command.now,
-            expected_version=expected_version,
+            lambda c: employers.stream_id(c.employer_structure_id),
+            to_public,
+        )
+        handled = await runner.run(
+            command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
         )
         state = handled.state
         assert isinstance(state, employers.EmployerStructure)  # every command leaves a registered structure

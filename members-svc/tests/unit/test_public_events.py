@@ -4,10 +4,17 @@ JSON Schema declares (validated through the schemas registry), thin, in cents, a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from members_svc.domain.assemblies import AssemblyConvened, Resolution, VoteCast
+from members_svc.domain.assemblies import (
+    AssemblyClosed,
+    AssemblyConvened,
+    Resolution,
+    ResolutionOutcome,
+    VoteCast,
+)
 from members_svc.domain.assemblies.statutes import SMARTFR
 from members_svc.domain.shares import SharesPaid, SharesRepaid, SharesSubscribed
 from members_svc.integration import assemblies_outbound, shares_outbound
@@ -102,4 +109,29 @@ def test_a_convened_assembly_is_published_and_a_ballot_is_not() -> None:
         "held_on": "2027-06-15",
         "members_convened": 3658,
         "resolutions": 2,
+    }
+
+
+def test_a_closed_assembly_is_published_with_each_resolutions_result() -> None:
+    closed = AssemblyClosed(
+        assembly_id=ASSEMBLY,
+        closed_on=date(2027, 6, 15),
+        participants=5,
+        outcomes=(
+            ResolutionOutcome(number=1, yes_percent=Decimal("62.96"), quorum_reached=True, adopted=True),
+            ResolutionOutcome(number=2, yes_percent=Decimal("37.04"), quorum_reached=True, adopted=False),
+        ),
+        closed_at=NOW,
+    )
+    [envelope] = assemblies_outbound.to_public([decided(closed, f"assembly-{ASSEMBLY}", 12)])
+    assert envelope.event_type == "members.AssemblyClosed"
+    registry.parse_data(envelope.event_type, 1, envelope.data)
+    assert envelope.data == {
+        "assembly_id": str(ASSEMBLY),
+        "closed_on": "2027-06-15",
+        "participants": 5,
+        "resolutions": [
+            {"number": 1, "yes_percent": "62.96", "quorum_reached": True, "adopted": True},
+            {"number": 2, "yes_percent": "37.04", "quorum_reached": True, "adopted": False},
+        ],
     }

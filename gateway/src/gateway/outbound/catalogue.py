@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.generated.billing.invoice_issued_v1 import InvoiceIssuedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
 from schemas.generated.contracts.hire_declared_v1 import HireDeclaredV1
+from schemas.generated.members.assembly_closed_v1 import AssemblyClosedV1
 from schemas.generated.members.assembly_convened_v1 import AssemblyConvenedV1
 from schemas.generated.members.employer_structure_status_changed_v1 import (
     EmployerStructureStatusChangedV1,
@@ -34,6 +36,7 @@ CATALOGUE: Mapping[str, str] = {
     "shares.repaid": "A leaver's shares were repaid.",
     "employer_structure.status_changed": "An employer structure was suspended, reinstated or closed.",
     "assembly.convened": "A general assembly was convened.",
+    "assembly.closed": "A general assembly was closed; its resolutions' results stand.",
     "contract.hire_declared": "URSSAF acknowledged an employment contract's DPAE.",
     "contract.signed": "An employment contract was signed.",
     "contract.completed": "An employment contract ended; its work is final for payroll.",
@@ -96,6 +99,16 @@ def _contract(
     return translate
 
 
+def _assembly_closed(data: Mapping[str, Any]) -> WebhookEvent:
+    event = AssemblyClosedV1.model_validate(data)
+    return WebhookEvent("assembly.closed", "assembly", str(event.assembly_id))
+
+
+def _invoice_issued(data: Mapping[str, Any]) -> WebhookEvent:
+    event = InvoiceIssuedV1.model_validate(data)
+    return WebhookEvent("invoice.issued", "invoice", str(event.invoice_id))
+
+
 # (public event type, schema version) -> its webhook event; only what a service emits today.
 _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
     ("members.MemberApplied", 1): _member_applied,
@@ -105,6 +118,8 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("members.SharesRepaid", 1): _shares("shares.repaid", SharesRepaidV1),
     ("members.EmployerStructureStatusChanged", 1): _employer_status,
     ("members.AssemblyConvened", 1): _assembly_convened,
+    ("members.AssemblyClosed", 1): _assembly_closed,
+    ("billing.InvoiceIssued", 1): _invoice_issued,
     ("contracts.HireDeclared", 1): _contract("contract.hire_declared", HireDeclaredV1),
     ("contracts.ContractSigned", 1): _contract("contract.signed", ContractSignedV1),
     ("contracts.ContractCompleted", 1): _contract("contract.completed", ContractCompletedV1),

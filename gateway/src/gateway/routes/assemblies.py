@@ -192,6 +192,50 @@ async def cast_votes(
     return passed_through(answer)
 
 
+class Closure(BaseModel):
+    """Close the vote: each resolution's weighted result as it stands is recorded; no ballot follows."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"closed_on": "2027-06-15"}]})
+
+    closed_on: date = Field(description="The day the vote closed.")
+
+
+class Outcome(BaseModel):
+    number: int
+    yes: Decimal = Field(description="The weighted yes, in percent of the weighted votes cast.")
+    quorum_reached: bool
+    adopted: bool
+
+
+class AssemblyClosure(BaseModel):
+    object: Literal["assembly_closure"] = "assembly_closure"
+    assembly_id: UUID
+    closed_on: date
+    participants: int = Field(description="Members who voted on at least one resolution.")
+    resolutions: list[Outcome]
+    closed_at: datetime
+
+
+@router.post(
+    "/{assembly_id}/closure",
+    response_model=AssemblyClosure,
+    summary="Close an assembly's vote",
+    description="Records each resolution's result (adopted or not) as it stands; later ballots and a second "
+    "closure are refused (409 `assembly_closed`). Published as `members.AssemblyClosed`.",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def close_assembly(
+    assembly_id: UUID,
+    body: Closure,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:write")],
+) -> Response:
+    answer = await upstreams.members.call(
+        "POST", f"/internal/assemblies/{assembly_id}/closure", caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
 @router.get(
     "/{assembly_id}",
     response_model=Assembly,

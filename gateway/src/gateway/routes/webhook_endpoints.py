@@ -37,6 +37,7 @@ EventType = Literal[
     "shares.repaid",
     "employer_structure.status_changed",
     "assembly.convened",
+    "assembly.closed",
     "contract.hire_declared",
     "contract.signed",
     "contract.completed",

@@ -16,12 +16,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from members_svc.bootstrap import Members
+from members_svc.command_runner import CommandRunner
 from members_svc.domain import assemblies
-from members_svc.domain.assemblies import CastVote, ConveneAssembly
+from members_svc.domain.assemblies import CastVote, CloseAssembly, ConveneAssembly
 from members_svc.domain.assemblies.result import percent, weighted_result
 from members_svc.domain.assemblies.rules import (
     AlreadyVoted,
     AssemblyAlreadyConvened,
+    AssemblyClosedToVotes,
     AssemblyRefused,
     UnknownAssembly,
 )
@@ -30,11 +32,10 @@ from members_svc.integration.assemblies_outbound import to_public
 from members_svc.read_models.assembly_results import ASSEMBLY, CODEC, AssemblyRecord, find_assembly
 from services import command_loop
 from services.caller import CurrentCaller, require_scope
-from services.http import Problem, current_request_id
+from services.http import Problem
 from services.http.preconditions import etag
 from services.ids import new_event_id
 from services.runtime import Resources
-from services.telemetry import current_traceparent
 from services.tenancy import tenant_transaction
 
 # Printable text only: PostgreSQL refuses NUL, and a title has no use for control characters.
@@ -124,6 +125,28 @@ class AssemblyOut(BaseModel):
     convened_at: datetime
 
 
+class Closure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    closed_on: date
+
+
+class OutcomeOut(BaseModel):
+    number: int
+    yes: Decimal
+    quorum_reached: bool
+    adopted: bool
+
+
+class ClosureOut(BaseModel):
+    object: Literal["assembly_closure"] = "assembly_closure"
+    assembly_id: UUID
+    closed_on: date
+    participants: int
+    resolutions: list[OutcomeOut]
+    closed_at: datetime
+
+
 class BallotOut(BaseModel):
     object: Literal["ballot"] = "ballot"
     assembly_id: UUID
@@ -141,19 +164,16 @@ class Assemblies:
     async def handle(
         self, command: assemblies.AssemblyCommand, *, tenant: str
     ) -> command_loop.Handled[assemblies.AssemblyEvent, assemblies.AssemblyState]:
+        runner = CommandRunner(
+            self.resources.store,
+            ASSEMBLY,
+            CODEC,
+            lambda c: assemblies.stream_id(c.assembly_id),
+            to_public,
+            retries_on_conflict=20,  # voters of one assembly append to one stream
+        )
         try:
-            return await command_loop.handle(
-                self.resources.store,
-                ASSEMBLY,
-                CODEC,
-                assemblies.stream_id(command.assembly_id),
-                command,
-                tenant=tenant,
-                metadata={"correlation_id": current_request_id() or "", "traceparent": current_traceparent()},
-                to_public=to_public,
-                occurred_at=command.now,
-                retries_on_conflict=20,  # voters of one assembly append to one stream
-            )
+            return await runner.run(command, tenant=tenant)
         except AssemblyRefused as refused:
             raise _problem(refused) from refused
 
@@ -166,6 +186,8 @@ def _problem(refused: AssemblyRefused) -> Problem:
         return Problem(409, "already_voted", detail=detail)
     if isinstance(refused, AssemblyAlreadyConvened):
         return Problem(409, "assembly_already_convened", detail=detail)
+    if isinstance(refused, AssemblyClosedToVotes):
+        return Problem(409, "assembly_closed", detail=detail)
     code = "".join(f"_{c.lower()}" if c.isupper() else c for c in type(refused).__name__).lstrip("_")
     return Problem(400, code, detail=detail, param=refused.param)
 
@@ -238,6 +260,29 @@ async def cast_votes(
         college=first.college,
         votes=body.votes,
         cast_at=command.now,
+    )
+
+
+@router.post("/assemblies/{assembly_id}/closure")
+async def close_assembly(
+    assembly_id: UUID, body: Closure, caller: CurrentCaller, service: AssembliesDep, response: Response
+) -> ClosureOut:
+    """The vote is over: each resolution's weighted result as it stands is recorded, and no ballot follows."""
+    require_scope(caller, "members:write")
+    command = CloseAssembly(assembly_id=assembly_id, closed_on=body.closed_on, now=datetime.now(UTC))
+    handled = await service.handle(command, tenant=caller.tenant)
+    (closed,) = handled.events
+    assert isinstance(closed, assemblies.AssemblyClosed)
+    response.headers["ETag"] = etag(handled.version)
+    return ClosureOut(
+        assembly_id=assembly_id,
+        closed_on=closed.closed_on,
+        participants=closed.participants,
+        resolutions=[
+            OutcomeOut(number=o.number, yes=o.yes_percent, quorum_reached=o.quorum_reached, adopted=o.adopted)
+            for o in closed.outcomes
+        ],
+        closed_at=closed.closed_at,
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from members_svc.bootstrap import CODEC as MEMBERSHIP_CODEC
 from members_svc.bootstrap import MEMBERSHIP, Members
+from members_svc.command_runner import CommandRunner
 from members_svc.domain import membership
 from members_svc.domain import shares as domain
 from members_svc.domain.assemblies.colleges import college_of
@@ -245,18 +246,10 @@ class ShareRegister:
     async def _shares(
         self, conn: Conn, command: domain.ShareCommand, tenant: str
     ) -> command_loop.Handled[domain.ShareEvent, domain.SharesState]:
-        return await command_loop.handle(
-            self.resources.store,
-            SHARES,
-            SHARES_CODEC,
-            domain.stream_id(command.member_id),
-            command,
-            tenant=tenant,
-            metadata=_metadata(),
-            to_public=to_public,
-            occurred_at=command.now,
-            conn=conn,
+        runner = CommandRunner(
+            self.resources.store, SHARES, SHARES_CODEC, lambda c: domain.stream_id(c.member_id), to_public
         )
+        return await runner.run(command, tenant=tenant, conn=conn)
 
     async def _capital(self, conn: Conn, command: domain.CapitalCommand, tenant: str) -> None:
         """Decide on the capital stream's last event alone (it carries the running totals) and append."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from members_svc.domain.assemblies import AssemblyConvened, AssemblyEvent
+from members_svc.domain.assemblies import AssemblyClosed, AssemblyConvened, AssemblyEvent
+from schemas.generated.members.assembly_closed_v1 import AssemblyClosedV1, Resolution
 from schemas.generated.members.assembly_convened_v1 import AssemblyConvenedV1
 from services.command_loop import Decided
 from services.envelope import Envelope
@@ -23,4 +24,20 @@ def to_public(decided: Sequence[Decided[AssemblyEvent]]) -> list[Envelope]:
                     resolutions=len(convened.resolutions),
                 )
                 public.append(one.public("members.AssemblyConvened", data.model_dump(mode="json")))
+            case AssemblyClosed() as closed:
+                result = AssemblyClosedV1(
+                    assembly_id=closed.assembly_id,
+                    closed_on=closed.closed_on,
+                    participants=closed.participants,
+                    resolutions=[
+                        Resolution(
+                            number=o.number,
+                            yes_percent=str(o.yes_percent),
+                            quorum_reached=o.quorum_reached,
+                            adopted=o.adopted,
+                        )
+                        for o in closed.outcomes
+                    ],
+                )
+                public.append(one.public("members.AssemblyClosed", result.model_dump(mode="json")))
     return public

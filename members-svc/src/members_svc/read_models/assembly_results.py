@@ -14,6 +14,7 @@ from uuid import UUID
 
 from members_svc.domain import assemblies
 from members_svc.domain.assemblies import (
+    AssemblyClosed,
     AssemblyConvened,
     AssemblyEvent,
     College,
@@ -26,7 +27,9 @@ from services.decider import Decider, EventCodec
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
 
-CODEC: EventCodec[AssemblyEvent] = EventCodec({"AssemblyConvened": AssemblyConvened, "VoteCast": VoteCast})
+CODEC: EventCodec[AssemblyEvent] = EventCodec(
+    {"AssemblyConvened": AssemblyConvened, "VoteCast": VoteCast, "AssemblyClosed": AssemblyClosed}
+)
 ASSEMBLY = Decider(assemblies.decide, assemblies.evolve, assemblies.initial_state)
 
 
@@ -77,6 +80,16 @@ class AssemblyResults:
                        WHERE tenant = $1 AND assembly_id = $2""",
                     event.tenant,
                     vote.assembly_id,
+                    event.stream_version,
+                )
+
+            case AssemblyClosed() as closed:
+                # No vote follows a closure, so the results read from the votes stay the closing ones.
+                await conn.execute(
+                    """UPDATE assemblies SET version = greatest(version, $3)
+                       WHERE tenant = $1 AND assembly_id = $2""",
+                    event.tenant,
+                    closed.assembly_id,
                     event.stream_version,
                 )
 

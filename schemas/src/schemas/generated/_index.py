@@ -12,6 +12,7 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("contracts.WorkReported", 1): ("contracts.work_reported_v1", "WorkReportedV1"),
     ("gateway.WebhookEndpointDisabled", 1): ("gateway.webhook_endpoint_disabled_v1", "WebhookEndpointDisabledV1"),
     ("gateway.WebhookReceived", 1): ("gateway.webhook_received_v1", "WebhookReceivedV1"),
+    ("members.AssemblyClosed", 1): ("members.assembly_closed_v1", "AssemblyClosedV1"),
     ("members.AssemblyConvened", 1): ("members.assembly_convened_v1", "AssemblyConvenedV1"),
     ("members.EmployerStructureRegistered", 1): ("members.employer_structure_registered_v1", "EmployerStructureRegisteredV1"),
     ("members.EmployerStructureStatusChanged", 1): ("members.employer_structure_status_changed_v1", "EmployerStructureStatusChangedV1"),

@@ -10,6 +10,7 @@ from members_svc.domain.assemblies.colleges import college_of
 from members_svc.domain.assemblies.events import Choice, VoteCast
 from members_svc.domain.assemblies.rules import (
     AlreadyVoted,
+    AssemblyClosedToVotes,
     CategoryChanged,
     CategoryWithoutCollege,
     EmptyBallot,
@@ -31,6 +32,8 @@ class CastVote:
 def decide_cast(command: CastVote, state: AssemblyState) -> list[VoteCast]:
     if not isinstance(state, Assembly):
         raise UnknownAssembly(f"no assembly {command.assembly_id}")
+    if state.closed:
+        raise AssemblyClosedToVotes(f"assembly {command.assembly_id} is closed: the vote is over")
     if not command.votes:
         raise EmptyBallot("a ballot names at least one resolution")
     college = college_of(state.colleges, command.category)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -50,4 +51,27 @@ class VoteCast(BaseModel):
     cast_at: datetime
 
 
-AssemblyEvent = AssemblyConvened | VoteCast
+class ResolutionOutcome(BaseModel):
+    """A resolution's result when the assembly closed: the weighted yes in percent, and whether it passed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    yes_percent: Decimal
+    quorum_reached: bool
+    adopted: bool
+
+
+class AssemblyClosed(BaseModel):
+    """The vote is over: no ballot is taken after this; the outcome of each resolution as it stood."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assembly_id: UUID
+    closed_on: date
+    participants: int
+    outcomes: tuple[ResolutionOutcome, ...]
+    closed_at: datetime
+
+
+AssemblyEvent = AssemblyConvened | VoteCast | AssemblyClosed

@@ -65,6 +65,10 @@ class EmptyBallot(AssemblyRefused, ValueError):
     param = "votes"
 
 
+class AssemblyClosedToVotes(AssemblyRefused):
+    """The assembly was closed: its results stand, no vote is taken and it is not closed again."""
+
+
 class AlreadyVoted(AssemblyRefused):
     """One member, one vote: a member's vote on a resolution is cast once and stands."""
 

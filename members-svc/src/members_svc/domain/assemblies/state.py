@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from members_svc.domain.assemblies.colleges import AssemblyKind, College, VotingRules
+from members_svc.domain.assemblies.result import Tally
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Assembly:
     rules: VotingRules
     voted: frozenset[tuple[UUID, int]] = frozenset()  # (member, resolution)
     categories: Mapping[UUID, int] = field(default_factory=dict)  # the category each voter votes under
+    members_convened: int = 0
+    tallies: Mapping[tuple[int, str], Tally] = field(default_factory=dict)  # (resolution, college) -> votes
+    closed: bool = False
 
 
 AssemblyState = NoAssembly | Assembly
