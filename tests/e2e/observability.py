@@ -131,7 +131,8 @@ async def poison(bootstrap: str, topic: str = "members.events", tenant: str = "s
     return envelope
 
 
-async def generate_load(deployment: Deployment, bootstrap: str) -> None:
+async def generate_load(deployment: Deployment, bootstrap: str) -> Envelope:
+    """Runs the load; gives the poisoned message, which ends as a dead letter."""
     gateway = deployment.gateway
     key = await deployment.api_key("smartfr", "members:read", "members:write", "webhooks:manage")
     endpoint = await gateway.post(
@@ -153,4 +154,4 @@ async def generate_load(deployment: Deployment, bootstrap: str) -> None:
     assert await push(deployment, source_key, secret, "msg_load_1", body) == 202
     assert await push(deployment, source_key, secret, "msg_load_1", body) == 202  # a duplicate
     assert await push(deployment, source_key, "whsec_" + "A" * 43 + "=", "msg_load_2", body) == 401
-    await poison(bootstrap)
+    return await poison(bootstrap)

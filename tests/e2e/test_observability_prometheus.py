@@ -24,8 +24,10 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from services.envelope import Envelope
 from tests.e2e.deployments import Deployment
 from tests.e2e.observability import closed_port, generate_load, observed_deployment
+from tests.e2e.skeleton import auth
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy/prometheus"
@@ -33,6 +35,8 @@ DASHBOARDS = sorted((ROOT / "deploy/grafana").glob("*.json"))
 RULES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
 WITHIN = 90.0  # seconds for a series to show up: scraped every second, sampled every 5
+# The load's poisoned message, once the module's deployment has run it.
+POISONED: list[Envelope] = []
 
 
 def tool(name: str) -> str:
@@ -104,7 +108,7 @@ async def deployment(
 ) -> AsyncIterator[Deployment]:
     logs = tmp_path_factory.mktemp("observed-processes")
     async with observed_deployment(database_url, kafka_bootstrap, logs) as running:
-        await generate_load(running, kafka_bootstrap)
+        POISONED.append(await generate_load(running, kafka_bootstrap))
         yield running
 
 
@@ -269,3 +273,41 @@ def test_every_process_logs_one_json_object_per_line(deployment: Deployment) -> 
                 raise AssertionError(f"{name}: not a JSON line: {line[:300]}") from None
             assert {"time", "level", "logger", "message"} <= record.keys(), line
             assert record["service"] == name, line
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+async def test_the_ops_api_shows_the_distributed_pipeline_and_a_replay_that_fails_again(
+    deployment: Deployment,
+) -> None:
+    """Over HTTP between processes: each service's status, the poisoned message's dead letter, and a replay
+    refused because the handler still fails (the dead letter stays)."""
+    [poisoned] = POISONED
+    operator = await deployment.api_key("smartfr", "ops")
+    gateway = deployment.gateway
+    overview = await gateway.get("/ops/api/overview", headers=auth(operator))
+    assert overview.status_code == 200, overview.text
+    services = {view["service"]: view for view in overview.json()["services"]}
+    assert set(services) == set(deployment.ports)
+    assert all(view["health"] == "ready" for view in services.values()), services
+    assert services["members"]["outbox"]["backlog"] >= 0  # a relay runs in the distributed mode
+    contracts = {consumer["name"]: consumer for consumer in services["contracts"]["consumers"]}
+    assert contracts["contracts.known-members"]["dead_letters"] >= 1
+
+    letters = (await gateway.get("/ops/api/dead_letters", headers=auth(operator))).json()
+    assert letters["unreachable"] == []
+    [letter] = [
+        d for d in letters["data"] if d["event_id"] == str(poisoned.event_id) and d["service"] == "contracts"
+    ]
+    assert letter["event_type"] == "members.MemberApplied"
+    assert letter["consumer"] == "contracts.known-members"
+    assert "ValidationError" in letter["error"]
+    assert "not a member application" not in str(letter), "no payload on the ops API"
+
+    replay = await gateway.post(
+        f"/ops/api/dead_letters/contracts/{letter['id']}/replay", headers=auth(operator)
+    )
+    assert replay.status_code == 409, replay.text
+    assert replay.json()["code"] == "replay_failed"
+    still = (await gateway.get("/ops/api/dead_letters", headers=auth(operator))).json()["data"]
+    assert any(d["id"] == letter["id"] and d["service"] == "contracts" for d in still)
