@@ -199,6 +199,9 @@ async def test_contracts_are_listed_by_member_employer_status_and_period(deploym
     assert await listed(member_id=member_id, employer_id=other_employer["id"]) == [made[2]]
     assert await listed(member_id=member_id, period_from="2027-05-01", period_to="2027-06-30") == made[1:]
     assert await listed(member_id=member_id, status="drafted") == made[1:]
+    not_a_date = await deployment.gateway.get("/v1/contracts", params={"period_to": "0"}, headers=auth(key))
+    assert not_a_date.status_code == 400, not_a_date.text
+    assert "period_to" in not_a_date.json()["param"]
     page = await deployment.gateway.get(
         "/v1/contracts", params={"member_id": member_id, "limit": "2"}, headers=auth(key)
     )

@@ -6,7 +6,7 @@ which may lag a moment behind.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from contracts_svc.api.dto import (
     ContractSummary,
     HireDeclarationIn,
     Lifecycle,
+    QueryDate,
     RenewalIn,
     WorkReportIn,
     contract_out,
@@ -109,8 +110,8 @@ async def list_all(
     employer_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[Lifecycle | None, Query()] = None,
     contract_type: Annotated[ContractType | None, Query()] = None,
-    period_from: Annotated[date | None, Query()] = None,
-    period_to: Annotated[date | None, Query()] = None,
+    period_from: QueryDate = None,
+    period_to: QueryDate = None,
 ) -> Page[ContractSummary]:
     require_scope(caller, "contracts:read")
     filters = ContractFilter(member_id, employer_id, status, contract_type, period_from, period_to)

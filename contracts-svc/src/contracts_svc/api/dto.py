@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi import Query
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from contracts_svc.domain.contracts import Contract
 from contracts_svc.domain.contracts.tables import ContractType
@@ -29,6 +31,14 @@ def _instant_in_range(instant: datetime) -> datetime:
     return instant
 
 
+def _iso_date(value: object) -> object:
+    """A query date is written YYYY-MM-DD: not a number of seconds, which pydantic would otherwise accept."""
+    if isinstance(value, str) and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[date | None, BeforeValidator(_iso_date), Query()]
 BusinessDate = Annotated[date, AfterValidator(_in_range)]
 Instant = Annotated[AwareDatetime, AfterValidator(_instant_in_range)]
 

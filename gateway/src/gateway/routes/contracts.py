@@ -9,13 +9,14 @@ read, i.e. the contract's version) and answer the contract with its new ETag.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
@@ -30,6 +31,17 @@ ContractType = Literal["cddu", "cdd", "cdi", "portage", "cae", "cape"]
 Status = Literal["drafted", "hire_declared", "signed", "completed", "cancelled"]
 ETAG = {"ETag": {"description": "The contract's version, for If-Match.", "schema": {"type": "string"}}}
 IfMatch = Annotated[str | None, Header(max_length=64, description="The ETag of the version to change.")]
+
+
+def _iso_date(value: object) -> object:
+    """A query date is written YYYY-MM-DD: not a number of seconds, which pydantic would otherwise accept."""
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+QueryDate = Annotated[date | None, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD.")]
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -317,8 +329,8 @@ async def list_contracts(
     employer_id: Annotated[UUID | None, Query()] = None,
     status: Annotated[Status | None, Query()] = None,
     contract_type: Annotated[ContractType | None, Query()] = None,
-    period_from: Annotated[date | None, Query()] = None,
-    period_to: Annotated[date | None, Query()] = None,
+    period_from: QueryDate = None,
+    period_to: QueryDate = None,
 ) -> Response:
     params = query(
         limit=limit,
