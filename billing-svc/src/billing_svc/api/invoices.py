@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_svc.domain.invoicing import (
@@ -35,6 +35,8 @@ from billing_svc.invoices import Invoices
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
+from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
 
@@ -103,6 +105,7 @@ class InvoiceDraftIn(DraftBody):
     series: str = Field(default="F", min_length=1, max_length=20)
     activity_id: UUID
     seller: PartyIn
+    finalise: bool = False  # draft and finalise at once (a refused finalisation keeps the draft)
 
 
 class CreditNoteDraftIn(InvoiceDraftIn):
@@ -196,8 +199,9 @@ async def _draft(
     body: InvoiceDraftIn, corrects: UUID | None, caller: CurrentCaller, invoices: Invoices, response: Response
 ) -> InvoiceOut:
     require_scope(caller, "invoices:write")
+    invoice_id = uuid4()
     version, state = await invoices.draft(
-        uuid4(),
+        invoice_id,
         series=body.series,
         activity_id=body.activity_id,
         seller=body.seller.party(),
@@ -206,10 +210,65 @@ async def _draft(
         tenant=caller.tenant,
         correlation_id=current_request_id() or "",
     )
+    if body.finalise:
+        version, state = await invoices.finalise(
+            invoice_id, tenant=caller.tenant, correlation_id=current_request_id() or ""
+        )
     out = _out(state)
     response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/invoices/{out.id}"
     return out
+
+
+class IssuedListed(BaseModel):
+    id: UUID
+    object: Literal["invoice", "credit_note"]
+    number: str
+    series: str
+    issue_date: date
+    total_cents: int
+    corrects: UUID | None
+
+
+@router.get("/invoices")
+async def list_issued(
+    caller: CurrentCaller,
+    invoices: InvoicesDep,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    series: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9+\-_/]{1,20}$")] = None,
+) -> Page[IssuedListed]:
+    """Issued invoices and credit notes, by id (drafts are read one by one)."""
+    require_scope(caller, "invoices:read")
+    async with tenant_transaction(invoices.resources.pool, caller.tenant) as conn:
+        rows = await conn.fetch(
+            """SELECT invoice_id, type_code, number, series, issue_date, total_cents, corrects
+               FROM issued_invoices
+               WHERE tenant = $1 AND ($2::uuid IS NULL OR invoice_id > $2)
+                 AND ($3::text IS NULL OR series = $3)
+               ORDER BY invoice_id LIMIT $4""",
+            caller.tenant,
+            uuid_after(cursor),
+            series,
+            limit + 1,
+        )
+    page, has_more, next_cursor = page_of(list(rows), limit, lambda r: {"after": str(r["invoice_id"])})
+    return Page[IssuedListed](
+        data=[
+            IssuedListed(
+                id=r["invoice_id"],
+                object="credit_note" if r["type_code"] == "381" else "invoice",
+                number=r["number"],
+                series=r["series"],
+                issue_date=r["issue_date"],
+                total_cents=r["total_cents"],
+                corrects=r["corrects"],
+            )
+            for r in page
+        ],
+        has_more=has_more,
+        next_cursor=next_cursor,
+    )
 
 
 @router.post("/invoices", status_code=201)

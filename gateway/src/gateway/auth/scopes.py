@@ -15,6 +15,8 @@ SCOPES: dict[str, str] = {
     "contracts:read": "Read employment contracts and employees.",
     "contracts:write": "Create and change employment contracts.",
     "payslips:read": "Read payslips.",
+    "invoices:read": "Read invoices and credit notes, their Factur-X XML and PDF.",
+    "invoices:write": "Draft, change, discard and finalise invoices and credit notes.",
     "payroll:simulate": "Simulate payslips (gross to net, gross from an employer budget); nothing is stored.",
     "webhooks:manage": "Register, change and replay outbound webhook endpoints.",
     "webhooks:send": "Push signed messages to the inbound webhooks (partner associations).",
