@@ -1,0 +1,1 @@
+"""Social declarations payroll-svc writes: the monthly DSN."""
