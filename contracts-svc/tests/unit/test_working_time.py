@@ -119,3 +119,15 @@ def test_eleven_consecutive_hours_of_rest_every_day() -> None:
     assert refused.value.limit == "daily_rest"
     # The next morning at 05:00 leaves exactly 11 hours after 18:00: allowed.
     check_working_time(already, [at(day + timedelta(days=1), 5, 4)], LIMITS)
+
+
+def test_thirty_five_consecutive_hours_of_rest_every_week() -> None:
+    monday = date(2026, 12, 7)
+    six_days = [at(monday + timedelta(days=n), 7, 6) for n in range(6)]  # Monday to Saturday, 36 h
+    sunday = [at(monday + timedelta(days=6), 7, 6)]
+    check_working_time(six_days[:5], six_days[5:], LIMITS)
+    with pytest.raises(WorkingTimeExceeded, match="35 consecutive hours") as refused:
+        check_working_time(six_days, sunday, LIMITS)
+    assert refused.value.limit == "weekly_rest"
+    # Saturday off instead: Friday 13:00 to Sunday 07:00 is 42 hours of rest.
+    check_working_time([*six_days[:5]], sunday, LIMITS)

@@ -181,7 +181,7 @@ class WorkPeriod(BaseModel):
 
 class WorkReport(BaseModel):
     """Work done under a signed contract; refused when it breaks 10 h a day, 48 h a week, 44 h on average over
-    12 weeks or the 11 h daily rest, counting the person's work at every employer."""
+    12 weeks, the 11 h daily rest or the 35 h weekly rest, counting the person's work at every employer."""
 
     model_config = _examples(
         {"periods": [{"starts_at": "2027-03-01T08:00:00Z", "ends_at": "2027-03-01T15:00:00Z"}]}
@@ -416,8 +416,8 @@ async def sign_contract(
     response_model=Contract,
     summary="Report work",
     description="Refused with `working_time_daily_maximum`, `working_time_weekly_maximum`, "
-    "`working_time_average_weekly_maximum` or `working_time_daily_rest` when the person's work at all their "
-    "employers would break that limit.",
+    "`working_time_average_weekly_maximum`, `working_time_daily_rest` or `working_time_weekly_rest` when the "
+    "person's work at all their employers would break that limit.",
     responses={200: {"headers": ETAG}, **COMMAND_ERRORS},
 )
 async def report_work(

@@ -84,6 +84,7 @@ class WorkingTimeLimits:
     average_weeks: int
     average_max_hours: Decimal
     daily_rest_hours: Decimal
+    weekly_rest_hours: Decimal
 
 
 PORTAGE_MINIMUMS: tuple[PortageMinimum, ...] = tuple(
@@ -98,6 +99,7 @@ WORKING_TIME: tuple[WorkingTimeLimits, ...] = tuple(
         p["average_weeks"],
         Decimal(p["average_max_hours"]),
         Decimal(p["daily_rest_hours"]),
+        Decimal(p["weekly_rest_hours"]),
     )
     for p in _load("working_time.toml")["periods"]
 )

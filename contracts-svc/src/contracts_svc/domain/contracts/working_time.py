@@ -1,4 +1,4 @@
-"""Maximum working time across all of a person's employers (L8261-1): day, week, 12-week average, daily rest.
+"""Maximum working time across all of a person's employers (L8261-1): day, week, 12-week average, rests.
 
 Pure: given every period the person already worked (any employer) and the new ones, say which limit breaks.
 Days are Paris calendar days, weeks Monday to Sunday (the civil week, L3121-35); a period crossing midnight
@@ -83,6 +83,9 @@ def check_working_time(
                     f"{first.isoformat()}: the maximum is {limits.average_max_hours} h (L3121-22)",
                 )
     _check_daily_rest(all_periods, new, limits)
+    # New work may shorten a break that a neighbouring week's rest relied on: check those weeks too.
+    for week in sorted({w + timedelta(weeks=n) for w in new_weeks for n in (-1, 0, 1)}):
+        _check_weekly_rest(all_periods, week, limits)
 
 
 def _check_daily_rest(
@@ -110,6 +113,32 @@ def _check_daily_rest(
                 f"across the person's employers: the daily rest is {limits.daily_rest_hours} "
                 "consecutive hours (L3131-1)",
             )
+
+
+def _check_weekly_rest(all_periods: list[WorkPeriod], monday: date, limits: WorkingTimeLimits) -> None:
+    """A break of 35 consecutive hours with at least 24 of them inside the civil week (the 24 h rest of the
+    week, and the 11 h of daily rest beside it). Beyond a margin of two days either side, unreported work
+    cannot shorten such a break below 35 hours, so the margin's edges stand for the unknown."""
+    start = datetime.combine(monday, time(), PARIS)
+    end = datetime.combine(monday + timedelta(days=7), time(), PARIS)
+    margin = timedelta(days=2)
+    around = sorted(
+        (p for p in all_periods if p.ends_at > start - margin and p.starts_at < end + margin),
+        key=lambda p: p.starts_at,
+    )
+    rest = timedelta(minutes=_minutes(limits.weekly_rest_hours))
+    inside = rest - timedelta(minutes=_minutes(limits.daily_rest_hours))
+    free_from = start - margin
+    for period in [*around, WorkPeriod(starts_at=end + margin, ends_at=end + margin)]:
+        in_week = min(period.starts_at, end) - max(free_from, start)
+        if period.starts_at - free_from >= rest and in_week >= inside:
+            return
+        free_from = max(free_from, period.ends_at)
+    raise WorkingTimeExceeded(
+        "weekly_rest",
+        f"no {limits.weekly_rest_hours} consecutive hours of rest in the week of {monday.isoformat()} across "
+        "the person's employers: the weekly rest is 24 h plus the daily 11 h (L3132-2)",
+    )
 
 
 def overlapping(periods: Sequence[WorkPeriod]) -> tuple[WorkPeriod, WorkPeriod] | None:
