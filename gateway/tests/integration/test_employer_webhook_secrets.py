@@ -211,6 +211,13 @@ async def test_another_tenant_gets_404_and_nothing_is_issued(
     )
     assert answer.status_code == 404, answer.text
     assert answer.json()["code"] == "employer_structure_not_found"
+    # Whatever the body names (here the owner's own pushing client), the structure is not the stranger's.
+    owners_pusher, _ = await client(backoffice, "smartfr", "webhooks:send")
+    for body in ({"client_id": owners_pusher}, {}):
+        answer = await gateway.post(
+            f"/v1/employer_structures/{structure}/webhook_secret", json=body, headers=auth(stranger)
+        )
+        assert answer.status_code == 404, answer.text
     source = source_of_employer_structure(uuid.UUID(structure))
     stored = await backoffice.gateway.pool.fetchval(
         "SELECT (SELECT count(*) FROM inbound_sources WHERE source_id = $1)"

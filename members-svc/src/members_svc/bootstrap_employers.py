@@ -43,6 +43,14 @@ EMPLOYER_STRUCTURE = Decider(employers.decide, employers.evolve, employers.initi
 class EmployerStructures:
     resources: Resources
 
+    async def check(self, command: employers.EmployerStructureCommand, *, tenant: str) -> None:
+        """Decide `command` on the structure's stream without appending: raises the refusal it would meet."""
+        recorded = await self.resources.store.read_stream(
+            employers.stream_id(command.employer_structure_id), tenant=tenant
+        )
+        state = EMPLOYER_STRUCTURE.fold(EMPLOYER_CODEC.decode(r) for r in recorded)
+        EMPLOYER_STRUCTURE.decide(command, state)
+
     async def handle(
         self,
         command: employers.EmployerStructureCommand,

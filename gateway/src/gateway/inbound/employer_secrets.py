@@ -1,9 +1,10 @@
 """Issue or rotate an employer structure's inbound webhook secret, as members-svc allows it (ADR 013).
 
-In one gateway transaction: the source's secrets are rotated (the row lock serialises concurrent rotations),
-then members-svc is asked to record the issue, which it refuses unless the structure is the caller's
-tenant's (404) and active (409). A refusal rolls the rotation back, so nothing is issued that members-svc
-did not record, and the secret never leaves the gateway: members-svc records only that one was issued.
+First members-svc says whether the structure is the caller's tenant's (else 404, whatever the body says) and
+active (else 409). Then, in one gateway transaction, the source's secrets are rotated (the row lock
+serialises concurrent rotations) and members-svc is asked to record the issue, which it refuses on the same
+rules (a suspension in between). A refusal rolls the rotation back, so nothing is issued that members-svc did
+not record, and the secret never leaves the gateway: members-svc records only that one was issued.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ async def issue_for_employer_structure(
 ) -> IssuedSecret:
     """The new secret; raises MembersRefused (rolled back) or a 400/409 Problem about the API client."""
     source_id = source_of_employer_structure(employer_structure_id)
+    path = f"/internal/employer_structures/{employer_structure_id}"
+    eligible = await members.call("GET", f"{path}/webhook_secret_eligibility", caller)
+    if eligible.status != 204:
+        raise MembersRefused(eligible)
     async with conn.transaction():
         try:
             secret = await issue_secret(
@@ -62,9 +67,7 @@ async def issue_for_employer_structure(
             )
         except SourceError as error:
             raise _client_problem(error) from None
-        answer = await members.call(
-            "POST", f"/internal/employer_structures/{employer_structure_id}/webhook_secret_issues", caller
-        )
+        answer = await members.call("POST", f"{path}/webhook_secret_issues", caller)
         if answer.status != 201:
             raise MembersRefused(answer)
         previous = await previous_secret_expiry(conn, source_id, now=now)

@@ -256,6 +256,18 @@ async def change_employer_status(
     return _from_state(state)
 
 
+@router.get("/employer_structures/{structure_id}/webhook_secret_eligibility", status_code=204)
+async def check_webhook_secret_eligibility(
+    structure_id: UUID, caller: CurrentCaller, employers: EmployersDep
+) -> Response:
+    """204 if a secret may be issued now (from the structure's stream, not the lagging directory), else the
+    refusal the issue would meet: 404 unless the tenant's, 409 unless active. Records nothing."""
+    require_scope(caller, "webhooks:manage")
+    command = RecordWebhookSecretIssued(structure_id, now=datetime.now(UTC))
+    await employers.check(command, tenant=caller.tenant)
+    return Response(status_code=204)
+
+
 @router.post("/employer_structures/{structure_id}/webhook_secret_issues", status_code=201)
 async def record_webhook_secret_issued(
     structure_id: UUID, caller: CurrentCaller, employers: EmployersDep, response: Response
