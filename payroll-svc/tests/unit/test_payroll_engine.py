@@ -261,3 +261,16 @@ def test_the_annual_rgdu_takes_back_in_december_what_a_low_first_half_gave_too_m
     assert applied == annual.year_to_date_cents
     monthly_sum = sum(compute_payslip(replace(FULL_MONTH, gross_pay_cents=g)).rgdu_cents for g in months)
     assert applied < monthly_sum  # month by month would have given more than the annual rule allows
+
+
+def test_an_employer_paying_leave_through_congés_spectacles_has_its_rgdu_raised_by_100_90() -> None:
+    technician = replace(
+        FIVE_DAY_CDDU, gross_pay_cents=60000, intermittent=Intermittent.ANNEX_8, employer_is_association=True
+    )
+    ordinary = replace(FIVE_DAY_CDDU, gross_pay_cents=60000, ends_in_period=False)
+
+    raised = compute_payslip(technician).rgdu_coefficient
+    plain = compute_payslip(ordinary).rgdu_coefficient
+
+    assert plain > 0
+    assert abs(raised - plain * 100 / 90) <= Decimal("0.0001")

@@ -267,18 +267,28 @@ def contract_ceiling_cents(pay: PayInput, p: Parameters) -> int:
 def _rgdu(pay: PayInput, p: Parameters, gross: int) -> tuple[int, Decimal]:
     """The SMIC for the hours paid (in cents) and the RGDU coefficient on `gross`."""
     smic = p.smic_hourly * pay.hours_paid * 100
-    return int(smic.quantize(ONE, "ROUND_HALF_UP")), rgdu_coefficient(p, pay.headcount, smic, gross)
+    leave_fund = pay.intermittent is not None  # Congés Spectacles pays the leave
+    coefficient = rgdu_coefficient(p, pay.headcount, smic, gross, leave_fund=leave_fund)
+    return int(smic.quantize(ONE, "ROUND_HALF_UP")), coefficient
 
 
 def rgdu_coefficient(
-    p: Parameters, headcount: HeadcountBand, smic_cents: Decimal, gross_cents: int
+    p: Parameters,
+    headcount: HeadcountBand,
+    smic_cents: Decimal,
+    gross_cents: int,
+    *,
+    leave_fund: bool = False,
 ) -> Decimal:
-    """The RGDU coefficient for a gross against the SMIC of the same hours (a month, or a year to date)."""
+    """The RGDU coefficient for a gross against the SMIC of the same hours (a month, or a year to date); an
+    employer whose leave is paid by a leave fund has it raised by the tables' factor (100/90)."""
     rule = p.rgdu[headcount]
     if gross_cents <= 0 or gross_cents >= rule.ceiling_smic * smic_cents:
         return ZERO
     ratio = HALF * (rule.ceiling_smic * smic_cents / gross_cents - ONE)
     coefficient = min(rule.maximum, rule.minimum + rule.tdelta * _power(ratio, rule.exponent))
+    if leave_fund:
+        coefficient *= rule.leave_fund_factor
     return coefficient.quantize(rule.quantum, "ROUND_HALF_UP")
 
 

@@ -88,6 +88,7 @@ class Rgdu:
     exponent: Decimal
     ceiling_smic: int
     quantum: Decimal
+    leave_fund_factor: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,8 @@ def parameters_on(on: date) -> Parameters:
                 exponent=Decimal(entry["exponent"]),
                 ceiling_smic=entry["ceiling_smic"],
                 quantum=Decimal(1).scaleb(-entry["decimals"]),
+                leave_fund_factor=Decimal(entry["leave_fund_numerator"])
+                / Decimal(entry["leave_fund_denominator"]),
             )
     grid = _one(_load("neutral_rate_grid.toml")["grid"], on)
     return Parameters(
