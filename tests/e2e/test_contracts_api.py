@@ -208,3 +208,44 @@ async def test_contracts_are_listed_by_member_employer_status_and_period(deploym
     assert page.json()["has_more"] is True
     rest = await listed(member_id=member_id, cursor=page.json()["next_cursor"])
     assert rest == made[2:]
+
+
+async def test_a_cdd_is_renewed_twice_and_amended_with_a_reason(deployment: Deployment) -> None:
+    key = await deployment.api_key("smartfr", *SCOPES)
+    starts_at = datetime(2027, 4, 1, 7, tzinfo=UTC)
+    body = cddu(
+        "0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0f57",
+        starts_at,
+        contract_type="cdd",
+        sector=None,
+        reason="temporary_increase",
+        ends_on="2027-06-30",
+        pay={"basis": "monthly", "amount_cents": 210000},
+    )
+    drafted = await deployment.gateway.post("/v1/contracts", json=body, headers=auth(key))
+    assert drafted.status_code == 201, drafted.text
+    path = f"/v1/contracts/{drafted.json()['id']}"
+    for n, ends_on in enumerate(("2027-09-30", "2027-12-31"), start=2):
+        renewed = await deployment.gateway.post(
+            f"{path}/renewal",
+            json={"ends_on": ends_on, "reason": "the season goes on"},
+            headers=auth(key, **{"If-Match": f'"{n - 1}"'}),
+        )
+        assert renewed.status_code == 200, renewed.text
+        assert (renewed.json()["ends_on"], renewed.json()["renewals"]) == (ends_on, n - 1)
+        assert renewed.headers["etag"] == f'"{n}"'
+    third = await deployment.gateway.post(
+        f"{path}/renewal", json={"ends_on": "2028-01-31", "reason": "once more"}, headers=auth(key)
+    )
+    assert (third.status_code, third.json()["code"]) == (422, "contract_rule_max_renewals"), third.text
+    amended = await deployment.gateway.post(
+        f"{path}/amendment",
+        json={"reason": "new collective agreement", "pay": {"basis": "monthly", "amount_cents": 220000}},
+        headers=auth(key),
+    )
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["pay"] == {"basis": "monthly", "amount_cents": 220000}
+    no_reason = await deployment.gateway.post(
+        f"{path}/amendment", json={"job_title": "Chef"}, headers=auth(key)
+    )
+    assert no_reason.status_code == 400, no_reason.text
