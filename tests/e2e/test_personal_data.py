@@ -16,6 +16,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schwifty import IBAN
 from stdnum.fr import nir
 
+from members_svc.bootstrap import CODEC
+from members_svc.config import Settings as MembersSettings
+from members_svc.keyring import KeyEncryptionKey, Keyring
+from members_svc.read_models.member_register import MemberRegister
+from services.db import create_pool
+from services.projection import ProjectionRunner
 from tests.e2e.deployments import Deployment
 from tests.e2e.skeleton import auth, until
 
@@ -175,6 +181,17 @@ async def test_the_register_is_searched_by_name_in_any_case_and_without_accents(
     await until(forgotten, within=WITHIN)
 
 
+async def _rebuild_register(database_url: str) -> int:
+    """Replays members-svc's events into an emptied register (the deployments run with the dev KEK)."""
+    kek = KeyEncryptionKey(MembersSettings().personal_data_kek.get_secret_value())
+    pool = await create_pool(database_url, "members")
+    try:
+        runner = ProjectionRunner(pool, [], schema="members")
+        return await runner.rebuild(MemberRegister(CODEC, Keyring(kek)))
+    finally:
+        await pool.close()
+
+
 async def _database_rows(database_url: str) -> list[str]:
     """Every row of every table of every schema, as text (lower case)."""
     conn = await asyncpg.connect(database_url)
@@ -250,6 +267,7 @@ async def test_after_an_erasure_nothing_of_the_person_is_left_anywhere_but_their
     name = distinctive_name()
     data = person(family_name=name, nir=distinctive_nir(), iban=distinctive_iban())
     member_id = await apply(deployment, key, f"Camille {name}")
+    witness = await apply(deployment, key, "Dominique Witness")  # not erased: a rebuild shows their name
     assert (await record(deployment, key, member_id, data)).status_code == 204
     admitted = await deployment.gateway.post(
         f"/v1/members/{member_id}/admission",
@@ -306,6 +324,21 @@ async def test_after_an_erasure_nothing_of_the_person_is_left_anywhere_but_their
     assert by_name.json()["data"] == []
     refused = await record(deployment, key, member_id, person())
     assert (refused.status_code, refused.json()["code"]) == (409, "personal_data_erased")
+
+    # A rebuild of the register from the events opens the others' names again, but not the erased one's.
+    rebuilt = await _rebuild_register(deployment.database_url)
+    assert rebuilt > 0
+    assert await deployment.fetchval(
+        "members",
+        "SELECT display_name IS NULL AND erased FROM member_register WHERE member_id = $1",
+        member_id,
+    )
+    assert (
+        await deployment.fetchval(
+            "members", "SELECT display_name FROM member_register WHERE member_id = $1", witness
+        )
+        == "Dominique Witness"
+    )
 
     needles = _needles(name, data["nir"], data["iban"])
     assert _leaks(await _database_rows(deployment.database_url), needles) == []
