@@ -160,7 +160,7 @@ class Invoices:
                 invoicing.stream_id(invoice_id),
                 command,
                 tenant=tenant,
-                metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
+                metadata={"correlation_id": correlation_id or None, "traceparent": current_traceparent()},
                 to_public=to_public_from(draft),
                 occurred_at=now,
                 conn=conn,
@@ -246,7 +246,7 @@ class Invoices:
             invoicing.stream_id(command.invoice_id),
             command,
             tenant=tenant,
-            metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
+            metadata={"correlation_id": correlation_id or None, "traceparent": current_traceparent()},
             expected_version=expected,
         )
         return handled.version, handled.state

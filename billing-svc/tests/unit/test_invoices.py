@@ -281,3 +281,12 @@ def test_a_line_with_four_decimals_of_quantity_is_rounded_half_up_to_the_cent() 
         )
     )
     assert isinstance(state, IssuedInvoice)
+
+
+def test_text_an_xml_invoice_cannot_carry_is_refused_naming_the_field() -> None:
+    bad_buyer = BUYER.model_copy(update={"name": "Ateliers\x00"})
+    refused = spec.given().when(draft(content=content(buyer=bad_buyer))).then_raises(InvalidInvoiceField)
+    assert refused.field == "buyer.name"
+    bad_line = DESIGN.model_copy(update={"description": "Scéno\ud800"})
+    refused = spec.given().when(draft(content=content(lines=(bad_line,)))).then_raises(InvalidInvoiceField)
+    assert refused.field == "lines.0.description"

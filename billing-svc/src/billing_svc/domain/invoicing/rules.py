@@ -17,6 +17,8 @@ NUMBER_CHARACTERS = re.compile(r"^[A-Za-z0-9+\-_/]+$")
 MAX_SERIES_LENGTH = 20
 MAX_LINES = 500
 MAX_QUANTITY_PLACES = 4
+# What XML 1.0 (the Factur-X CII) cannot carry: C0 controls but tab and newlines, surrogates, FFFE, FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class InvalidInvoiceField(ValueError):
@@ -67,9 +69,18 @@ def invoice_number(series: str, sequence: int) -> str:
     return number
 
 
+def check_text(field: str, value: str | None) -> None:
+    if value is not None and NOT_XML.search(value):
+        raise InvalidInvoiceField(field, "holds a control character an invoice cannot carry")
+
+
 def check_party(field: str, party: Party, *, siren_required: bool) -> Party:
     if not party.name.strip():
         raise InvalidInvoiceField(f"{field}.name", "is required")
+    check_text(f"{field}.name", party.name)
+    check_text(f"{field}.electronic_address", party.electronic_address)
+    for part in ("street", "postal_code", "city"):
+        check_text(f"{field}.address.{part}", getattr(party.address, part))
     if party.siren is not None:
         if not siren.is_valid(party.siren):
             raise InvalidInvoiceField(f"{field}.siren", "is not a valid SIREN (9 digits, Luhn key)")
@@ -88,6 +99,7 @@ def check_party(field: str, party: Party, *, siren_required: bool) -> Party:
 def check_content(content: DraftContent, reference: BillingReference, on: date) -> DraftContent:
     """The draft's own coherence: rates in force, an exemption in the table, terms within the law."""
     buyer = check_party("buyer", content.buyer, siren_required=False)
+    check_text("note", content.note)
     if not content.lines:
         raise InvalidInvoiceField("lines", "at least one line")
     if len(content.lines) > MAX_LINES:
@@ -103,6 +115,7 @@ def check_content(content: DraftContent, reference: BillingReference, on: date) 
 def _check_line(i: int, line: Line, exempt: bool, reference: BillingReference, on: date) -> None:
     if not line.description.strip():
         raise InvalidInvoiceField(f"lines.{i}.description", "is required")
+    check_text(f"lines.{i}.description", line.description)
     if line.quantity <= 0 or -line.quantity.as_tuple().exponent > MAX_QUANTITY_PLACES:  # type: ignore[operator]
         raise InvalidInvoiceField(f"lines.{i}.quantity", f"positive, at most {MAX_QUANTITY_PLACES} decimals")
     if line.unit_price_cents < 0:
