@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from members_svc.bootstrap import Members
-from members_svc.domain.membership import ErasePersonalData, RecordPersonalData
+from members_svc.domain.membership import ErasePersonalData, RecordPersonalData, stream_id
 from members_svc.domain.personal_data import (
     AlreadyErased,
     InvalidPersonalData,
@@ -185,6 +185,11 @@ async def personal_data_reads(
     require_scope(caller, AUDIT_SCOPE)
     after = _read_after(cursor)
     async with members.resources.pool.acquire() as conn:
+        # Another tenant's member is not found, as everywhere (not even an empty log).
+        if not await members.resources.store.read_stream(
+            stream_id(member_id), tenant=caller.tenant, conn=conn
+        ):
+            raise Problem(404, "member_not_found", detail=f"no member {member_id}")
         found = await reads_of(conn, caller.tenant, member_id, after=after, limit=limit + 1)
     page, has_more, next_cursor = page_of(found, limit, lambda r: {"after": r.read_id})
     entries = [
