@@ -134,7 +134,8 @@ async def test_the_capital_table_is_given_by_college_and_by_category(deployment:
     published = {
         event_type: await deployment.fetchval(
             "members",
-            "SELECT count(*) FROM outbox WHERE envelope->>'event_type' = $1 AND envelope->>'tenant' = 'smartfr'",
+            "SELECT count(*) FROM outbox"
+            " WHERE envelope->>'event_type' = $1 AND envelope->>'tenant' = 'smartfr'",
             event_type,
         )
         for event_type in ("members.SharesSubscribed", "members.SharePaymentReceived")
