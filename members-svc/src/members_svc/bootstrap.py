@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from members_svc.command_runner import CommandRunner
 from members_svc.config import Settings
 from members_svc.domain import membership
 from members_svc.domain.membership import (
@@ -23,11 +24,9 @@ from members_svc.integration.outbound import to_public
 from members_svc.keyring import DataKey, KeyEncryptionKey, Keyring
 from members_svc.read_models.member_register import MemberRegister
 from members_svc.read_models.personal_data import PersonalDataFile, read_personal_data
-from services import command_loop
 from services.decider import Decider, EventCodec
 from services.log_reader import Conn
 from services.runtime import Resources
-from services.telemetry import current_traceparent
 
 CODEC: EventCodec[MembershipEvent] = EventCodec(
     {
@@ -137,16 +136,13 @@ class Members:
         expected_version: int | None = None,
         conn: Conn | None = None,
     ) -> tuple[int, membership.MembershipState]:
-        handled = await command_loop.handle(
-            self.resources.store,
-            MEMBERSHIP,
-            CODEC,
-            membership.stream_id(command.member_id),
+        runner = CommandRunner(
+            self.resources.store, MEMBERSHIP, CODEC, lambda c: membership.stream_id(c.member_id), to_public
+        )
+        handled = await runner.run(
             command,
             tenant=tenant,
-            metadata={"correlation_id": correlation_id, "traceparent": current_traceparent()},
-            to_public=to_public,
-            occurred_at=command.now,
+            correlation_id=correlation_id,
             expected_version=expected_version,
             conn=conn,
         )
