@@ -179,7 +179,7 @@ async def erase_personal_data(
     response_model=Page[PersonalDataRead],
     summary="Who read a person's data",
     description="The access log of a person's data, oldest first, a page at a time.",
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400, 401, 403, 404),
 )
 async def personal_data_reads(
     member_id: UUID,
