@@ -2,9 +2,9 @@
 
 Finalising: (1) decide the issue on the current draft under a placeholder number and check its Factur-X XML
 (XSD and both schematrons, on the pool) outside any lock, so a refused invoice never holds the series and
-fails loudly with the rule named; (2) in one transaction: lock the (tenant, series) counter row FOR UPDATE,
-decide again with the next number and today's date at the draft's version, append the events, store the
-XML as issued (XSD-checked again: the number is all that changed), bump the counter, commit. A crash
+fails loudly with the rule named; (2) in one transaction: take the (tenant, series) counter row's lock and
+its next value in one upsert, decide again with that number and today's date at the draft's version, append
+the events, store the XML as issued (XSD-checked again: the number is all that changed), commit. A crash
 anywhere before the commit rolls back the number with the events; a retry of a finalised invoice is a no-op.
 """
 
@@ -141,18 +141,17 @@ class Invoices:
         assert isinstance(draft, invoicing.DraftState)
         resources = self.resources
         async with resources.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO invoice_counters (tenant, series) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                tenant,
-                draft.series,
-            )
-            last = await conn.fetchval(
-                "SELECT last_sequence FROM invoice_counters WHERE tenant = $1 AND series = $2 FOR UPDATE",
+            # One round trip takes the row's lock (held to the commit) and the next number; a rollback
+            # (crash, conflict, refusal) gives the number back.
+            sequence = await conn.fetchval(
+                """INSERT INTO invoice_counters AS c (tenant, series, last_sequence) VALUES ($1, $2, 1)
+                   ON CONFLICT (tenant, series) DO UPDATE SET last_sequence = c.last_sequence + 1
+                   RETURNING last_sequence""",
                 tenant,
                 draft.series,
             )
             now = datetime.now(UTC)  # under the lock: a later number never bears an earlier date
-            command = FinaliseInvoice(invoice_id, int(last) + 1, paris_today(now), now, REFERENCE)
+            command = FinaliseInvoice(invoice_id, int(sequence), paris_today(now), now, REFERENCE)
             handled = await command_loop.handle(
                 resources.store,
                 INVOICE,
@@ -190,12 +189,6 @@ class Invoices:
                 issued.draft.corrects.invoice_id if issued.draft.corrects else None,
                 xml.decode("utf-8"),
                 now,
-            )
-            await conn.execute(
-                "UPDATE invoice_counters SET last_sequence = $3 WHERE tenant = $1 AND series = $2",
-                tenant,
-                draft.series,
-                issued.sequence,
             )
         resources.store.committed()
         return handled.version, issued

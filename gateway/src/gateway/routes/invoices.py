@@ -1,5 +1,7 @@
 """/v1/invoices and /v1/credit_notes: client invoices on behalf of a member's activity, numbered when issued.
 
+Paths use the `uuid` convertor so `PUT /v1/invoices/{id}.pdf` finds no route but the GET (405), not an id.
+
 A draft changes freely (PUT, with If-Match); finalising gives it the next number of its series (continuous per
 tenant and series), its issue and due dates, totals and legal mentions, and its Factur-X (EN 16931 CII) XML,
 checked against the XSD and the EN 16931 and French CTC schematrons: a failed check is a 422 naming the rules.
@@ -258,7 +260,7 @@ async def list_invoices(
 
 
 @router.get(
-    "/v1/invoices/{invoice_id}.xml",
+    "/v1/invoices/{invoice_id:uuid}.xml",
     response_class=Response,
     summary="The issued invoice's Factur-X XML (EN 16931 CII), as issued",
     responses={200: {"content": {"application/xml": {}}}, **problem_responses(400, 401, 403, 404)},
@@ -270,7 +272,7 @@ async def invoice_xml(
 
 
 @router.get(
-    "/v1/invoices/{invoice_id}.pdf",
+    "/v1/invoices/{invoice_id:uuid}.pdf",
     response_class=Response,
     summary="The issued invoice's document: PDF/A-3 with its Factur-X XML embedded",
     responses={200: {"content": {"application/pdf": {}}}, **problem_responses(400, 401, 403, 404)},
@@ -282,7 +284,7 @@ async def invoice_pdf(
 
 
 @router.get(
-    "/v1/invoices/{invoice_id}",
+    "/v1/invoices/{invoice_id:uuid}",
     response_model=Invoice,
     summary="Read an invoice or a credit note",
     responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
@@ -294,7 +296,7 @@ async def read_invoice(
 
 
 @router.put(
-    "/v1/invoices/{invoice_id}",
+    "/v1/invoices/{invoice_id:uuid}",
     response_model=Invoice,
     summary="Change a draft",
     description="Replaces the draft's content; with `If-Match` only that version, else 412. An issued "
@@ -321,7 +323,7 @@ async def change_draft(
 
 
 @router.delete(
-    "/v1/invoices/{invoice_id}",
+    "/v1/invoices/{invoice_id:uuid}",
     response_model=Invoice,
     summary="Discard a draft (it had no number: no gap)",
     responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)},
@@ -341,7 +343,7 @@ async def discard_draft(
 
 
 @router.post(
-    "/v1/invoices/{invoice_id}/finalise",
+    "/v1/invoices/{invoice_id:uuid}/finalise",
     response_model=Invoice,
     summary="Finalise: number, date, total and Factur-X XML; the invoice never changes again",
     description="Retrying answers the same number. A failed Factur-X check is a 422 `facturx_rejected` whose "
