@@ -1,7 +1,9 @@
-"""General assemblies through the public API: convene, cast votes, read the weighted result per resolution."""
+"""General assemblies through the public API: convene, cast votes, read the weighted result per resolution,
+close the vote (the results then stand and no ballot follows)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -132,3 +134,71 @@ async def test_convening_needs_the_write_scope(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", "members:read")
     answer = await deployment.gateway.post("/v1/assemblies", json=CONVOCATION, headers=auth(key))
     assert answer.status_code == 403
+
+
+async def post_json(deployment: Deployment, key: str, path: str, body: dict[str, Any]) -> Any:
+    return await deployment.gateway.post(path, json=body, headers=auth(key))
+
+
+# ---- closing an assembly -----------------------------------------------------------------
+
+
+async def test_a_closed_assembly_keeps_its_results_and_takes_no_more_ballots(deployment: Deployment) -> None:
+    key = await deployment.api_key("smartfr", "members:read", "members:write")
+    convened = await deployment.gateway.post("/v1/assemblies", json=CONVOCATION, headers=auth(key))
+    assert convened.status_code == 201, convened.text
+    assembly = convened.json()["id"]
+    # test_assembly_closure.py's example: resolution 1 at 1700/27 %, resolution 2 at 1000/27 %.
+    ballots = [
+        (1, ("yes", "yes")),
+        (2, ("yes", "no")),
+        (3, ("no", "no")),
+        (4, ("no", "yes")),
+        (5, ("yes", "no")),
+    ]
+    for category, (first, second) in ballots:
+        body = {
+            "member_id": str(uuid.uuid4()),
+            "category": category,
+            "votes": [{"resolution": 1, "choice": first}, {"resolution": 2, "choice": second}],
+        }
+        answer = await post_json(deployment, key, f"/v1/assemblies/{assembly}/votes", body)
+        assert answer.status_code == 201, answer.text
+
+    closed = await post_json(
+        deployment, key, f"/v1/assemblies/{assembly}/closure", {"closed_on": "2027-06-15"}
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["participants"] == 5
+    assert [(r["number"], r["yes"], r["adopted"]) for r in closed.json()["resolutions"]] == [
+        (1, "62.96", True),
+        (2, "37.04", False),
+    ]
+
+    late = {"member_id": str(uuid.uuid4()), "category": 1, "votes": [{"resolution": 1, "choice": "no"}]}
+    refused = await post_json(deployment, key, f"/v1/assemblies/{assembly}/votes", late)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "assembly_closed"
+    again = await post_json(
+        deployment, key, f"/v1/assemblies/{assembly}/closure", {"closed_on": "2027-06-16"}
+    )
+    assert again.status_code == 409
+    unknown = await post_json(
+        deployment, key, f"/v1/assemblies/{uuid.uuid4()}/closure", {"closed_on": "2027-06-16"}
+    )
+    assert unknown.status_code == 404
+    bad = await post_json(deployment, key, f"/v1/assemblies/{assembly}/closure", {"closed_on": "2027-02-30"})
+    assert bad.status_code == 400
+    assert "closed_on" in bad.json()["param"]
+
+    published = await deployment.fetchval(
+        "members",
+        "SELECT envelope->'data'->'resolutions' FROM outbox"
+        " WHERE envelope->>'event_type' = 'members.AssemblyClosed' AND envelope->'data'->>'assembly_id' = $1",
+        assembly,
+    )
+    assert isinstance(published, str)
+    assert [(r["number"], r["yes_percent"], r["adopted"]) for r in json.loads(published)] == [
+        (1, "62.96", True),
+        (2, "37.04", False),
+    ]
