@@ -59,6 +59,7 @@ class PartyIn(BaseModel):
     address: AddressIn
     electronic_address: str | None = Field(default=None, max_length=100)
     kind: Literal["business", "consumer"] = "business"
+    electronic_address_scheme: str = Field(default="0225", min_length=4, max_length=4)
 
     def party(self) -> Party:
         return Party(**{**self.model_dump(), "address": Address(**self.address.model_dump())})

@@ -21,7 +21,6 @@ NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 EN16931 = "urn:cen.eu:en16931:2017"
 SERVICES_PROCESS = "S1"  # BT-23: services only (French e-invoicing reform, "cadre de facturation")
 SIREN_SCHEME = "0002"  # ISO 6523 ICD: SIRENE
-ELECTRONIC_ADDRESS_SCHEME = "0225"  # ISO 6523 ICD: French public e-invoicing directory (SIREN-based)
 UNIT = "C62"  # UN/ECE rec. 20: one (unit)
 CURRENCY = "EUR"
 
@@ -65,7 +64,7 @@ def _party(parent: etree._Element, tag: str, party: Party) -> None:
     _el(address, "ram:CountryID", party.address.country)
     if party.electronic_address is not None:
         uri = _el(node, "ram:URIUniversalCommunication")
-        _el(uri, "ram:URIID", party.electronic_address, schemeID=ELECTRONIC_ADDRESS_SCHEME)
+        _el(uri, "ram:URIID", party.electronic_address, schemeID=party.electronic_address_scheme)
     if party.vat_number is not None:
         tax = _el(node, "ram:SpecifiedTaxRegistration")
         _el(tax, "ram:ID", party.vat_number, schemeID="VA")

@@ -76,6 +76,11 @@ class InvoiceParty(BaseModel):
     kind: Literal["business", "consumer"] = Field(
         default="business", description="A consumer owes no 40 € recovery indemnity."
     )
+    electronic_address_scheme: str = Field(
+        default="0225",
+        pattern=r"^[0-9]{4}$",
+        description="ISO 6523 ICD of the e-invoicing address: 0225 (French directory), 0208 (Belgium), ...",
+    )
 
 
 class InvoiceLine(BaseModel):

@@ -33,6 +33,8 @@ class Party(BaseModel):
     address: Address
     electronic_address: str | None
     kind: BuyerKind = "business"
+    # ISO 6523 ICD of the address: 0225 French e-invoicing directory (SIREN-based), 0208 Belgian company, ...
+    electronic_address_scheme: str = "0225"
 
 
 class Line(BaseModel):

@@ -79,6 +79,8 @@ def check_party(field: str, party: Party, *, siren_required: bool) -> Party:
         raise InvalidInvoiceField(f"{field}.name", "is required")
     check_text(f"{field}.name", party.name)
     check_text(f"{field}.electronic_address", party.electronic_address)
+    if not re.fullmatch(r"[0-9]{4}", party.electronic_address_scheme):
+        raise InvalidInvoiceField(f"{field}.electronic_address_scheme", "an ISO 6523 ICD: 4 digits")
     for part in ("street", "postal_code", "city"):
         check_text(f"{field}.address.{part}", getattr(party.address, part))
     if party.siren is not None:
