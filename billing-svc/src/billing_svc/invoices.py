@@ -35,6 +35,7 @@ from billing_svc.integration.outbound import to_public_from
 from billing_svc.reference import REFERENCE
 from services import command_loop
 from services.eventstore.errors import ConcurrencyConflict
+from services.log_reader import Conn
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
@@ -167,6 +168,8 @@ class Invoices:
             )
             issued = handled.state
             assert isinstance(issued, IssuedInvoice)  # decided on the draft at `version`
+            if issued.draft.corrects is not None:
+                await _still_creditable(conn, tenant, issued)
             xml = build_cii(issued)
             if (
                 command.issue_date != checked_on
@@ -243,6 +246,28 @@ class Invoices:
             expected_version=expected,
         )
         return handled.version, handled.state
+
+
+async def _still_creditable(conn: Conn, tenant: str, note: IssuedInvoice) -> None:
+    """Two credit note drafts may each fit what was left of the invoice, not both: the corrected invoice's
+    row is locked while the credit notes already issued on it are summed (their series may differ)."""
+    corrected = note.draft.corrects
+    assert corrected is not None
+    await conn.execute(
+        "SELECT 1 FROM issued_invoices WHERE tenant = $1 AND invoice_id = $2 FOR UPDATE",
+        tenant,
+        corrected.invoice_id,
+    )
+    credited = await conn.fetchval(
+        "SELECT coalesce(sum(total_cents), 0) FROM issued_invoices WHERE tenant = $1 AND corrects = $2",
+        tenant,
+        corrected.invoice_id,
+    )
+    left = corrected.total_cents - int(credited)
+    if note.totals.total_cents > left:
+        raise CreditNoteRefused(
+            f"the credit note ({note.totals.total_cents} cents) exceeds what is left to credit ({left})"
+        )
 
 
 def _issued(state: InvoiceState, command: FinaliseInvoice) -> IssuedInvoice:

@@ -173,3 +173,27 @@ async def test_bad_input_is_a_400_naming_the_field(billing: httpx.AsyncClient) -
     )
     assert answer.status_code == 400
     assert answer.json()["param"] == "body.payment_terms.days"
+
+
+async def test_two_credit_notes_that_each_fit_but_not_both_the_second_is_refused(
+    billing: httpx.AsyncClient,
+) -> None:
+    draft = await _draft(billing, series="T6")
+    await billing.post(f"/internal/invoices/{draft['id']}/finalise", headers=headers(TENANT))  # 1,153.82
+    design = invoice_body()["lines"][0]  # 2 x 450.00 + 20 % = 1,080.00 each: one fits, not two
+    notes = []
+    for series in ("AV6", "AW6"):  # different series: the counter lock alone would not serialise them
+        answer = await billing.post(
+            "/internal/credit_notes",
+            json=invoice_body(series=series, corrects=draft["id"], lines=[design]),
+            headers=headers(TENANT),
+        )
+        assert answer.status_code == 201, answer.text
+        notes.append(answer.json()["id"])
+    first = await billing.post(f"/internal/invoices/{notes[0]}/finalise", headers=headers(TENANT))
+    assert first.status_code == 200, first.text
+    second = await billing.post(f"/internal/invoices/{notes[1]}/finalise", headers=headers(TENANT))
+    assert second.status_code == 409
+    assert second.json()["code"] == "credit_note_refused"
+    still = await billing.get(f"/internal/invoices/{notes[1]}", headers=headers(TENANT))
+    assert still.json()["status"] == "draft"
