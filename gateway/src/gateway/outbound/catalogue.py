@@ -25,6 +25,8 @@ from schemas.generated.members.member_applied_v1 import MemberAppliedV1
 from schemas.generated.members.share_payment_received_v1 import SharePaymentReceivedV1
 from schemas.generated.members.shares_repaid_v1 import SharesRepaidV1
 from schemas.generated.members.shares_subscribed_v1 import SharesSubscribedV1
+from schemas.generated.payroll.payslip_issued_v1 import PayslipIssuedV1
+from schemas.generated.payroll.salary_paid_v1 import SalaryPaidV1
 from services.envelope import Envelope
 
 # type -> what it means; documented in docs/webhooks.md (keep both in step).
@@ -42,6 +44,7 @@ CATALOGUE: Mapping[str, str] = {
     "contract.completed": "An employment contract ended; its work is final for payroll.",
     "contract.cancelled": "An employment contract was cancelled before any work.",
     "payslip.issued": "A payslip was issued.",
+    "salary.paid": "A salary was paid (the bank accepted its transfer).",
     "invoice.issued": "A client invoice was issued.",
     "hire.accepted": "A hire pushed by an association was accepted.",
     "hire.rejected": "A hire pushed by an association was rejected.",
@@ -109,6 +112,15 @@ def _invoice_issued(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("invoice.issued", "invoice", str(event.invoice_id))
 
 
+def _payslip_issued(data: Mapping[str, Any]) -> WebhookEvent:
+    return WebhookEvent("payslip.issued", "payslip", str(PayslipIssuedV1.model_validate(data).payslip_id))
+
+
+def _salary_paid(data: Mapping[str, Any]) -> WebhookEvent:
+    """A salary payment is named by its payslip's id (`GET /v1/salary_payments?payslip_id=`)."""
+    return WebhookEvent("salary.paid", "salary_payment", str(SalaryPaidV1.model_validate(data).payslip_id))
+
+
 # (public event type, schema version) -> its webhook event; only what a service emits today.
 _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]] = {
     ("members.MemberApplied", 1): _member_applied,
@@ -120,6 +132,8 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("members.AssemblyConvened", 1): _assembly_convened,
     ("members.AssemblyClosed", 1): _assembly_closed,
     ("billing.InvoiceIssued", 1): _invoice_issued,
+    ("payroll.PayslipIssued", 1): _payslip_issued,
+    ("payroll.SalaryPaid", 1): _salary_paid,
     ("contracts.HireDeclared", 1): _contract("contract.hire_declared", HireDeclaredV1),
     ("contracts.ContractSigned", 1): _contract("contract.signed", ContractSignedV1),
     ("contracts.ContractCompleted", 1): _contract("contract.completed", ContractCompletedV1),

@@ -43,6 +43,7 @@ EventType = Literal[
     "contract.completed",
     "contract.cancelled",
     "payslip.issued",
+    "salary.paid",
     "invoice.issued",
     "hire.accepted",
     "hire.rejected",

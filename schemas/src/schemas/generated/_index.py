@@ -23,4 +23,8 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("members.SharePaymentReceived", 1): ("members.share_payment_received_v1", "SharePaymentReceivedV1"),
     ("members.SharesRepaid", 1): ("members.shares_repaid_v1", "SharesRepaidV1"),
     ("members.SharesSubscribed", 1): ("members.shares_subscribed_v1", "SharesSubscribedV1"),
+    ("payroll.PayslipIssued", 1): ("payroll.payslip_issued_v1", "PayslipIssuedV1"),
+    ("payroll.SalaryPaid", 1): ("payroll.salary_paid_v1", "SalaryPaidV1"),
+    ("payroll.SalaryPaymentRejected", 1): ("payroll.salary_payment_rejected_v1", "SalaryPaymentRejectedV1"),
+    ("payroll.SalaryPaymentScheduled", 1): ("payroll.salary_payment_scheduled_v1", "SalaryPaymentScheduledV1"),
 }
