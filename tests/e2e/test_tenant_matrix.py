@@ -48,6 +48,9 @@ EXCLUDED = {
     "test_auth.py in the gateway covers its errors",
     ("POST", "/v1/webhooks/inbound/{kind}"): "a push needs a Standard Webhooks signature with the source's "
     "secret besides the Bearer credential: the gateway's inbound webhook tests cover it (ADR 005)",
+    ("POST", "/v1/webhooks/hires"): "a signed push like the one above: tests/e2e/test_hires.py covers it",
+    ("GET", "/v1/hires/{hire_id}"): "a hire id comes from a signed push (no POST the matrix can call): "
+    "tests/e2e/test_hires.py reads hires",
 }
 
 # Fields of an example body replaced when the matrix creates with it, and why.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts_svc.api import contracts as contracts_api
+from contracts_svc.api import hires as hires_api
 from contracts_svc.api.routes import router
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.read_models.known_members import TOPIC, on_members_event
@@ -18,7 +19,7 @@ def definition() -> ServiceDefinition:
         name="contracts",
         title="contracts-svc",
         migrations=MIGRATIONS,
-        routers=[router, contracts_api.router],
+        routers=[router, contracts_api.router, hires_api.router],
         build=build,
         consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), on_members_event)],
         projections=lambda service: (

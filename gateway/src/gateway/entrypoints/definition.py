@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gateway.config import Settings
 from gateway.entrypoints.app_setup import configure
-from gateway.inbound import revocation
+from gateway.inbound import hire_processing, revocation
 from gateway.ops import routes as ops_routes
 from gateway.outbound import running as outbound
 from gateway.read_cache.bus import invalidation_consumer
@@ -16,6 +16,7 @@ from gateway.routes import (
     assemblies,
     contracts,
     employees,
+    hires,
     inbound_webhooks,
     invoices,
     members,
@@ -75,6 +76,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             ops_routes.router,
             contracts.router,
             invoices.router,
+            hires.router,
         ],
         produces=["gateway.events"],
         build=build,
@@ -84,5 +86,8 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             invalidation_consumer(read_cache),
             *revocation.consumers(service),
         ],
-        background=outbound.background,
+        background=lambda service, resources: [
+            *outbound.background(service, resources),
+            *hire_processing.background(service, resources),
+        ],
     )

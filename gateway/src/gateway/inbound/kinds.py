@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.inbound.hires import MAX_BODY_BYTES, HirePayloadInvalid, check_hires
+
 DEFAULT_SCOPE = "webhooks:send"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 
@@ -49,4 +51,19 @@ def registry(kinds: Iterable[Kind]) -> Mapping[str, Kind]:
     return found
 
 
-KINDS: Mapping[str, Kind] = registry([TEST_PING])
+def _hires(payload: Any) -> None:
+    try:
+        check_hires(payload)
+    except HirePayloadInvalid as invalid:
+        raise PayloadInvalid(invalid.detail, invalid.param) from None
+
+
+# contracts' hires (gateway/inbound/hires.py), pushed to their own path, POST /v1/webhooks/hires.
+HIRE = Kind(
+    "hire",
+    "Hires pushed by an association: each becomes a contract (the association employs) or is rejected.",
+    max_body_bytes=MAX_BODY_BYTES,
+    check=_hires,
+)
+
+KINDS: Mapping[str, Kind] = registry([TEST_PING, HIRE])

@@ -14,7 +14,9 @@ from schemas.generated.billing.invoice_issued_v1 import InvoiceIssuedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
+from schemas.generated.contracts.hire_accepted_v1 import HireAcceptedV1
 from schemas.generated.contracts.hire_declared_v1 import HireDeclaredV1
+from schemas.generated.contracts.hire_rejected_v1 import HireRejectedV1
 from schemas.generated.members.assembly_closed_v1 import AssemblyClosedV1
 from schemas.generated.members.assembly_convened_v1 import AssemblyConvenedV1
 from schemas.generated.members.employer_structure_status_changed_v1 import (
@@ -112,6 +114,15 @@ def _invoice_issued(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("invoice.issued", "invoice", str(event.invoice_id))
 
 
+def _hire(
+    webhook_type: str, model: type[HireAcceptedV1 | HireRejectedV1]
+) -> Callable[[Mapping[str, Any]], WebhookEvent]:
+    def translate(data: Mapping[str, Any]) -> WebhookEvent:
+        return WebhookEvent(webhook_type, "hire", str(model.model_validate(data).hire_id))
+
+    return translate
+
+
 def _payslip_issued(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("payslip.issued", "payslip", str(PayslipIssuedV1.model_validate(data).payslip_id))
 
@@ -138,6 +149,8 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("contracts.ContractSigned", 1): _contract("contract.signed", ContractSignedV1),
     ("contracts.ContractCompleted", 1): _contract("contract.completed", ContractCompletedV1),
     ("contracts.ContractCancelled", 1): _contract("contract.cancelled", ContractCancelledV1),
+    ("contracts.HireAccepted", 1): _hire("hire.accepted", HireAcceptedV1),
+    ("contracts.HireRejected", 1): _hire("hire.rejected", HireRejectedV1),
 }
 
 # The topics the fan-out consumes: the producers of the events above.

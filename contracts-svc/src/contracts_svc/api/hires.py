@@ -1,0 +1,167 @@
+"""Hires pushed by associations, as the gateway hands them over: each becomes a contract (drafted, declared,
+signed) with the association as employer, or a rejection with the codes the contracts API would give.
+
+Idempotent per hire id: the contract id is derived from it and each step resumes from the contract's state,
+so a redelivered batch, or one processed again after a crash, creates nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts_svc.api.contracts import PROBLEM_MAPPERS, ContractsDep
+from contracts_svc.api.dto import ContractDraft, EmployeeIdentityIn
+from contracts_svc.bootstrap_hires import HireOutcomes
+from contracts_svc.domain import contracts, hires
+from contracts_svc.domain.contracts import Contract, NoContract
+from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
+from contracts_svc.domain.hires import HireAccepted, HireEvent, HireRejected, RecordHireOutcome, Rejection
+from services.caller import CurrentCaller, require_scope
+from services.http import Problem, current_request_id
+
+router = APIRouter(prefix="/internal")
+
+
+class HireIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contract: ContractDraft
+    employee: EmployeeIdentityIn
+
+
+class HireOut(BaseModel):
+    id: UUID
+    object: Literal["hire"] = "hire"
+    status: Literal["accepted", "rejected"]
+    contract_id: UUID | None
+    employer_id: UUID
+    reasons: list[dict[str, str | None]] = Field(default_factory=list)
+    decided_at: datetime
+
+
+async def _outcomes(request: Request) -> HireOutcomes:  # async: no worker-thread hop
+    return HireOutcomes(request.app.state.resources)
+
+
+OutcomesDep = Annotated[HireOutcomes, Depends(_outcomes)]
+
+
+def _out(event: HireEvent) -> HireOut:
+    if isinstance(event, HireAccepted):
+        return HireOut(
+            id=event.hire_id,
+            status="accepted",
+            contract_id=event.contract_id,
+            employer_id=event.employer_id,
+            decided_at=event.decided_at,
+        )
+    return HireOut(
+        id=event.hire_id,
+        status="rejected",
+        contract_id=None,
+        employer_id=event.employer_id,
+        reasons=[{"code": r.code, "param": r.param} for r in event.reasons],
+        decided_at=event.decided_at,
+    )
+
+
+@router.put("/hires/{hire_id}")
+async def receive_hire(
+    hire_id: UUID, body: HireIn, caller: CurrentCaller, service: ContractsDep, outcomes: OutcomesDep
+) -> HireOut:
+    require_scope(caller, "contracts:write")
+    found = await outcomes.outcome(hire_id, tenant=caller.tenant)
+    if found is not None:
+        return _out(found)
+    correlation = current_request_id() or ""
+    employer_id = body.contract.employer.id
+    try:
+        contract = await _contract_of(hire_id, body, caller.tenant, service, correlation)
+        outcome: HireEvent = HireAccepted(
+            hire_id=hire_id,
+            contract_id=contract.contract_id,
+            employer_id=employer_id,
+            member_id=contract.member_id,
+            decided_at=datetime.now(UTC),
+        )
+    except tuple(PROBLEM_MAPPERS) as refused:
+        problem = _problem(refused)
+        if problem.status >= 500:
+            raise  # URSSAF unavailable: the gateway delivers the hire again later
+        outcome = HireRejected(
+            hire_id=hire_id,
+            employer_id=employer_id,
+            reasons=(Rejection(code=problem.code, param=problem.param),),
+            decided_at=datetime.now(UTC),
+        )
+    recorded = await outcomes.record(
+        RecordHireOutcome(hire_id, outcome, datetime.now(UTC)),
+        tenant=caller.tenant,
+        correlation_id=correlation,
+    )
+    return _out(recorded)
+
+
+@router.get("/hires/{hire_id}")
+async def read_hire(hire_id: UUID, caller: CurrentCaller, outcomes: OutcomesDep) -> HireOut:
+    if not caller.may("webhooks:send"):  # the association that pushed it, or a reader of contracts
+        require_scope(caller, "contracts:read")
+    found = await outcomes.outcome(hire_id, tenant=caller.tenant)
+    if found is None:
+        raise Problem(404, "hire_not_found", detail=f"no decided hire {hire_id} (it may still be processed)")
+    return _out(found)
+
+
+def _problem(error: Exception) -> Problem:
+    for kind, mapper in PROBLEM_MAPPERS.items():
+        if isinstance(error, kind):
+            return mapper(error)
+    raise error
+
+
+async def _contract_of(
+    hire_id: UUID, body: HireIn, tenant: str, service: ContractsDep, correlation: str
+) -> Contract:
+    """Draft, declare and sign the hire's contract, resuming from wherever a previous delivery stopped."""
+    contract_id = hires.contract_of(hire_id)
+    draft = body.contract
+    _, state = await service.read(contract_id, tenant=tenant)
+    if isinstance(state, NoContract):
+        command = contracts.DraftContract(
+            contract_id=contract_id,
+            tenant=tenant,
+            member_id=draft.member_id,
+            employer=contracts.Employer(
+                employer_id=draft.employer.id, **draft.employer.model_dump(exclude={"id"})
+            ),
+            contract_type=draft.contract_type,
+            job_title=draft.job_title,
+            starts_at=draft.starts_at,
+            ends_on=draft.ends_on,
+            working_time=draft.working_time,
+            weekly_hours=draft.weekly_hours,
+            pay=contracts.Pay(basis=draft.pay.basis, amount_cents=draft.pay.amount_cents),
+            status=draft.employee_status,
+            now=datetime.now(UTC),
+            sector=draft.sector,
+            reason=draft.reason,
+            portage_level=draft.portage_level,
+            trial_period_days=draft.trial_period_days,
+        )
+        _, state = await service.draft(command, tenant=tenant, correlation_id=correlation)
+    assert isinstance(state, Contract)
+    if state.lifecycle == "drafted" and contracts.tables.RULES[state.contract_type].employment:
+        identity = EmployeeIdentity(**body.employee.model_dump())
+        _, state = await service.declare_hire(
+            contract_id, identity, now=datetime.now(UTC), tenant=tenant, correlation_id=correlation
+        )
+    if state.lifecycle in ("drafted", "hire_declared"):
+        _, state = await service.handle(
+            contracts.SignContract(contract_id, datetime.now(UTC)), tenant=tenant, correlation_id=correlation
+        )
+    return state
