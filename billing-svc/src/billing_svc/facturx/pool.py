@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from billing_svc.facturx.checks import (
     FacturXRejected,
@@ -63,7 +64,11 @@ class FacturXValidator:
         """Raises `FacturXRejected` naming every rule the XML breaks."""
         self.check_xsd(xml)
         loop = asyncio.get_running_loop()
-        violations = await loop.run_in_executor(self._executor(), schematron_violations, xml)
+        try:
+            violations = await loop.run_in_executor(self._executor(), schematron_violations, xml)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool, one more try
+            self.close()
+            violations = await loop.run_in_executor(self._executor(), schematron_violations, xml)
         if violations:
             raise FacturXRejected(violations)
 
