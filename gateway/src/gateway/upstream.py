@@ -22,8 +22,9 @@ from services.http import current_request_id
 from services.internal_token import Caller
 from services.telemetry import current_traceparent
 
-# What a service's answer keeps on its way back to the integrator.
-_PASSED_HEADERS = ("content-type", "etag", "location")
+# What a service's answer keeps on its way back to the integrator (Cache-Control: no-store also keeps it out
+# of the gateway's read cache, ADR 007).
+_PASSED_HEADERS = ("content-type", "etag", "location", "cache-control")
 Params = Mapping[str, str | int]
 
 
