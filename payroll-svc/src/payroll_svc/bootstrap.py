@@ -1,9 +1,217 @@
-"""Composition root of payroll-svc: its handlers come with its issue."""
+"""Composition root of payroll-svc: payslips from contracts' completions, salary payments, payment runs."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from payroll_svc import metrics
+from payroll_svc.config import Settings
+from payroll_svc.domain import payments, payslips
+from payroll_svc.domain.payments import (
+    Bank,
+    BankUnavailable,
+    SalaryPayment,
+    SalaryPaymentEvent,
+    answers,
+    due_for_run,
+    salary_payment_decider,
+)
+from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
+from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.integration.outbound import to_public
+from payroll_svc.integration.payees import FakePayees, Payees
+from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
+from payroll_svc.integration.when_contract_completed import EmployerTerms, final_pay, schedule_salary
+from payroll_svc.read_models.payroll_views import record_payslip, record_salary_event
+from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
+from services import command_loop
+from services.decider import EventCodec
+from services.envelope import Envelope
+from services.log_reader import Conn
 from services.runtime import Resources
 
+log = logging.getLogger(__name__)
 
-def build(resources: Resources) -> Resources:
-    return resources
+CONTRACTS_TOPIC = "contracts.events"
+PAYSLIP_CODEC: EventCodec[payslips.PayslipIssued] = EventCodec(payslips.EVENT_TYPES)
+SALARY_CODEC: EventCodec[SalaryPaymentEvent] = EventCodec(payments.EVENT_TYPES)
+NO_SALARY_HERE = ("cape", "cae")  # no employment (CAPE) / pay not modelled yet (entrepreneur-salarié)
+
+
+def salary_stream(payslip_id: UUID) -> str:
+    return f"salary-payment-{payslip_id}"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str | None
+    run_on: date
+    paid: list[UUID] = field(default_factory=list)
+    late: list[UUID] = field(default_factory=list)
+    rejected: dict[UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Payroll:
+    resources: Resources
+    employer: EmployerTerms
+    bank: Bank
+    payees: Payees
+    account: PayingAccount
+
+    async def on_contracts_event(self, conn: Conn, envelope: Envelope) -> None:
+        """ContractCompleted -> the contract's final payslip and its salary, in the inbox's transaction."""
+        if envelope.event_type != "contracts.ContractCompleted" or envelope.schema_version != 1:
+            return
+        completed = ContractCompletedV1.model_validate(envelope.data)
+        if completed.contract_type in NO_SALARY_HERE or completed.last_day_worked is None:
+            return
+        final = final_pay(completed, self.employer)  # NoPayslip for what it cannot pay right: a dead letter
+        payslip = compute_payslip(final.pay)
+        now = datetime.now(UTC)
+        metadata = _metadata(envelope)
+        issued = await command_loop.handle(
+            self.resources.store,
+            payslips.payslip_decider,
+            PAYSLIP_CODEC,
+            payslips.stream_id(final.payslip_id),
+            payslips.IssuePayslip(
+                payslip_id=final.payslip_id,
+                contract_id=completed.contract_id,
+                member_id=completed.member_id,
+                employer_id=completed.employer_id,
+                period=final.pay.period,
+                contract_type=completed.contract_type,
+                hours_paid=final.pay.hours_paid,
+                last_day_worked=final.last_day_worked,
+                payslip=payslip,
+                now=now,
+            ),
+            tenant=envelope.tenant,
+            metadata=metadata,
+            to_public=to_public,
+            occurred_at=now,
+            conn=conn,
+        )
+        if not issued.events:
+            return  # issued before: a repeat
+        await record_payslip(conn, envelope.tenant, issued.events[0])
+        if payslip.net_paid_cents <= 0:
+            return
+        await self._salary(conn, envelope.tenant, schedule_salary(final, payslip, now), metadata, now)
+
+    async def _salary(
+        self, conn: Conn, tenant: str, command: Any, metadata: dict[str, Any], now: datetime
+    ) -> list[SalaryPaymentEvent]:
+        handled = await command_loop.handle(
+            self.resources.store,
+            salary_payment_decider,
+            SALARY_CODEC,
+            salary_stream(command.payslip_id),
+            command,
+            tenant=tenant,
+            metadata=metadata,
+            to_public=to_public,
+            occurred_at=now,
+            conn=conn,
+        )
+        first = handled.version - len(handled.events) + 1
+        for offset, event in enumerate(handled.events):
+            await record_salary_event(conn, tenant, first + offset, event)
+        return handled.events
+
+    async def run_payments(self, run_on: date, *, tenant: str, correlation_id: str | None) -> RunOutcome:
+        """Pay what is due on `run_on`: one pain.001 file to the bank, then each salary's answer recorded.
+
+        One run at a time per tenant (an advisory lock held for the run), so no salary goes in two files.
+        A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due.
+        """
+        now = datetime.now(UTC)
+        pool = self.resources.pool
+        async with pool.acquire() as lock:
+            await lock.execute("SELECT pg_advisory_lock(hashtext('payroll-run:' || $1))", tenant)
+            try:
+                return await self._run(run_on, tenant, correlation_id, now)
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock(hashtext('payroll-run:' || $1))", tenant)
+
+    async def _run(self, run_on: date, tenant: str, correlation_id: str | None, now: datetime) -> RunOutcome:
+        async with self.resources.pool.acquire() as conn:
+            rows = await conn.fetch(
+                """SELECT payslip_id, member_id, net_cents, due_on FROM salary_payments
+                   WHERE tenant = $1 AND status <> 'paid' AND due_on <= $2""",
+                tenant,
+                run_on,
+            )
+        due = due_for_run(
+            [SalaryPayment(r["payslip_id"], r["member_id"], r["net_cents"], r["due_on"]) for r in rows],
+            run_on,
+        )
+        if not due:
+            return RunOutcome(None, run_on)
+        run_id = f"SAL-{run_on:%Y%m%d}-{uuid4().hex[:12]}"
+        transfers = []
+        for payment in due:
+            payee = self.payees.payee(payment.member_id)
+            transfers.append(
+                SalaryTransfer(
+                    payslip_id=payment.payslip_id,
+                    employee_name=payee.name,
+                    iban=payee.iban,
+                    bic=payee.bic,
+                    amount_cents=payment.net_cents,
+                    execution_date=run_on,
+                    remittance=f"Salaire bulletin {payment.payslip_id.hex[:12]}",
+                )
+            )
+        document = salary_transfer_file(run_id, now, self.account, transfers)
+        metrics.SALARIES_DUE.labels(tenant).inc(len(due))
+        try:
+            receipt = self.bank.submit(document)
+        except BankUnavailable:
+            metrics.PAYMENT_RUNS_FAILED.labels(tenant).inc()
+            raise
+        outcome = RunOutcome(run_id, run_on)
+        metadata = {"correlation_id": correlation_id}
+        for answer in answers(run_id, run_on, due, receipt, now):
+            async with self.resources.pool.acquire() as conn, conn.transaction():
+                events = await self._salary(conn, tenant, answer, metadata, now)
+            self.resources.store.committed()
+            for event in events:
+                if isinstance(event, payments.SalaryPaid):
+                    outcome.paid.append(event.payslip_id)
+                    if not event.on_time:
+                        outcome.late.append(event.payslip_id)
+                    metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
+                elif isinstance(event, payments.SalaryPaymentRejected):
+                    outcome.rejected[event.payslip_id] = event.reason
+                    metrics.SALARIES_REJECTED.labels(tenant).inc()
+        return outcome
+
+
+def _metadata(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.event_id,
+        "traceparent": envelope.traceparent,
+    }
+
+
+def build(resources: Resources) -> Payroll:
+    settings = resources.settings
+    assert isinstance(settings, Settings)
+    return Payroll(
+        resources=resources,
+        employer=EmployerTerms(
+            headcount=HeadcountBand(settings.employer_headcount_band),
+            accident_at_work_rate=Decimal(settings.employer_accident_at_work_rate),
+        ),
+        bank=FakeBank(rejects=dict(settings.bank_rejects), fails=settings.bank_fails),
+        payees=FakePayees(),
+        account=PayingAccount(name=settings.paying_account_name, iban=settings.paying_account_iban),
+    )

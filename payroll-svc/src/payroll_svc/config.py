@@ -1,5 +1,8 @@
 """payroll-svc's settings (env prefix PAYROLL_); built in entrypoints, never at import."""
 
+from decimal import Decimal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.settings import ServiceSettings
@@ -11,3 +14,13 @@ class Settings(ServiceSettings):
     service_name: str = "payroll"
     db_schema: str = "payroll"
     http_port: int = 8004
+    # The employer's own terms a payslip needs; contracts' events do not carry them. One set per deployment
+    # until employers' payroll terms are kept per tenant and structure (DOMAIN.md's worked examples' values).
+    employer_headcount_band: str = "50_and_over"
+    employer_accident_at_work_rate: Decimal = Decimal("0.0070")
+    # The paying account of the salary files (a test account: the bank is a fake adapter here).
+    paying_account_name: str = "SmartFr SCIC"
+    paying_account_iban: str = "FR7630004000031234567890143"
+    # The fake bank: fail every file, or reject the transfers to these IBANs with the reason given.
+    bank_fails: bool = False
+    bank_rejects: dict[str, str] = Field(default_factory=dict)

@@ -17,6 +17,7 @@ SCOPES: dict[str, str] = {
     "payslips:read": "Read payslips.",
     "invoices:read": "Read invoices and credit notes, their Factur-X XML and PDF.",
     "invoices:write": "Draft, change, discard and finalise invoices and credit notes.",
+    "payments:write": "Run the daily salary payments (a SEPA credit transfer file to the bank).",
     "payroll:simulate": "Simulate payslips (gross to net, gross from an employer budget); nothing is stored.",
     "webhooks:manage": "Register, change and replay outbound webhook endpoints.",
     "webhooks:send": "Push signed messages to the inbound webhooks (partner associations).",

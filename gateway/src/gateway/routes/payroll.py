@@ -13,12 +13,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
+from gateway.routes import payslips
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
 from services.http import problem_responses
 from services.internal_token import Caller
 
-router = APIRouter(prefix="/v1/payroll", tags=["payroll"])
+router = APIRouter(tags=["payroll"])
 
 FULL_MONTH_EXAMPLE: dict[str, Any] = {
     "period": "2026-01",
@@ -150,7 +151,7 @@ class PayrollSimulation(BaseModel):
 
 
 @router.post(
-    "/simulations",
+    "/v1/payroll/simulations",
     response_model=PayrollSimulation,
     summary="Simulate a payslip",
     description="Gross to net and employer cost for one contract's month, or the gross an employer budget "
@@ -166,3 +167,6 @@ async def simulate_payslip(
         "POST", "/internal/payroll/simulations", caller, json=body.model_dump(mode="json", exclude_none=True)
     )
     return passed_through(answer)
+
+
+router.include_router(payslips.router)  # payslips, salary payments and payment runs: one registration

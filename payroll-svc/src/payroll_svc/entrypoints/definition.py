@@ -1,12 +1,12 @@
-"""payroll-svc as the runtime sees it: its schema, topic and the simulation router."""
+"""payroll-svc as the runtime sees it: its schema, the consumer of contracts' events, its routers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from payroll_svc.api import simulations
-from payroll_svc.bootstrap import build
-from services.runtime import ServiceDefinition
+from payroll_svc.api import payslips, simulations
+from payroll_svc.bootstrap import CONTRACTS_TOPIC, Payroll, build
+from services.runtime import Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -16,8 +16,13 @@ def definition() -> ServiceDefinition:
         name="payroll",
         title="payroll-svc",
         migrations=MIGRATIONS,
-        routers=[simulations.router],
+        routers=[simulations.router, payslips.router],
         build=build,
+        consumers=lambda service: (
+            [Consumer("payroll.payslips", (CONTRACTS_TOPIC,), service.on_contracts_event)]
+            if isinstance(service, Payroll)
+            else []
+        ),
         produces=["payroll.events"],
-        problem_mappers=dict(simulations.PROBLEM_MAPPERS),
+        problem_mappers={**simulations.PROBLEM_MAPPERS, **payslips.PROBLEM_MAPPERS},
     )

@@ -1,0 +1,71 @@
+"""The read models of payslips and salary payments, written in the transaction that records their events."""
+
+from __future__ import annotations
+
+from payroll_svc.domain.payments import SalaryPaid, SalaryPaymentRejected, SalaryScheduled
+from payroll_svc.domain.payslips import PayslipIssued
+from services.log_reader import Conn
+
+
+async def record_payslip(conn: Conn, tenant: str, event: PayslipIssued) -> None:
+    await conn.execute(
+        """INSERT INTO payslips (tenant, payslip_id, contract_id, member_id, employer_id, period,
+               corrects_payslip_id, gross_cents, net_paid_cents, employer_cost_cents, issued_at, issued)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+           ON CONFLICT (tenant, payslip_id) DO NOTHING""",
+        tenant,
+        event.payslip_id,
+        event.contract_id,
+        event.member_id,
+        event.employer_id,
+        event.period,
+        event.corrects_payslip_id,
+        event.gross_cents,
+        event.net_paid_cents,
+        event.employer_cost_cents,
+        event.issued_at,
+        event.model_dump_json(),
+    )
+
+
+async def record_salary_event(
+    conn: Conn, tenant: str, version: int, event: SalaryScheduled | SalaryPaid | SalaryPaymentRejected
+) -> None:
+    match event:
+        case SalaryScheduled():
+            await conn.execute(
+                """INSERT INTO salary_payments (tenant, payslip_id, member_id, net_cents, last_day_worked,
+                       due_on, status, version, scheduled_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $7, $8)
+                   ON CONFLICT (tenant, payslip_id) DO NOTHING""",
+                tenant,
+                event.payslip_id,
+                event.member_id,
+                event.net_cents,
+                event.last_day_worked,
+                event.due_on,
+                version,
+                event.scheduled_at,
+            )
+        case SalaryPaid():
+            await conn.execute(
+                """UPDATE salary_payments SET status = 'paid', paid_on = $3, on_time = $4, run_id = $5,
+                       rejection = NULL, version = $6
+                   WHERE tenant = $1 AND payslip_id = $2""",
+                tenant,
+                event.payslip_id,
+                event.paid_on,
+                event.on_time,
+                event.run_id,
+                version,
+            )
+        case SalaryPaymentRejected():
+            await conn.execute(
+                """UPDATE salary_payments SET status = 'rejected', run_id = $3, rejection = $4, version = $5
+                   WHERE tenant = $1 AND payslip_id = $2""",
+                tenant,
+                event.payslip_id,
+                event.run_id,
+                event.reason,
+                version,
+            )
