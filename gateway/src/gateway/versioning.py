@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import idempotency, rate_limit
+from gateway.read_cache import openapi as read_cache_openapi
 from services.http import Problem
 
 # Every version ever published, oldest first; the last is the current one (new clients are pinned to it).
@@ -144,7 +145,8 @@ def amend_openapi(document: dict[str, Any]) -> None:
 
 
 def document_conventions(app: FastAPI) -> None:
-    """Make the OpenAPI document say what the gateway's middlewares do: versions, idempotency, rate limits."""
+    """Make the OpenAPI document say what the gateway's middlewares do: versions, idempotency, rate limits,
+    conditional reads of cached routes."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -152,6 +154,7 @@ def document_conventions(app: FastAPI) -> None:
             document = generate()
             for amend in (amend_openapi, idempotency.amend_openapi, rate_limit.amend_openapi):
                 amend(document)
+            read_cache_openapi.amend_document(document, read_cache_openapi.cached_paths(app))
         assert app.openapi_schema is not None
         return app.openapi_schema
 
