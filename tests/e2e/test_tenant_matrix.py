@@ -51,6 +51,9 @@ EXCLUDED = {
     ("POST", "/v1/webhooks/hires"): "a signed push like the one above: tests/e2e/test_hires.py covers it",
     ("GET", "/v1/hires/{hire_id}"): "a hire id comes from a signed push (no POST the matrix can call): "
     "tests/e2e/test_hires.py reads hires",
+    ("GET", "/v1/payslips/{payslip_id}"): "a payslip is issued by payroll-svc from contracts' completion "
+    "event (no POST creates one, and work is reported only once done): tests/e2e/test_payroll_payslips.py",
+    ("GET", "/v1/payslips/{payslip_id}.pdf"): "the same payslip as a PDF: tests/e2e/test_payroll_payslips.py",
 }
 
 # Fields of an example body replaced when the matrix creates with it, and why.
