@@ -4,8 +4,9 @@ Finalising: (1) decide the issue on the current draft under a placeholder number
 (XSD and both schematrons, on the pool) outside any lock, so a refused invoice never holds the series and
 fails loudly with the rule named; (2) in one transaction: take the (tenant, series) counter row's lock and
 its next value in one upsert, decide again with that number and today's date at the draft's version, append
-the events, store the XML as issued (XSD-checked again: the number is all that changed), commit. A crash
-anywhere before the commit rolls back the number with the events; a retry of a finalised invoice is a no-op.
+the events, store the checked XML with the number put in (when anything else differs, midnight having passed,
+the XML is built and checked again), commit. A crash anywhere before the commit rolls back the number with
+the events; a retry of a finalised invoice is a no-op.
 """
 
 from __future__ import annotations
@@ -122,9 +123,12 @@ class Invoices:
             preview = _issued(
                 state, FinaliseInvoice(invoice_id, PREVIEW_SEQUENCE, today, datetime.now(UTC), REFERENCE)
             )
-            await self.validator.check(build_cii(preview))
+            checked = build_cii(preview)
+            await self.validator.check(checked)
             try:
-                return await self._issue(invoice_id, state, version, today, tenant, correlation_id)
+                return await self._issue(
+                    invoice_id, state, version, (preview, checked), tenant, correlation_id
+                )
             except ConcurrencyConflict:
                 if attempt == FINALISE_ATTEMPTS - 1:
                     raise
@@ -135,7 +139,7 @@ class Invoices:
         invoice_id: UUID,
         draft: InvoiceState,
         version: int,
-        checked_on: date,
+        checked: tuple[IssuedInvoice, bytes],
         tenant: str,
         correlation_id: str,
     ) -> tuple[int, IssuedInvoice]:
@@ -170,13 +174,10 @@ class Invoices:
             assert isinstance(issued, IssuedInvoice)  # decided on the draft at `version`
             if issued.draft.corrects is not None:
                 await _still_creditable(conn, tenant, issued)
-            xml = build_cii(issued)
-            if (
-                command.issue_date != checked_on
-            ):  # midnight passed since the check: dates differ, check all again
+            xml = _numbered(checked, issued)
+            if xml is None:  # something besides the number differs (midnight passed): build and check it all
+                xml = build_cii(issued)
                 await self.validator.check(xml)
-            else:
-                self.validator.check_xsd(xml)
             await conn.execute(
                 """INSERT INTO issued_invoices (tenant, invoice_id, type_code, series, sequence, number,
                        issue_date, total_cents, corrects, cii_xml, issued_at)
@@ -268,6 +269,18 @@ async def _still_creditable(conn: Conn, tenant: str, note: IssuedInvoice) -> Non
         raise CreditNoteRefused(
             f"the credit note ({note.totals.total_cents} cents) exceeds what is left to credit ({left})"
         )
+
+
+def _numbered(checked: tuple[IssuedInvoice, bytes], issued: IssuedInvoice) -> bytes | None:
+    """The checked XML with its placeholder number (BT-1) replaced by the issued one, when the number is all
+    that differs between the two decisions; None otherwise. Numbers hold no character XML escapes."""
+    preview, xml = checked
+    same = replace(preview, number=issued.number, sequence=issued.sequence, finalised_at=issued.finalised_at)
+    if same != issued:
+        return None
+    placeholder = f"<ram:ID>{preview.number}</ram:ID>".encode()
+    assert xml.count(placeholder) >= 1  # BT-1 is the document's first ram:ID with that text
+    return xml.replace(placeholder, f"<ram:ID>{issued.number}</ram:ID>".encode(), 1)
 
 
 def _issued(state: InvoiceState, command: FinaliseInvoice) -> IssuedInvoice:

@@ -24,6 +24,7 @@ from billing_svc.domain.invoicing import (
 from billing_svc.domain.invoicing.events import Address
 from billing_svc.facturx import checks
 from billing_svc.facturx.cii import build_cii
+from billing_svc.invoices import _numbered
 from billing_svc.reference import REFERENCE
 
 from .invoice_fixtures import ACTIVITY, BUYER, NOW, SELLER, content
@@ -144,3 +145,14 @@ def test_a_business_buyer_without_siren_is_refused_as_br_fr_11() -> None:
     with pytest.raises(checks.FacturXRejected, match="BR-FR-11") as refused:
         checks.check(build_cii(without))
     assert "BR-FR-11_BT-47" in refused.value.rules
+
+
+@pytest.mark.parametrize("invoice", MONTH[:8], ids=[i.number for i in MONTH[:8]])
+def test_the_checked_xml_with_the_number_put_in_is_the_issued_invoices_xml(invoice: IssuedInvoice) -> None:
+    placeholder = replace(invoice, number=f"{invoice.draft.series}-999999", sequence=999_999)
+    numbered = _numbered((placeholder, build_cii(placeholder)), invoice)
+    assert numbered == build_cii(invoice)
+    next_day = replace(placeholder, issue_date=invoice.issue_date + timedelta(days=1))
+    assert (
+        _numbered((next_day, build_cii(next_day)), invoice) is None
+    )  # midnight passed: built and checked anew
