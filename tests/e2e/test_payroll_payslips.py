@@ -1,5 +1,6 @@
-"""hire -> contract -> work -> completion -> payslip -> salary scheduled by the 7-day promise -> payment run ->
-salary paid, all through the public API, in both deployment modes (distributed: contracts' events over Kafka).
+"""hire -> contract -> work -> completion -> payslip -> salary scheduled by the 7-day promise -> payment
+run -> salary paid, all through the public API, in both deployment modes (distributed: contracts' events
+over Kafka).
 
 Work is reported once done and a contract starts after its DPAE, so the contract starts a few seconds ahead
 and its one minute of work is reported as soon as it is over (the report is refused until then).
@@ -7,7 +8,7 @@ and its one minute of work is reported as soon as it is over (the report is refu
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from payroll_svc.domain.payments import salary_due_on
@@ -84,7 +85,8 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
     assert (read.status_code, read.json()) == (200, payslip)
     pdf = await deployment.gateway.get(f"/v1/payslips/{payslip['id']}.pdf", headers=auth(key))
     assert pdf.status_code == 200
-    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
 
     async def scheduled() -> dict[str, Any]:
         listed = await deployment.gateway.get(
@@ -112,7 +114,8 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
         "/v1/payment_runs", json={"run_on": due_on.isoformat()}, headers=auth(key)
     )
     assert run.status_code == 201, run.text
-    assert payslip["id"] in run.json()["paid"] and payslip["id"] not in run.json()["late"]
+    assert payslip["id"] in run.json()["paid"]
+    assert payslip["id"] not in run.json()["late"]
     paid = await scheduled()
     assert (paid["status"], paid["paid_on"], paid["on_time"], paid["late"]) == (
         "paid",
@@ -133,4 +136,4 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
         f"salary-payment-{payslip['id']}",
     )
     assert published == "payroll.PayslipIssued payroll.SalaryPaymentScheduled payroll.SalaryPaid"
-    assert isinstance(date.fromisoformat(payment["last_day_worked"]), date)
+    assert payment["last_day_worked"] == last_day.isoformat()

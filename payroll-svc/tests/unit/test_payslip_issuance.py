@@ -1,0 +1,131 @@
+"""The payslip aggregate (given / when / then) and the public events it and the salary payments publish,
+checked against their published JSON Schemas."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import jsonschema
+import pytest
+
+from payroll_svc.domain.payments import SalaryPaid, SalaryPaymentRejected, SalaryScheduled
+from payroll_svc.domain.payroll import ContractType, HeadcountBand, PayInput, Status, compute_payslip
+from payroll_svc.domain.payslips import (
+    EVENT_TYPES,
+    IssuePayslip,
+    PayslipAlreadyIssued,
+    PayslipIssued,
+    issued,
+    payslip_decider,
+)
+from payroll_svc.integration.outbound import to_public
+from services.command_loop import Decided
+from services.decider import EventCodec
+from services.testkit.spec import Spec
+
+spec = Spec(payslip_decider, codec=EventCodec[PayslipIssued](EVENT_TYPES))
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "jsonschema" / "payroll"
+NOW = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
+PAYSLIP_ID = UUID("0192a5e0-0000-7000-8000-00000000000a")
+PAY = PayInput(
+    period=date(2026, 12, 1),
+    status=Status.NON_CADRE,
+    contract_type=ContractType.CDDU,
+    headcount=HeadcountBand.FROM_50,
+    accident_at_work_rate=Decimal("0.007"),
+    hours_paid=Decimal(35),
+    gross_pay_cents=52500,
+    calendar_days=5,
+    ends_in_period=True,
+)
+ISSUE = IssuePayslip(
+    payslip_id=PAYSLIP_ID,
+    contract_id=UUID("0192a5e0-0000-7000-8000-0000000000c1"),
+    member_id=UUID("0192a5e0-0000-7000-8000-0000000000b1"),
+    employer_id=UUID("0192a5e0-0000-7000-8000-0000000000e1"),
+    period=date(2026, 12, 1),
+    contract_type="cddu",
+    hours_paid=Decimal(35),
+    last_day_worked=date(2026, 12, 5),
+    payslip=compute_payslip(PAY),
+    now=NOW,
+)
+
+
+def test_a_completed_contract_issues_its_payslip_with_every_line() -> None:
+    state = spec.given().when(ISSUE).then(issued(ISSUE))
+    assert isinstance(state, PayslipIssued)
+    assert state.payslip() == ISSUE.payslip  # the document can be rendered again from the event alone
+
+
+def test_the_same_payslip_again_is_a_no_op() -> None:
+    spec.given(issued(ISSUE)).when(replace(ISSUE, now=datetime(2026, 12, 6, tzinfo=UTC))).then()
+
+
+def test_other_figures_for_an_issued_payslip_are_refused_a_correction_is_a_new_payslip() -> None:
+    other = replace(ISSUE, payslip=compute_payslip(replace(PAY, gross_pay_cents=60000)))
+    spec.given(issued(ISSUE)).when(other).then_raises(PayslipAlreadyIssued, match="correct it")
+
+
+def _published(event: Any, stream: str) -> dict[str, Any]:
+    decided = Decided(event, PAYSLIP_ID, type(event).__name__, stream, 1, "t", NOW, PAYSLIP_ID, None, None)
+    [envelope] = to_public([decided])
+    return {"type": envelope.event_type, "data": envelope.data}
+
+
+@pytest.mark.parametrize(
+    ("event", "public_type"),
+    [
+        (issued(ISSUE), "PayslipIssued"),
+        (
+            SalaryScheduled(
+                payslip_id=PAYSLIP_ID,
+                member_id=ISSUE.member_id,
+                net_cents=40000,
+                last_day_worked=date(2026, 12, 5),
+                due_on=date(2026, 12, 11),
+                scheduled_at=NOW,
+            ),
+            "SalaryPaymentScheduled",
+        ),
+        (
+            SalaryPaid(
+                payslip_id=PAYSLIP_ID,
+                run_id="SAL-1",
+                paid_on=date(2026, 12, 11),
+                on_time=True,
+                recorded_at=NOW,
+            ),
+            "SalaryPaid",
+        ),
+        (
+            SalaryPaymentRejected(payslip_id=PAYSLIP_ID, run_id="SAL-1", reason="AC04", recorded_at=NOW),
+            "SalaryPaymentRejected",
+        ),
+    ],
+)
+def test_each_private_event_publishes_exactly_its_schema(event: Any, public_type: str) -> None:
+    published = _published(event, "s")
+    schema = json.loads((SCHEMAS / f"{public_type}.v1.json").read_text())
+
+    jsonschema.validate(published["data"], schema, format_checker=jsonschema.FormatChecker())
+    assert published["type"] == f"payroll.{public_type}"
+    assert set(published["data"]) == set(schema["properties"])
+
+
+def test_the_published_payslip_carries_its_lines_and_totals_in_cents() -> None:
+    data = _published(issued(ISSUE), "s")["data"]
+    payslip = ISSUE.payslip
+    assert data["period"] == "2026-12"
+    assert [line["code"] for line in data["lines"]] == [line.code for line in payslip.lines]
+    assert (data["gross_cents"], data["net_paid_cents"], data["employer_cost_cents"]) == (
+        payslip.gross_cents,
+        payslip.net_paid_cents,
+        payslip.employer_cost_cents,
+    )
