@@ -131,6 +131,7 @@ async def test_a_corsican_nir_is_accepted_and_read_back_with_the_scope_and_each_
     assert denied.status_code == 403, denied.text
     read = await deployment.gateway.get(f"/v1/members/{member_id}/personal_data", headers=auth(key))
     assert read.status_code == 200, read.text
+    assert read.headers["cache-control"] == "no-store"
     got = read.json()
     assert (got["erased"], got["nir"], got["iban"], got["phone"]) == (
         False,

@@ -165,6 +165,9 @@ async def read_personal_data(
             read_at=datetime.now(UTC),
         )
     response.headers["ETag"] = etag(found.version)
+    response.headers["Cache-Control"] = (
+        "no-store"  # no cache keeps a person's data (nor the gateway's, ADR 007)
+    )
     return PersonalDataView(id=member_id, erased=found.erased, **found.values)
 
 
