@@ -68,7 +68,15 @@ def handler(upstreams: Upstreams, sealer: Sealer) -> Handler:
             if answer.status != 200:
                 raise HireNotProcessed(f"hire {identifier}: contracts-svc answered {answer.status}")
 
-        await asyncio.gather(*(one(index) for index in range(len(batch.hires))))
+        # Every hire is tried before the message fails (none left running behind a failed delivery).
+        outcomes = await asyncio.gather(
+            *(one(index) for index in range(len(batch.hires))), return_exceptions=True
+        )
+        failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failed:
+            raise HireNotProcessed(
+                f"{len(failed)} of {len(outcomes)} hires not decided; first: {failed[0]!r}"
+            )
 
     return handle
 
