@@ -6,12 +6,13 @@ Registered through `gateway.routes.payroll.router` (which includes this module's
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gateway.auth.dependencies import require
 from gateway.routes.upstreams import ServiceUpstreams
@@ -29,6 +30,24 @@ ETAG = {
 }
 MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 Reader = Annotated[Caller, require("payslips:read")]
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """A query date is written YYYY-MM-DD: not a number of seconds, which pydantic would otherwise accept."""
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+def _iso_day(value: object) -> object:
+    """A body date is a YYYY-MM-DD string, never a number (pydantic reads numbers as Unix times)."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[date | None, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD.")]
 
 
 class PayslipLine(BaseModel):
@@ -79,7 +98,9 @@ class SalaryPayment(BaseModel):
 class PaymentRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    run_on: date = Field(description="The run's date (Europe/Paris): what is due on or before it is paid.")
+    run_on: Annotated[date, BeforeValidator(_iso_day)] = Field(
+        description="The run's date (Europe/Paris): what is due on or before it is paid."
+    )
 
 
 class PaymentRun(BaseModel):
@@ -153,7 +174,7 @@ async def list_salary_payments(
     state: Annotated[Literal["due", "paid", "late"] | None, Query()] = None,
     member_id: Annotated[UUID | None, Query()] = None,
     payslip_id: Annotated[UUID | None, Query()] = None,
-    due_on: Annotated[date | None, Query()] = None,
+    due_on: QueryDate = None,
 ) -> Response:
     params = query(
         limit=limit,
