@@ -108,3 +108,28 @@ async def test_finalising_without_the_buyers_siren_is_refused_naming_the_rule(de
     )
     assert bad.status_code == 400
     assert bad.json()["param"] == "body.payment_terms.days"
+
+
+async def test_a_quote_is_drafted_changed_and_accepted_once(deployment: Deployment) -> None:
+    key = await deployment.api_key(f"inv-{deployment.mode}", "invoices:read", "invoices:write")
+    body = {k: v for k, v in draft().items() if k not in ("series", "payment_terms")}
+    made = await deployment.gateway.post("/v1/quotes", json=body, headers=auth(key))
+    assert made.status_code == 201, made.text
+    quote = made.json()
+    assert quote["status"] == "open"
+    changed = await deployment.gateway.put(
+        f"/v1/quotes/{quote['id']}",
+        json={"buyer": BUYER, "lines": [DESIGN, DESIGN]},
+        headers={**auth(key), "If-Match": made.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert len(changed.json()["lines"]) == 2
+    accepted = await deployment.gateway.post(
+        f"/v1/quotes/{quote['id']}/answer", json={"accepted": True}, headers=auth(key)
+    )
+    assert accepted.json()["status"] == "accepted"
+    again = await deployment.gateway.post(
+        f"/v1/quotes/{quote['id']}/answer", json={"accepted": False}, headers=auth(key)
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "quote_closed"

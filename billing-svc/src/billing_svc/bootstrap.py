@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.invoices import Invoices
+from billing_svc.quotes import Quotes
 from services.runtime import Resources
 
 DEFAULT_SCHEMATRON_WORKERS = 2
@@ -18,12 +19,13 @@ class Billing:
     resources: Resources
     invoices: Invoices
     validator: FacturXValidator
+    quotes: Quotes
 
 
 def build(resources: Resources) -> Billing:
     workers = int(getattr(resources.settings, "schematron_workers", DEFAULT_SCHEMATRON_WORKERS))
     validator = FacturXValidator(workers)
-    return Billing(resources, Invoices(resources, validator), validator)
+    return Billing(resources, Invoices(resources, validator), validator, Quotes(resources))
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:

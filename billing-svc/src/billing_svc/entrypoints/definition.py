@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_svc.api import invoices
+from billing_svc.api import invoices, quotes
 from billing_svc.bootstrap import background, build
 from services.runtime import ServiceDefinition
 
@@ -16,9 +16,9 @@ def definition() -> ServiceDefinition:
         name="billing",
         title="billing-svc",
         migrations=MIGRATIONS,
-        routers=[invoices.router],
+        routers=[invoices.router, quotes.router],
         build=build,
         background=background,
         produces=["billing.events"],
-        problem_mappers={**invoices.PROBLEM_MAPPERS},
+        problem_mappers={**invoices.PROBLEM_MAPPERS, **quotes.PROBLEM_MAPPERS},
     )

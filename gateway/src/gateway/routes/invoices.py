@@ -361,3 +361,144 @@ async def finalise_invoice(
     return passed_through(
         await upstreams.billing.call("POST", f"/internal/invoices/{invoice_id}/finalise", caller)
     )
+
+
+# ---- quotes: no legal number; changed while open, then accepted (within validity) or declined ----
+
+
+class QuoteContent(DraftContent):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "buyer": BUYER_EXAMPLE,
+                    "lines": LINES_EXAMPLE,
+                    "payment_terms": {"days": 30},
+                    "valid_until": "2099-01-31",
+                }
+            ]
+        },
+    )
+
+    valid_until: date | None = Field(
+        default=None,
+        description="The last day it may be accepted: today to 365 days ahead; 30 days from today if "
+        "left out.",
+    )
+
+
+class QuoteDraft(QuoteContent):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "activity_id": "0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0f57",
+                    "seller": SELLER_EXAMPLE,
+                    "buyer": BUYER_EXAMPLE,
+                    "lines": LINES_EXAMPLE,
+                    "payment_terms": {"days": 30},
+                }
+            ]
+        },
+    )
+
+    activity_id: UUID
+    seller: InvoiceParty
+
+
+class QuoteAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accepted": True}]})
+
+    accepted: bool = Field(description="true: accepted (within its validity); false: declined.")
+
+
+class Quote(BaseModel):
+    id: UUID
+    object: Literal["quote"]
+    status: Literal["open", "accepted", "declined"]
+    activity_id: UUID
+    seller: InvoiceParty
+    buyer: InvoiceParty
+    lines: list[InvoiceLine]
+    payment_terms: PaymentTerms
+    vat_exemption: str | None
+    note: str | None
+    valid_until: date
+
+
+QUOTE_ETAG = {"ETag": {"description": "The quote's version, for If-Match.", "schema": {"type": "string"}}}
+
+
+@router.post(
+    "/v1/quotes",
+    status_code=201,
+    response_model=Quote,
+    summary="Draft a quote",
+    responses={201: {"headers": QUOTE_ETAG}, **problem_responses(400, 401, 403, 409, 413)},
+)
+async def draft_quote(
+    body: QuoteDraft, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:write")]
+) -> Response:
+    return await _create("/internal/quotes", body, upstreams, caller)
+
+
+@router.get(
+    "/v1/quotes/{quote_id:uuid}",
+    response_model=Quote,
+    summary="Read a quote",
+    responses={200: {"headers": QUOTE_ETAG}, **problem_responses(400, 401, 403, 404)},
+)
+async def read_quote(
+    quote_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:read")]
+) -> Response:
+    return passed_through(await upstreams.billing.call("GET", f"/internal/quotes/{quote_id}", caller))
+
+
+@router.put(
+    "/v1/quotes/{quote_id:uuid}",
+    response_model=Quote,
+    summary="Change an open quote",
+    responses={200: {"headers": QUOTE_ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)},
+)
+async def change_quote(
+    quote_id: UUID,
+    body: QuoteContent,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+    if_match: Annotated[
+        str | None, Header(max_length=64, description="The ETag of the version to change.")
+    ] = None,
+) -> Response:
+    answer = await upstreams.billing.call(
+        "PUT", f"/internal/quotes/{quote_id}", caller, json=body.model_dump(mode="json"), if_match=if_match
+    )
+    return passed_through(answer)
+
+
+@router.post(
+    "/v1/quotes/{quote_id:uuid}/answer",
+    response_model=Quote,
+    summary="Accept or decline an open quote",
+    description="Accepting a quote past its validity is a 409 `quote_expired`; a closed quote, 409 "
+    "`quote_closed`.",
+    responses={200: {"headers": QUOTE_ETAG}, **problem_responses(400, 401, 403, 404, 409, 412)},
+)
+async def answer_quote(
+    quote_id: UUID,
+    body: QuoteAnswer,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+    if_match: Annotated[
+        str | None, Header(max_length=64, description="The ETag of the version to answer.")
+    ] = None,
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST",
+        f"/internal/quotes/{quote_id}/answer",
+        caller,
+        json=body.model_dump(mode="json"),
+        if_match=if_match,
+    )
+    return passed_through(answer)
