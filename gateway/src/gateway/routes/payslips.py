@@ -96,7 +96,7 @@ class SalaryPayment(BaseModel):
 
 
 class PaymentRunRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"run_on": "2026-12-11"}]})
 
     run_on: Annotated[date, BeforeValidator(_iso_day)] = Field(
         description="The run's date (Europe/Paris): what is due on or before it is paid."
