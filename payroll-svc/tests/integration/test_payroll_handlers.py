@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 import pytest_asyncio
+from prometheus_client import REGISTRY
 
 from payroll_svc.bootstrap import Payroll, build
 from payroll_svc.config import Settings
@@ -28,6 +29,7 @@ from services.runtime import Resources
 from services.testkit.infrastructure import fresh_schema
 
 TENANT = "smartfr"
+RUNS = "coop-runs"  # the run test's own tenant: the other tests' salaries are due on the same day
 SCHEMA = (
     Path(__file__).resolve().parents[3] / "schemas" / "jsonschema" / "contracts" / "ContractCompleted.v1.json"
 )
@@ -49,7 +51,7 @@ async def resources(database_url: str) -> AsyncIterator[Resources]:
             await pool.close()
 
 
-def completion(**changes: Any) -> Envelope:
+def completion(tenant: str = TENANT, **changes: Any) -> Envelope:
     return Envelope(
         event_id=new_event_id(),
         event_type="contracts.ContractCompleted",
@@ -57,7 +59,7 @@ def completion(**changes: Any) -> Envelope:
         stream_id="contract-x",
         stream_version=5,
         occurred_at="2026-12-05T19:00:00Z",
-        tenant=TENANT,
+        tenant=tenant,
         correlation_id=new_event_id(),
         data={**EXAMPLE, "contract_id": str(uuid4()), "member_id": str(uuid4()), **changes},
     )
@@ -118,21 +120,34 @@ async def test_a_run_pays_what_is_due_records_a_rejection_and_pays_it_late_the_n
     resources: Resources,
 ) -> None:
     payroll = build(resources)
-    paid_event, rejected_event = completion(), completion()
+    paid_event, rejected_event = completion(RUNS), completion(RUNS)
     for event in (paid_event, rejected_event):
         await deliver(payroll, event)
     due_on = salary_due_on(date(2026, 12, 5))
     rejected_iban = payroll.payees.payee(UUID(rejected_event.data["member_id"])).iban
     rejecting = dataclasses.replace(payroll, bank=FakeBank(rejects={rejected_iban: "AC04"}))
 
+    def counted() -> tuple[float, ...]:
+        samples = (
+            ("payroll_salaries_due_total", {}),
+            ("payroll_salaries_paid_total", {"timeliness": "on_time"}),
+            ("payroll_salaries_paid_total", {"timeliness": "late"}),
+            ("payroll_salaries_rejected_total", {}),
+            ("payroll_payment_runs_failed_total", {}),
+        )
+        return tuple(
+            REGISTRY.get_sample_value(name, {"tenant": RUNS, **labels}) or 0.0 for name, labels in samples
+        )
+
+    before = counted()
     failing = dataclasses.replace(payroll, bank=FakeBank(fails=True))
     with pytest.raises(BankUnavailable):
-        await failing.run_payments(due_on, tenant=TENANT, correlation_id=None)
+        await failing.run_payments(due_on, tenant=RUNS, correlation_id=None)
     assert (await salary(payroll, paid_event.data["contract_id"]))[
         "status"
     ] == "scheduled"  # nothing recorded
 
-    outcome = await rejecting.run_payments(due_on, tenant=TENANT, correlation_id=None)
+    outcome = await rejecting.run_payments(due_on, tenant=RUNS, correlation_id=None)
 
     paid = await salary(payroll, paid_event.data["contract_id"])
     rejected = await salary(payroll, rejected_event.data["contract_id"])
@@ -142,8 +157,18 @@ async def test_a_run_pays_what_is_due_records_a_rejection_and_pays_it_late_the_n
     assert paid["payslip_id"] in outcome.paid
 
     next_day = date.fromordinal(due_on.toordinal() + 1)
-    again = await payroll.run_payments(next_day, tenant=TENANT, correlation_id=None)  # the bank details fixed
+    again = await payroll.run_payments(next_day, tenant=RUNS, correlation_id=None)  # the bank details fixed
     late = await salary(payroll, rejected_event.data["contract_id"])
     assert (late["status"], late["on_time"]) == ("paid", False)
     assert again.late == [late["payslip_id"]]
     assert paid["payslip_id"] not in again.paid
+    due, on_time, late_paid, rejections, failed = (
+        after - b for after, b in zip(counted(), before, strict=True)
+    )
+    assert (due, on_time, late_paid, rejections, failed) == (
+        2 + 2 + 1,
+        1,
+        1,
+        1,
+        1,
+    )  # failed file 2, then 2, then the rejected one
