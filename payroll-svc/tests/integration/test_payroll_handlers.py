@@ -21,6 +21,7 @@ from payroll_svc.config import Settings
 from payroll_svc.domain.payments import BankUnavailable, salary_due_on
 from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.integration.when_contract_completed import NoPayslip
 from services.db import create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
@@ -114,6 +115,22 @@ async def test_a_cape_gives_no_payslip(resources: Resources) -> None:
             )
             == 0
         )
+
+
+async def test_a_contract_spanning_months_is_refused_and_leaves_nothing_behind(resources: Resources) -> None:
+    """Its earlier months need WorkReported (not consumed yet): a dead letter, not a wrong payslip."""
+    payroll = build(resources)
+    event = completion(period_start="2026-11-28")
+
+    with pytest.raises(NoPayslip, match="spans months"):
+        await deliver(payroll, event)
+
+    async with resources.pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE stream_id LIKE 'payslip-%' AND data->>'contract_id' = $1",
+            event.data["contract_id"],
+        )
+    assert stored == 0
 
 
 async def test_a_run_pays_what_is_due_records_a_rejection_and_pays_it_late_the_next_day(
