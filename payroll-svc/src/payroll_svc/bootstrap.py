@@ -129,7 +129,9 @@ class Payroll:
         """Pay what is due on `run_on`: one pain.001 file to the bank, then each salary's answer recorded.
 
         One run at a time per tenant (an advisory lock held for the run), so no salary goes in two files.
-        A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due.
+        A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due. A crash
+        after the bank took the file and before its answers commit would send those salaries again (known gap:
+        a run journal recorded before sending would close it).
         """
         now = datetime.now(UTC)
         pool = self.resources.pool
@@ -178,19 +180,21 @@ class Payroll:
             raise
         outcome = RunOutcome(run_id, run_on)
         metadata = {"correlation_id": correlation_id}
-        for answer in answers(run_id, run_on, due, receipt, now):
-            async with self.resources.pool.acquire() as conn, conn.transaction():
-                events = await self._salary(conn, tenant, answer, metadata, now)
-            self.resources.store.committed()
-            for event in events:
-                if isinstance(event, payments.SalaryPaid):
-                    outcome.paid.append(event.payslip_id)
-                    if not event.on_time:
-                        outcome.late.append(event.payslip_id)
-                    metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
-                elif isinstance(event, payments.SalaryPaymentRejected):
-                    outcome.rejected[event.payslip_id] = event.reason
-                    metrics.SALARIES_REJECTED.labels(tenant).inc()
+        recorded: list[SalaryPaymentEvent] = []
+        # The bank has the file: its answers are recorded all at once, so a crash leaves none or all of them.
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            for answer in answers(run_id, run_on, due, receipt, now):
+                recorded += await self._salary(conn, tenant, answer, metadata, now)
+        self.resources.store.committed()
+        for event in recorded:
+            if isinstance(event, payments.SalaryPaid):
+                outcome.paid.append(event.payslip_id)
+                if not event.on_time:
+                    outcome.late.append(event.payslip_id)
+                metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
+            elif isinstance(event, payments.SalaryPaymentRejected):
+                outcome.rejected[event.payslip_id] = event.reason
+                metrics.SALARIES_REJECTED.labels(tenant).inc()
         return outcome
 
 
