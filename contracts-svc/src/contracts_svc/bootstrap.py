@@ -15,16 +15,19 @@ from contracts_svc.domain.contracts.hire_declaration import (
     EmployeeIdentity,
     HireDeclarationPort,
     Refused,
+    check_identity,
     declarable,
     payload_of,
 )
 from contracts_svc.domain.contracts.lifecycle import existing
 from contracts_svc.domain.contracts.rules import HireDeclarationLate, HireDeclarationRefusedByUrssaf
+from contracts_svc.domain.contracts.statistics_attributes import age_band, gender_of
 from contracts_svc.domain.contracts.tables import RULES
 from contracts_svc.integration.outbound import to_public
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
 from contracts_svc.read_models import worked_time
 from contracts_svc.read_models.contract_directory import ContractDirectory, previous_on_post
+from contracts_svc.read_models.contract_statistics import ContractStatisticsProjection
 from contracts_svc.read_models.known_members import find_known_member
 from contracts_svc.read_models.worked_time import WorkedTime
 from services import command_loop
@@ -47,6 +50,7 @@ class Contracts:
     declarations: HireDeclarationPort
     directory: ContractDirectory
     worked: WorkedTime
+    statistics: ContractStatisticsProjection
 
     async def draft(
         self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
@@ -102,9 +106,17 @@ class Contracts:
                 f"contract {contract_id} started at {existing(state, contract_id).starts_at.isoformat()}: "
                 "a DPAE is due before the hiring hour (R1221-5); the late attempt is flagged on the contract"
             )
-        outcome = await self.declarations.declare(payload_of(existing(state, contract_id), identity))
+        drafted = existing(state, contract_id)
+        checked = check_identity(identity)
+        outcome = await self.declarations.declare(payload_of(drafted, checked))
         version, contract = await self.handle(
-            contracts.RecordHireDeclaration(contract_id, outcome, now),
+            contracts.RecordHireDeclaration(
+                contract_id,
+                outcome,
+                now,
+                gender=gender_of(checked.nir, checked.sex),
+                age_band=age_band(checked.birth_date, paris_day(drafted.starts_at)),
+            ),
             tenant=tenant,
             correlation_id=correlation_id,
             expected_version=version,
@@ -208,4 +220,5 @@ def build(resources: Resources) -> Contracts:
         declarations=RetryingDeclarations(fake, attempts=attempts),
         directory=ContractDirectory(CODEC),
         worked=WorkedTime(CODEC),
+        statistics=ContractStatisticsProjection(CODEC),
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from contracts_svc.api import contracts as contracts_api
 from contracts_svc.api import hires as hires_api
+from contracts_svc.api import statistics as statistics_api
 from contracts_svc.api.routes import router
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.read_models.known_members import TOPIC, on_members_event
@@ -19,11 +20,11 @@ def definition() -> ServiceDefinition:
         name="contracts",
         title="contracts-svc",
         migrations=MIGRATIONS,
-        routers=[router, contracts_api.router, hires_api.router],
+        routers=[router, contracts_api.router, hires_api.router, statistics_api.router],
         build=build,
         consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), on_members_event)],
         projections=lambda service: (
-            [service.directory, service.worked] if isinstance(service, Contracts) else []
+            [service.directory, service.worked, service.statistics] if isinstance(service, Contracts) else []
         ),
         produces=["contracts.events"],
         problem_mappers=contracts_api.PROBLEM_MAPPERS,

@@ -96,6 +96,10 @@ class HireDeclared(_Frozen):
     parties: Parties
     acknowledgement_id: str
     declared_at: datetime
+    # For the statistics only (ADR 009 addendum): coarse attributes derived from the identity at the DPAE;
+    # absent from the events recorded before they were kept.
+    gender: Literal["F", "M"] | None = None
+    age_band: str | None = None
 
 
 class HireDeclarationRefused(_Frozen):

@@ -177,6 +177,8 @@ class RecordHireDeclaration:
     contract_id: UUID
     outcome: Acknowledged | Refused
     now: datetime
+    gender: Sex | None = None  # the statistics' coarse attributes (statistics_attributes), not the identity
+    age_band: str | None = None
 
 
 def _drafted(state: ContractState, contract_id: UUID) -> Contract:
@@ -219,6 +221,8 @@ def decide_record(
                     parties=contract.parties,
                     acknowledgement_id=ack,
                     declared_at=command.now,
+                    gender=command.gender,
+                    age_band=command.age_band,
                 )
             ]
         case Refused(reason=reason):
