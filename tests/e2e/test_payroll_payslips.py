@@ -137,3 +137,14 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
     )
     assert published == "payroll.PayslipIssued payroll.SalaryPaymentScheduled payroll.SalaryPaid"
     assert payment["last_day_worked"] == last_day.isoformat()
+
+    async def webhooks_made() -> bool:  # the gateway's fan-out made both webhook messages
+        made = await deployment.fetchval(
+            "gateway",
+            "SELECT string_agg(event_type, ' ' ORDER BY event_type) FROM webhook_messages"
+            " WHERE payload::text LIKE '%' || $1 || '%'",
+            payslip["id"],
+        )
+        return bool(made == "payslip.issued salary.paid")
+
+    await until(webhooks_made, within=WITHIN)
