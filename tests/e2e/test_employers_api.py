@@ -63,11 +63,32 @@ async def test_a_structure_is_registered_once_per_siret_in_a_tenant(deployment: 
     assert made["object"] == "employer_structure"
     assert made["siret"] == "73282932000074"
     assert made["status"] == "active"
-    assert made["contacts"][0]["phone"] == "+33123456789"
+    # The answer is kept 7 days by the idempotency store: its contact is named by id only (ADR 008).
+    [contact] = made["contacts"]
+    nothing = {"name": None, "email": None, "phone": None, "role": None}
+    assert contact == {"id": contact["id"], "erased": False, **nothing}
     await readable(deployment, key, made["id"])
     read = await deployment.gateway.get(f"/v1/employer_structures/{made['id']}", headers=auth(key))
     assert read.json() == made
     assert read.headers["etag"] == '"1"'
+
+    # With the personal data scope the contact is shown, not cached, and the read is logged.
+    reader = await deployment.api_key("alterna", "members:read", "members:personal_data:read")
+    shown = await deployment.gateway.get(f"/v1/employer_structures/{made['id']}", headers=auth(reader))
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert shown.json()["contacts"] == [
+        {**contact, "name": "Léa Garnier", "email": "lea@ateliers.example", "phone": "+33123456789"}
+    ]
+    logged = await deployment.fetchval(
+        "members",
+        """SELECT fields FROM employer_contact_reads
+           WHERE employer_structure_id = $1 AND request_id = $2 AND $3 = ANY(contact_ids)""",
+        made["id"],
+        shown.headers["request-id"],
+        contact["id"],
+    )
+    assert logged == ["name", "email", "phone"]
 
     # When the same SIRET is registered again in the tenant: refused, nothing appended.
     before = await deployment.member_events()
@@ -203,6 +224,13 @@ async def test_no_contact_data_travels_in_the_public_event(deployment: Deploymen
         "Quéré",
     )
     assert leaked == 0
+    in_clear = await deployment.fetchval(
+        "members",
+        "SELECT count(*) FROM events WHERE strpos(data::text, $1) > 0 OR strpos(data::text, $2) > 0",
+        "yannick.quere@example.org",
+        "Quéré",
+    )
+    assert in_clear == 0  # the stored event holds the contact sealed with their key
 
 
 def _with(path: str, value: Any) -> dict[str, Any]:

@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
 
 import pytest
 
-from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_STRUCTURE
+from members_svc.bootstrap_employers import EMPLOYER_CODEC, EMPLOYER_STRUCTURE, opened_contacts
 from members_svc.domain.employers import (
     Address,
     CloseEmployerStructure,
     Contact,
+    EmployerContactErased,
     EmployerStructure,
     EmployerStructureClosed,
+    EmployerStructureEvent,
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    EraseEmployerContact,
     RecordWebhookSecretIssued,
     RegisterEmployerStructure,
     ReinstateEmployerStructure,
+    SealedContact,
     SuspendEmployerStructure,
     WebhookSecretIssued,
     employer_structure_id,
+    legacy_contact_id,
     stream_id,
 )
 from members_svc.domain.employers.identifiers import check_rna
 from members_svc.domain.employers.rules import (
+    ContactAlreadyErased,
     EmployerStructureAlreadyRegistered,
     EmployerStructureNotActive,
     InvalidEmployerField,
     StatusChangeRefused,
+    UnknownEmployerContact,
     UnknownEmployerStructure,
 )
 from members_svc.integration.employers_outbound import to_public
+from members_svc.keyring import DataKey
 from services.command_loop import Decided
+from services.decider import EventCodec
+from services.eventstore.types import RecordedEvent
 from services.testkit.spec import Spec
 
 SIRET = "73282932000074"
@@ -42,7 +56,19 @@ NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ADDRESS = Address(street="12 rue des Arts", postal_code="75011", city="Paris")
 CONTACT = Contact(name="Léa Garnier", email="lea@ateliers.example", phone="01 23 45 67 89", role="treasurer")
+CONTACT_ID = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0f57")
 spec = Spec(EMPLOYER_STRUCTURE, codec=EMPLOYER_CODEC)
+
+
+def seal_in_clear(contact_id: UUID, fields: Mapping[str, Any]) -> str:
+    """Stands for the contact's key (the handler's): shows what the decider gave it to seal."""
+    return f"sealed-for-{contact_id}:{json.dumps(fields, sort_keys=True)}"
+
+
+def sealed(contact: Contact, contact_id: UUID = CONTACT_ID) -> SealedContact:
+    return SealedContact(
+        contact_id=contact_id, sealed=seal_in_clear(contact_id, contact.model_dump(mode="json"))
+    )
 
 
 def registration(**fields: object) -> RegisterEmployerStructure:
@@ -55,6 +81,8 @@ def registration(**fields: object) -> RegisterEmployerStructure:
         "rna": "w751234567",
         "address": ADDRESS,
         "contacts": (CONTACT,),
+        "contact_ids": (CONTACT_ID,),
+        "seal": seal_in_clear,
         "now": NOW,
     }
     values.update(fields)
@@ -70,7 +98,7 @@ def registered() -> EmployerStructureRegistered:
         vat_number="FR44732829320",
         rna="W751234567",
         address=ADDRESS,
-        contacts=(CONTACT.model_copy(update={"phone": "+33123456789"}),),
+        sealed_contacts=(sealed(CONTACT.model_copy(update={"phone": "+33123456789"})),),
         registered_at=NOW,
     )
 
@@ -137,7 +165,13 @@ def test_registering_the_same_siret_twice_is_rejected() -> None:
         ({"address": ADDRESS.model_copy(update={"city": ""})}, "address.city"),
         ({"contacts": ()}, "contacts"),
         ({"contacts": (CONTACT.model_copy(update={"email": "lea@"}),)}, "contacts.0.email"),
-        ({"contacts": (CONTACT, CONTACT.model_copy(update={"email": "a b@x.fr"}))}, "contacts.1.email"),
+        (
+            {
+                "contacts": (CONTACT, CONTACT.model_copy(update={"email": "a b@x.fr"})),
+                "contact_ids": (CONTACT_ID, STRUCTURE),
+            },
+            "contacts.1.email",
+        ),
         ({"contacts": (CONTACT.model_copy(update={"phone": "12345"}),)}, "contacts.0.phone"),
         ({"contacts": (CONTACT.model_copy(update={"name": " "}),)}, "contacts.0.name"),
     ],
@@ -157,7 +191,7 @@ def test_an_international_phone_number_is_kept_in_international_form() -> None:
                 update={
                     "vat_number": None,
                     "rna": None,
-                    "contacts": (contact.model_copy(update={"phone": "+3221234567"}),),
+                    "sealed_contacts": (sealed(contact.model_copy(update={"phone": "+3221234567"})),),
                 }
             )
         )
@@ -356,3 +390,146 @@ def test_a_status_change_is_published_with_its_date_and_without_its_reason() -> 
         "effective_on": suspended().effective_on.isoformat(),
     }
     assert suspended().reason not in str(envelope.data)
+
+
+# ---- contacts: sealed each with their own key, erased one by one (ADR 008, addendum) --------------------
+
+OTHER_ID = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0f58")
+OTHER = Contact(name="Yann Le Goff", email="yann@ateliers.example", role="president")
+
+
+def erase(contact_id: UUID = CONTACT_ID) -> EraseEmployerContact:
+    return EraseEmployerContact(STRUCTURE, contact_id, now=LATER)
+
+
+def erased(contact_id: UUID = CONTACT_ID) -> EmployerContactErased:
+    return EmployerContactErased(employer_structure_id=STRUCTURE, contact_id=contact_id, erased_at=LATER)
+
+
+def test_each_contact_is_sealed_under_its_own_id_and_nothing_of_them_is_in_clear() -> None:
+    state = (
+        spec.given()
+        .when(registration(contacts=(CONTACT, OTHER), contact_ids=(CONTACT_ID, OTHER_ID)))
+        .then(
+            registered().model_copy(
+                update={
+                    "sealed_contacts": (
+                        sealed(CONTACT.model_copy(update={"phone": "+33123456789"})),
+                        sealed(OTHER, OTHER_ID),
+                    )
+                }
+            )
+        )
+    )
+    assert isinstance(state, EmployerStructure)
+    assert state.contact_ids == (CONTACT_ID, OTHER_ID)
+    assert registered().contacts == ()  # the clear form is only read, never written
+
+
+def test_contact_ids_must_be_one_per_contact() -> None:
+    spec.given().when(registration(contact_ids=())).then_raises(ValueError, match="contact id")
+    spec.given().when(
+        registration(contacts=(CONTACT, OTHER), contact_ids=(CONTACT_ID, CONTACT_ID))
+    ).then_raises(ValueError, match="distinct")
+
+
+def test_a_contact_is_erased_and_the_others_stay() -> None:
+    given = registered().model_copy(
+        update={"sealed_contacts": (*registered().sealed_contacts, sealed(OTHER, OTHER_ID))}
+    )
+    state = spec.given(given).when(erase()).then(erased())
+    assert isinstance(state, EmployerStructure)
+    assert (state.contact_ids, state.erased_contacts) == ((CONTACT_ID, OTHER_ID), frozenset({CONTACT_ID}))
+
+
+def test_erasing_a_contact_twice_is_rejected() -> None:
+    spec.given(registered(), erased()).when(erase()).then_raises(ContactAlreadyErased, match=str(CONTACT_ID))
+
+
+def test_erasing_a_contact_the_structure_does_not_have_is_rejected() -> None:
+    spec.given(registered()).when(erase(OTHER_ID)).then_raises(UnknownEmployerContact, match=str(OTHER_ID))
+
+
+def test_erasing_a_contact_of_an_unknown_structure_is_rejected() -> None:
+    spec.given().when(erase()).then_raises(UnknownEmployerStructure)
+
+
+def test_a_closed_structures_contact_may_still_be_erased() -> None:
+    closed = EmployerStructureClosed(
+        employer_structure_id=STRUCTURE, reason="dissolved", effective_on=LATER.date(), recorded_at=LATER
+    )
+    spec.given(registered(), closed).when(erase()).then(erased())
+
+
+def test_an_event_written_before_sealing_is_still_read_its_contacts_with_derived_ids() -> None:
+    """The clear form of older events: decoded, its contacts named by ids derived from their rank."""
+    data = registered().model_dump(mode="json", exclude={"sealed_contacts"})
+    data["contacts"] = [CONTACT.model_dump(mode="json"), OTHER.model_dump(mode="json")]
+    older = _decoded(EMPLOYER_CODEC, "EmployerStructureRegistered", data)
+    assert isinstance(older, EmployerStructureRegistered)
+    first, second = legacy_contact_id(STRUCTURE, 0), legacy_contact_id(STRUCTURE, 1)
+    assert older.contact_ids() == (first, second)
+    assert legacy_contact_id(STRUCTURE, 0) == first  # stable: the same on every replay
+    state = spec.given(older).when(erase(second)).then(erased(second))
+    assert isinstance(state, EmployerStructure)
+    assert state.erased_contacts == {second}
+
+
+def test_a_directory_entry_opens_with_its_contacts_key_only_and_shows_erased_without_it() -> None:
+    key, other_key = DataKey.new("smartfr", CONTACT_ID), DataKey.new("smartfr", OTHER_ID)
+    fields = CONTACT.model_dump(mode="json")
+    entries = [
+        {"id": str(CONTACT_ID), "sealed": key.seal(fields)},
+        {"id": str(OTHER_ID), "sealed": other_key.seal(OTHER.model_dump(mode="json"))},
+        {"id": str(legacy_contact_id(STRUCTURE, 0)), **OTHER.model_dump(mode="json")},
+        {"id": str(legacy_contact_id(STRUCTURE, 1)), "erased": True},
+    ]
+    # OTHER_ID's key is gone (erased) and CONTACT_ID's would not open OTHER_ID's value.
+    swapped = {CONTACT_ID: key, OTHER_ID: DataKey.new("smartfr", OTHER_ID)}
+    opened = opened_contacts(entries, swapped)
+    assert opened[0] == {"id": CONTACT_ID, "erased": False, **fields}
+    assert opened[1] == {
+        "id": OTHER_ID,
+        "erased": True,
+        "name": None,
+        "email": None,
+        "phone": None,
+        "role": None,
+    }
+    assert (opened[2]["erased"], opened[2]["name"]) == (False, "Yann Le Goff")
+    assert opened[3]["erased"] is True
+    assert opened_contacts(entries[:1], {})[0]["erased"] is True
+
+
+def test_a_contacts_erasure_publishes_nothing() -> None:
+    """Public events never carried contacts: there is nothing for consumers to forget."""
+    decided = Decided(
+        erased(),
+        STRUCTURE,
+        "EmployerContactErased",
+        stream_id(STRUCTURE),
+        2,
+        "smartfr",
+        LATER,
+        STRUCTURE,
+        None,
+        None,
+    )
+    assert to_public([decided]) == []
+
+
+def _decoded(codec: EventCodec[EmployerStructureEvent], event_type: str, data: dict[str, object]) -> object:
+    recorded = RecordedEvent(
+        global_position=1,
+        tx_id=1,
+        stream_id=stream_id(STRUCTURE),
+        stream_version=1,
+        event_id=STRUCTURE,
+        event_type=event_type,
+        schema_version=1,
+        data=data,
+        metadata={},
+        tenant="smartfr",
+        recorded_at=NOW,
+    )
+    return codec.decode(recorded)

@@ -1,8 +1,11 @@
-"""/v1/employer_structures: register an employer structure, list the directory, read one, change its status.
+"""/v1/employer_structures: register an employer structure, list the directory, read one, change its status,
+erase one of its contacts.
 
 Employer structures are the associations (GDC) and other employers whose payroll the back-office runs. The
 SIRET, VAT number, RNA, e-mails and phones are checked by members-svc; an invalid one is a 400 naming
-the field.
+the field. Contacts are natural persons (ADR 008, addendum): answers name them by id only, except the read of
+one structure with `members:personal_data:read` (logged, not cached); no POST answer, which the idempotency
+store keeps 7 days, carries their details.
 """
 
 from __future__ import annotations
@@ -122,10 +125,23 @@ class AddressOut(BaseModel):
 
 
 class ContactOut(BaseModel):
-    name: str
-    email: str
+    """A contact by id; name, e-mail, phone and role only in the read of one structure with
+    `members:personal_data:read`, and null for good once erased."""
+
+    id: UUID
+    erased: bool = Field(description="True once erased: the fields below are then null, for good.")
+    name: str | None
+    email: str | None
     phone: str | None = Field(description="In international form, e.g. +33123456789.")
     role: str | None
+
+
+class ContactErasure(BaseModel):
+    object: Literal["contact_erasure"] = "contact_erasure"
+    employer_structure_id: UUID
+    contact_id: UUID
+    erased: Literal[True] = True
+    erased_at: datetime
 
 
 class EmployerStructure(BaseModel):
@@ -219,6 +235,9 @@ async def list_employer_structures(
     "/{employer_structure_id}",
     response_model=EmployerStructure,
     summary="Read an employer structure",
+    description="With `members:personal_data:read` as well, its contacts' names, e-mails, phones and roles "
+    "are shown (each such read is logged: client, tenant, time, contacts, fields, request id; the answer is "
+    "`Cache-Control: no-store`); otherwise contacts are named by id only.",
     responses={200: {"headers": ETAG}, **problem_responses(400, 401, 403, 404)},
 )
 async def read_employer_structure(
@@ -255,6 +274,27 @@ async def change_employer_status(
         caller,
         json=body.model_dump(mode="json", exclude_none=True),
         if_match=if_match,
+    )
+    return passed_through(answer)
+
+
+@router.post(
+    "/{employer_structure_id}/contacts/{contact_id}/erasure",
+    response_model=ContactErasure,
+    summary="Erase a contact of an employer structure",
+    description="Deletes the key the contact's name, e-mail, phone and role were encrypted with "
+    "(crypto-shredding): they can no longer be read anywhere, and the structure shows the contact as erased. "
+    "The structure and its other contacts remain. Irreversible; a second erasure is a 409.",
+    responses=problem_responses(400, 401, 403, 404, 409),
+)
+async def erase_employer_contact(
+    employer_structure_id: UUID,
+    contact_id: UUID,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("members:personal_data:erase")],
+) -> Response:
+    answer = await upstreams.members.call(
+        "POST", f"/internal/employer_structures/{employer_structure_id}/contacts/{contact_id}/erasure", caller
     )
     return passed_through(answer)
 

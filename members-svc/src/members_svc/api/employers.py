@@ -1,21 +1,28 @@
-"""Employer structures: register, list, read, change status (internal API, called by the gateway only)."""
+"""Employer structures: register, list, read, change status, erase a contact (internal API, gateway only).
+
+Contacts are natural persons (ADR 008, addendum): every answer names them by id only, except the read of one
+structure by a caller with the personal data scope, which opens them and is logged. The gateway keeps POST
+answers 7 days, so none carries a contact's name, e-mail, phone or role.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
-from uuid import UUID
+from typing import Annotated, Any, Literal
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from members_svc.bootstrap_employers import EmployerStructures
+from members_svc.bootstrap_employers import CONTACT_FIELDS, EmployerStructures, opened_contacts
 from members_svc.domain.employers import (
     Address,
     CloseEmployerStructure,
     Contact,
+    ContactSealer,
     EmployerStructure,
     EmployerStructureCommand,
+    EraseEmployerContact,
     RecordWebhookSecretIssued,
     RegisterEmployerStructure,
     ReinstateEmployerStructure,
@@ -23,10 +30,12 @@ from members_svc.domain.employers import (
     employer_structure_id,
 )
 from members_svc.domain.employers.rules import (
+    ContactAlreadyErased,
     EmployerStructureAlreadyRegistered,
     EmployerStructureNotActive,
     InvalidEmployerField,
     StatusChangeRefused,
+    UnknownEmployerContact,
     UnknownEmployerStructure,
 )
 from members_svc.read_models.employer_directory import (
@@ -34,15 +43,20 @@ from members_svc.read_models.employer_directory import (
     ListedEmployerStructure,
     find_employer_structure,
     list_employer_structures,
+    record_contacts_read,
 )
 from services.caller import CurrentCaller, require_scope
 from services.eventstore.errors import ConcurrencyConflict
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
+from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
+
+CONTACTS_READ_SCOPE = "members:personal_data:read"  # the scope of members' personal data (ADR 008)
+CONTACTS_ERASE_SCOPE = "members:personal_data:erase"
 
 Kind = Literal["association", "company", "public_body", "other"]
 Status = Literal["active", "suspended", "closed"]
@@ -96,10 +110,22 @@ class AddressOut(BaseModel):
 
 
 class ContactOut(BaseModel):
-    name: str
-    email: str
-    phone: str | None
-    role: str | None
+    """The personal fields are null unless read with the personal data scope, and once erased."""
+
+    id: UUID
+    erased: bool = False
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+
+
+class ContactErasure(BaseModel):
+    object: Literal["contact_erasure"] = "contact_erasure"
+    employer_structure_id: UUID
+    contact_id: UUID
+    erased: Literal[True] = True
+    erased_at: datetime
 
 
 class EmployerStructureOut(BaseModel):
@@ -139,7 +165,7 @@ def _from_state(state: EmployerStructure) -> EmployerStructureOut:
         vat_number=state.vat_number,
         rna=state.rna,
         address=AddressOut(**state.address.model_dump()),
-        contacts=[ContactOut(**contact.model_dump()) for contact in state.contacts],
+        contacts=[ContactOut(id=c, erased=c in state.erased_contacts) for c in state.contact_ids],
         status=state.status,
         status_reason=state.status_reason,
         status_since=state.status_since,
@@ -148,7 +174,14 @@ def _from_state(state: EmployerStructure) -> EmployerStructureOut:
     )
 
 
-def _from_directory(found: ListedEmployerStructure) -> EmployerStructureOut:
+def _from_directory(
+    found: ListedEmployerStructure, opened: list[dict[str, Any]] | None = None
+) -> EmployerStructureOut:
+    """`opened`: the contacts opened for a caller with the personal data scope; else named by id only."""
+    if opened is None:
+        contacts = [ContactOut(id=e["id"], erased=bool(e.get("erased"))) for e in found.contacts]
+    else:
+        contacts = [ContactOut(**contact) for contact in opened]
     return EmployerStructureOut(
         id=found.employer_structure_id,
         siret=found.siret,
@@ -157,7 +190,7 @@ def _from_directory(found: ListedEmployerStructure) -> EmployerStructureOut:
         vat_number=found.vat_number,
         rna=found.rna,
         address=AddressOut(**found.address),
-        contacts=[ContactOut(**contact) for contact in found.contacts],
+        contacts=contacts,
         status=found.status,
         status_reason=found.status_reason,
         status_since=found.status_since,
@@ -171,20 +204,27 @@ async def register_employer_structure(
     body: EmployerStructureRegistration, caller: CurrentCaller, employers: EmployersDep, response: Response
 ) -> EmployerStructureOut:
     require_scope(caller, "members:write")
-    command = RegisterEmployerStructure(
-        employer_structure_id=employer_structure_id(caller.tenant, body.siret),
-        siret=body.siret,
-        legal_name=body.legal_name,
-        kind=body.kind,
-        vat_number=body.vat_number,
-        rna=body.rna,
-        address=Address(**body.address.model_dump()),
-        contacts=tuple(Contact(**contact.model_dump()) for contact in body.contacts),
-        now=datetime.now(UTC),
-    )
+    structure_id = employer_structure_id(caller.tenant, body.siret)
+    contacts = tuple(Contact(**contact.model_dump()) for contact in body.contacts)
+
+    def register(seal: ContactSealer) -> RegisterEmployerStructure:
+        return RegisterEmployerStructure(
+            employer_structure_id=structure_id,
+            siret=body.siret,
+            legal_name=body.legal_name,
+            kind=body.kind,
+            vat_number=body.vat_number,
+            rna=body.rna,
+            address=Address(**body.address.model_dump()),
+            contacts=contacts,
+            contact_ids=tuple(uuid4() for _ in contacts),
+            seal=seal,
+            now=datetime.now(UTC),
+        )
+
     try:
-        version, state = await employers.handle(
-            command, tenant=caller.tenant, correlation_id=current_request_id() or ""
+        version, state = await employers.register(
+            register, tenant=caller.tenant, correlation_id=current_request_id() or ""
         )
     except ConcurrencyConflict as conflict:  # registered at the same moment under the same SIRET
         detail = "an employer structure with this SIRET is already registered"
@@ -201,12 +241,41 @@ async def read_employer_structure(
     structure_id: UUID, caller: CurrentCaller, employers: EmployersDep, response: Response
 ) -> EmployerStructureOut:
     require_scope(caller, "members:read")
+    if caller.may(CONTACTS_READ_SCOPE):
+        return await _read_with_contacts(structure_id, caller, employers, response)
     async with tenant_transaction(employers.resources.pool, caller.tenant) as conn:
         found = await find_employer_structure(conn, caller.tenant, structure_id)
     if found is None:
         raise Problem(404, "employer_structure_not_found", detail=f"no employer structure {structure_id}")
     response.headers["ETag"] = etag(found.version)
     return _from_directory(found)
+
+
+async def _read_with_contacts(
+    structure_id: UUID, caller: Caller, employers: EmployerStructures, response: Response
+) -> EmployerStructureOut:
+    """The contacts opened with their keys, the read logged in its transaction (ADR 008)."""
+    async with employers.resources.pool.acquire() as conn, conn.transaction():
+        found = await find_employer_structure(conn, caller.tenant, structure_id)
+        if found is None:
+            raise Problem(404, "employer_structure_not_found", detail=f"no employer structure {structure_id}")
+        keys = await employers.contact_keys.of_structure(conn, caller.tenant, structure_id)
+        opened = opened_contacts(found.contacts, keys)
+        shown = [c for c in opened if not c["erased"]]
+        if shown:
+            await record_contacts_read(
+                conn,
+                tenant=caller.tenant,
+                employer_structure_id=structure_id,
+                contact_ids=[c["id"] for c in shown],
+                client_id=caller.client_id,
+                request_id=current_request_id(),
+                fields=[f for f in CONTACT_FIELDS if any(c[f] is not None for c in shown)],
+                read_at=datetime.now(UTC),
+            )
+    response.headers["ETag"] = etag(found.version)
+    response.headers["Cache-Control"] = "no-store"  # no cache keeps a person's data (ADR 007, 008)
+    return _from_directory(found, opened)
 
 
 @router.get("/employer_structures")
@@ -283,6 +352,21 @@ async def record_webhook_secret_issued(
     return _from_state(state)
 
 
+@router.post("/employer_structures/{structure_id}/contacts/{contact_id}/erasure")
+async def erase_employer_contact(
+    structure_id: UUID, contact_id: UUID, caller: CurrentCaller, employers: EmployersDep
+) -> ContactErasure:
+    """Crypto-shredding of one contact: their key is deleted; the structure and its other contacts stay."""
+    require_scope(caller, CONTACTS_ERASE_SCOPE)
+    now = datetime.now(UTC)
+    await employers.erase_contact(
+        EraseEmployerContact(structure_id, contact_id, now),
+        tenant=caller.tenant,
+        correlation_id=current_request_id() or "",
+    )
+    return ContactErasure(employer_structure_id=structure_id, contact_id=contact_id, erased_at=now)
+
+
 def _status_command(
     structure_id: UUID, body: EmployerStatusChange, now: datetime
 ) -> EmployerStructureCommand:
@@ -313,6 +397,8 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     EmployerStructureNotActive: lambda error: Problem(
         409, "employer_structure_not_active", detail=str(error)
     ),
+    UnknownEmployerContact: lambda error: Problem(404, "employer_contact_not_found", detail=str(error)),
+    ContactAlreadyErased: lambda error: Problem(409, "employer_contact_erased", detail=str(error)),
     StatusChangeRefused: lambda error: Problem(
         409, "employer_status_change_refused", detail=str(error), param="body.status"
     ),

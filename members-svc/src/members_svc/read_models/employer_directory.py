@@ -1,14 +1,21 @@
-"""The directory of employer structures as the API lists and reads it."""
+"""The directory of employer structures as the API lists and reads it.
+
+Its `contacts` hold no clear copy: each entry is the contact's id and what the event sealed with their key
+(opened on a read with the personal data scope), `{"id", "erased": true}` once erased. Entries from events
+written before contacts were sealed are in clear, with the id derived from their rank (ADR 008, addendum).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from members_svc.domain.employers import (
+    EmployerContactErased,
     EmployerStructureClosed,
     EmployerStructureEvent,
     EmployerStructureRegistered,
@@ -33,7 +40,7 @@ class ListedEmployerStructure:
     vat_number: str | None
     rna: str | None
     address: dict[str, Any]
-    contacts: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]  # the entries as stored: sealed, erased, or (older events) in clear
     status: str
     status_reason: str | None
     status_since: date | None
@@ -77,7 +84,7 @@ class EmployerDirectory:
                     registered.vat_number,
                     registered.rna,
                     registered.address.model_dump_json(),
-                    json.dumps([contact.model_dump(mode="json") for contact in registered.contacts]),
+                    json.dumps(_entries(registered)),
                     registered.registered_at,
                     event.stream_version,
                 )
@@ -97,6 +104,22 @@ class EmployerDirectory:
             case EmployerStructureClosed() as closed:
                 await self._status(
                     conn, event, closed.employer_structure_id, "closed", closed.reason, closed.effective_on
+                )
+            case EmployerContactErased() as erased:
+                await conn.execute(
+                    """UPDATE employer_directory
+                       SET contacts = (
+                             SELECT coalesce(jsonb_agg(
+                                      CASE WHEN entry->>'id' = $3
+                                           THEN jsonb_build_object('id', entry->'id', 'erased', true)
+                                           ELSE entry END ORDER BY rank), '[]'::jsonb)
+                             FROM jsonb_array_elements(contacts) WITH ORDINALITY AS e(entry, rank)),
+                           version = $4
+                       WHERE tenant = $1 AND employer_structure_id = $2""",
+                    event.tenant,
+                    erased.employer_structure_id,
+                    str(erased.contact_id),
+                    event.stream_version,
                 )
             case WebhookSecretIssued() as issued:
                 await conn.execute(
@@ -125,6 +148,16 @@ class EmployerDirectory:
 
     async def reset(self, conn: Conn) -> None:
         await conn.execute("TRUNCATE employer_directory")
+
+
+def _entries(registered: EmployerStructureRegistered) -> list[dict[str, Any]]:
+    ids = registered.contact_ids()
+    clear = [
+        {"id": str(contact_id), **contact.model_dump(mode="json")}
+        for contact_id, contact in zip(ids, registered.contacts, strict=False)
+    ]
+    sealed = [{"id": str(c.contact_id), "sealed": c.sealed} for c in registered.sealed_contacts]
+    return clear + sealed
 
 
 async def find_employer_structure(
@@ -176,3 +209,29 @@ def _like_escaped(text: str | None) -> str | None:
     if text is None:
         return None
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def record_contacts_read(
+    conn: Conn | Any,
+    *,
+    tenant: str,
+    employer_structure_id: UUID,
+    contact_ids: Sequence[UUID],
+    client_id: str,
+    request_id: str | None,
+    fields: Sequence[str],
+    read_at: datetime,
+) -> None:
+    """The access log of contacts (`employer_contact_reads`): who read whose fields, never the values."""
+    await conn.execute(
+        """INSERT INTO employer_contact_reads
+             (tenant, employer_structure_id, contact_ids, client_id, request_id, fields, read_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        tenant,
+        employer_structure_id,
+        list(contact_ids),
+        client_id,
+        request_id,
+        list(fields),
+        read_at,
+    )

@@ -13,16 +13,20 @@ from members_svc.domain.employers.change_employer_status import (
     decide_reinstate,
     decide_suspend,
 )
+from members_svc.domain.employers.erase_contact import EraseEmployerContact, decide_erase_contact
 from members_svc.domain.employers.events import (
     Address,
     Contact,
+    EmployerContactErased,
     EmployerKind,
     EmployerStructureClosed,
     EmployerStructureEvent,
     EmployerStructureRegistered,
     EmployerStructureReinstated,
     EmployerStructureSuspended,
+    SealedContact,
     WebhookSecretIssued,
+    legacy_contact_id,
 )
 from members_svc.domain.employers.identifiers import employer_structure_id
 from members_svc.domain.employers.issue_webhook_secret import (
@@ -30,6 +34,7 @@ from members_svc.domain.employers.issue_webhook_secret import (
     decide_issue_secret,
 )
 from members_svc.domain.employers.register_employer_structure import (
+    ContactSealer,
     RegisterEmployerStructure,
     decide_register,
 )
@@ -44,6 +49,8 @@ __all__ = [
     "Address",
     "CloseEmployerStructure",
     "Contact",
+    "ContactSealer",
+    "EmployerContactErased",
     "EmployerKind",
     "EmployerStatus",
     "EmployerStructure",
@@ -54,16 +61,19 @@ __all__ = [
     "EmployerStructureReinstated",
     "EmployerStructureState",
     "EmployerStructureSuspended",
+    "EraseEmployerContact",
     "NoEmployerStructure",
     "RecordWebhookSecretIssued",
     "RegisterEmployerStructure",
     "ReinstateEmployerStructure",
+    "SealedContact",
     "SuspendEmployerStructure",
     "WebhookSecretIssued",
     "decide",
     "employer_structure_id",
     "evolve",
     "initial_state",
+    "legacy_contact_id",
     "stream_id",
 ]
 
@@ -73,6 +83,7 @@ EmployerStructureCommand = (
     | ReinstateEmployerStructure
     | CloseEmployerStructure
     | RecordWebhookSecretIssued
+    | EraseEmployerContact
 )
 initial_state: EmployerStructureState = NoEmployerStructure()
 
@@ -89,6 +100,8 @@ def decide(command: EmployerStructureCommand, state: EmployerStructureState) -> 
             return list(decide_close(command, state))
         case RecordWebhookSecretIssued():
             return list(decide_issue_secret(command, state))
+        case EraseEmployerContact():
+            return list(decide_erase_contact(command, state))
 
 
 def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> EmployerStructureState:
@@ -102,7 +115,7 @@ def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> Empl
                 vat_number=event.vat_number,
                 rna=event.rna,
                 address=event.address,
-                contacts=event.contacts,
+                contact_ids=event.contact_ids(),
                 registered_at=event.registered_at,
             )
         case EmployerStructureSuspended():
@@ -125,6 +138,10 @@ def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> Empl
             if not isinstance(state, EmployerStructure):
                 return state
             return replace(state, webhook_secret_issued_at=event.issued_at)
+        case EmployerContactErased():
+            if not isinstance(state, EmployerStructure):
+                return state
+            return replace(state, erased_contacts=state.erased_contacts | {event.contact_id})
 
 
 def stream_id(employer_structure_id: UUID) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,7 +23,9 @@ class Address(BaseModel):
 
 
 class Contact(BaseModel):
-    """Someone at the structure the back-office writes to (personal data: never in a public event)."""
+    """Someone at the structure the back-office writes to: personal data of a natural person (ADR 008,
+    addendum). Only commands and events written before the addendum carry it in clear; events since carry a
+    `SealedContact`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -31,6 +33,15 @@ class Contact(BaseModel):
     email: str
     phone: str | None = None
     role: str | None = None
+
+
+class SealedContact(BaseModel):
+    """A contact's name, e-mail, phone and role, sealed with the contact's own data key (AES-256-GCM)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: UUID
+    sealed: str
 
 
 class EmployerStructureRegistered(BaseModel):
@@ -45,8 +56,14 @@ class EmployerStructureRegistered(BaseModel):
     vat_number: str | None = None
     rna: str | None = None
     address: Address
-    contacts: tuple[Contact, ...]
+    contacts: tuple[Contact, ...] = ()  # in clear: only in events written before the addendum to ADR 008
+    sealed_contacts: tuple[SealedContact, ...] = ()
     registered_at: datetime
+
+    def contact_ids(self) -> tuple[UUID, ...]:
+        """Sealed contacts by their id; a clear contact of an older event by the id derived from its rank."""
+        legacy = tuple(legacy_contact_id(self.employer_structure_id, n) for n in range(len(self.contacts)))
+        return legacy + tuple(contact.contact_id for contact in self.sealed_contacts)
 
 
 class EmployerStructureSuspended(BaseModel):
@@ -90,10 +107,26 @@ class WebhookSecretIssued(BaseModel):
     issued_at: datetime
 
 
+class EmployerContactErased(BaseModel):
+    """The contact's key is deleted (crypto-shredding): what the events sealed of them can never be read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    employer_structure_id: UUID
+    contact_id: UUID
+    erased_at: datetime
+
+
+def legacy_contact_id(employer_structure_id: UUID, rank: int) -> UUID:
+    """The id of the `rank`-th clear contact of an event from before contacts had ids (stable on replay)."""
+    return uuid5(employer_structure_id, f"contact/{rank}")
+
+
 EmployerStructureEvent = (
     EmployerStructureRegistered
     | EmployerStructureSuspended
     | EmployerStructureReinstated
     | EmployerStructureClosed
     | WebhookSecretIssued
+    | EmployerContactErased
 )

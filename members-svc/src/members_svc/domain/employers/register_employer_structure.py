@@ -1,12 +1,24 @@
-"""An association or another employer is registered so that the back-office runs its payroll."""
+"""An association or another employer is registered so that the back-office runs its payroll.
+
+Its contacts are natural persons: each gets an id and is sealed with their own key (ADR 008, addendum). The
+decider never sees a key: the command brings a `ContactSealer` that the handler backs with the new keys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from members_svc.domain.employers.events import Address, Contact, EmployerKind, EmployerStructureRegistered
+from members_svc.domain.employers.events import (
+    Address,
+    Contact,
+    EmployerKind,
+    EmployerStructureRegistered,
+    SealedContact,
+)
 from members_svc.domain.employers.identifiers import (
     check_rna,
     check_siret,
@@ -22,6 +34,9 @@ from members_svc.domain.employers.rules import (
 )
 from members_svc.domain.employers.state import EmployerStructureState, NoEmployerStructure
 
+# Turns one contact's checked fields into the opaque text events carry (AES-256-GCM with that contact's key).
+ContactSealer = Callable[[UUID, Mapping[str, Any]], str]
+
 
 @dataclass(frozen=True)
 class RegisterEmployerStructure:
@@ -33,6 +48,8 @@ class RegisterEmployerStructure:
     rna: str | None
     address: Address
     contacts: tuple[Contact, ...]
+    contact_ids: tuple[UUID, ...]  # one new id per contact, in order
+    seal: ContactSealer
     now: datetime
 
 
@@ -59,7 +76,20 @@ def decide_register(
             vat_number=vat_number,
             rna=rna,
             address=check_address(command.address),
-            contacts=check_contacts(command.contacts),
+            sealed_contacts=_sealed(command),
             registered_at=command.now,
         )
     ]
+
+
+def _sealed(command: RegisterEmployerStructure) -> tuple[SealedContact, ...]:
+    contacts = check_contacts(command.contacts)
+    if len(command.contact_ids) != len(contacts) or len(set(command.contact_ids)) != len(contacts):
+        raise ValueError("one distinct contact id per contact")  # the handler's mistake, not the caller's
+    return tuple(
+        SealedContact(
+            contact_id=contact_id,
+            sealed=command.seal(contact_id, contact.model_dump(mode="json")),
+        )
+        for contact_id, contact in zip(command.contact_ids, contacts, strict=True)
+    )

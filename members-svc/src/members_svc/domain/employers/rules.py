@@ -37,6 +37,14 @@ class EmployerStructureNotActive(Exception):
     """Only an active structure gets an inbound webhook secret (a suspended or closed one pushes nothing)."""
 
 
+class UnknownEmployerContact(LookupError):
+    """The structure has no contact under this id."""
+
+
+class ContactAlreadyErased(Exception):
+    """The contact was erased already: there is nothing left of them to erase."""
+
+
 class StatusChangeRefused(Exception):
     """The status change does not follow from the current status (closed is final)."""
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from members_svc.domain.employers.events import Address, Contact
+from members_svc.domain.employers.events import Address
 
 EmployerStatus = Literal["active", "suspended", "closed"]
 
@@ -28,12 +28,13 @@ class EmployerStructure:
     vat_number: str | None
     rna: str | None
     address: Address
-    contacts: tuple[Contact, ...]
+    contact_ids: tuple[UUID, ...]  # what the contacts are is sealed in the events, never in the state
     registered_at: datetime
     status: EmployerStatus = "active"
     status_reason: str | None = None
     status_since: date | None = None
     webhook_secret_issued_at: datetime | None = None  # the last inbound webhook secret the gateway issued
+    erased_contacts: frozenset[UUID] = frozenset()
 
 
 EmployerStructureState = NoEmployerStructure | EmployerStructure
