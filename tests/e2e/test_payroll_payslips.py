@@ -104,6 +104,15 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
         payslip["net_paid_cents"],
     )
 
+    async def ids_in(state: str) -> list[str]:
+        listed = await deployment.gateway.get(
+            "/v1/salary_payments", params={"state": state, "member_id": member_id}, headers=auth(key)
+        )
+        assert listed.status_code == 200, listed.text
+        return [p["payslip_id"] for p in listed.json()["data"]]
+
+    assert (await ids_in("due"), await ids_in("paid"), await ids_in("late")) == ([payslip["id"]], [], [])
+
     # The day before it is due, the run does not pay it; on its due date it does, on time.
     before = await deployment.gateway.post(
         "/v1/payment_runs", json={"run_on": (due_on - timedelta(days=1)).isoformat()}, headers=auth(key)
@@ -123,6 +132,7 @@ async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_r
         True,
         False,
     )
+    assert (await ids_in("due"), await ids_in("paid"), await ids_in("late")) == ([], [payslip["id"]], [])
     again = await deployment.gateway.post(
         "/v1/payment_runs", json={"run_on": (due_on + timedelta(days=1)).isoformat()}, headers=auth(key)
     )
