@@ -110,6 +110,13 @@ async def test_after_erasing_a_contact_nothing_of_them_is_left_anywhere_but_the_
     assert (again.status_code, again.json()["code"]) == (409, "employer_contact_erased")
     unknown = await deployment.gateway.post(f"{path}/contacts/{structure_id}/erasure", headers=auth(key))
     assert (unknown.status_code, unknown.json()["code"]) == (404, "employer_contact_not_found")
+    stranger = await deployment.api_key("alterna", *SCOPES)
+    hidden = await deployment.gateway.post(f"{path}/contacts/{witness_id}/erasure", headers=auth(stranger))
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "employer_structure_not_found")
+    anonymous = await deployment.gateway.post(
+        f"{path}/contacts/{witness_id}/erasure", headers={"Authorization": "Bearer not-a-key"}
+    )
+    assert anonymous.status_code == 401, anonymous.text
     no_scope = await deployment.api_key(TENANT, "members:read", "members:write")
     refused = await deployment.gateway.post(f"{path}/contacts/{witness_id}/erasure", headers=auth(no_scope))
     assert refused.status_code == 403, refused.text
