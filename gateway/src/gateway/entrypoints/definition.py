@@ -14,6 +14,7 @@ from gateway.read_cache.bus import invalidation_consumer
 from gateway.read_cache.store import ReadCache
 from gateway.routes import (
     assemblies,
+    contract_statistics,
     contracts,
     employees,
     hires,
@@ -75,6 +76,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             payroll.router,
             ops_routes.router,
             contracts.router,
+            contract_statistics.router,
             invoices.router,
             hires.router,
         ],
