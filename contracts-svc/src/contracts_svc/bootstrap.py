@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
 from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Contract, ContractEvent, WorkReported
+from contracts_svc.domain.contracts.budget import (
+    BudgetReservationPolicy,
+    ReservationRequest,
+    planned_employer_cost_cents,
+)
 from contracts_svc.domain.contracts.calendar import paris_day
 from contracts_svc.domain.contracts.codec import EVENT_TYPES
 from contracts_svc.domain.contracts.hire_declaration import (
@@ -23,6 +28,8 @@ from contracts_svc.domain.contracts.lifecycle import existing
 from contracts_svc.domain.contracts.rules import HireDeclarationLate, HireDeclarationRefusedByUrssaf
 from contracts_svc.domain.contracts.statistics_attributes import age_band, gender_of
 from contracts_svc.domain.contracts.tables import RULES
+from contracts_svc.integration import budget
+from contracts_svc.integration.budget import AlwaysAccept
 from contracts_svc.integration.outbound import to_public
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
 from contracts_svc.read_models import worked_time
@@ -51,6 +58,7 @@ class Contracts:
     directory: ContractDirectory
     worked: WorkedTime
     statistics: ContractStatisticsProjection
+    budget: BudgetReservationPolicy = field(default_factory=AlwaysAccept)
 
     async def draft(
         self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
@@ -67,8 +75,22 @@ class Contracts:
                     paris_day(command.starts_at),
                 )
         return await self.handle(
-            _with_previous(command, previous), tenant=tenant, correlation_id=correlation_id
+            _with_previous(await self._with_budget(command, tenant), previous),
+            tenant=tenant,
+            correlation_id=correlation_id,
         )
+
+    async def _with_budget(self, command: contracts.DraftContract, tenant: str) -> contracts.DraftContract:
+        """A member's activity contract: ask the activity account for its employer cost before deciding."""
+        if command.activity_id is None or command.starts_at.tzinfo is None:
+            return command  # not an activity's contract, or refused by the draft's own checks
+        amount = planned_employer_cost_cents(
+            command.pay, command.weekly_hours, paris_day(command.starts_at), command.ends_on
+        )
+        answer = await self.budget.reserve(
+            ReservationRequest(command.contract_id, tenant, command.activity_id, amount)
+        )
+        return replace(command, budget=answer)
 
     async def read(self, contract_id: UUID, *, tenant: str) -> tuple[int, contracts.ContractState]:
         recorded = await self.resources.store.read_stream(contracts.stream_id(contract_id), tenant=tenant)
@@ -221,4 +243,7 @@ def build(resources: Resources) -> Contracts:
         directory=ContractDirectory(CODEC),
         worked=WorkedTime(CODEC),
         statistics=ContractStatisticsProjection(CODEC),
+        budget=budget.policy(settings.budget_policy, settings.budget_refuse_above_cents)
+        if isinstance(settings, Settings)
+        else AlwaysAccept(),
     )

@@ -17,3 +17,7 @@ class Settings(ServiceSettings):
     urssaf_mode: Literal["acknowledge", "refuse"] = "acknowledge"
     urssaf_transient_failures: int = 0
     urssaf_attempts: int = 3
+    # The budget check of production de projets (integration/budget.py): how a reservation is answered until
+    # billing-svc keeps activity accounts.
+    budget_policy: Literal["always_accept", "refuse_above_cents", "events"] = "always_accept"
+    budget_refuse_above_cents: int = 0

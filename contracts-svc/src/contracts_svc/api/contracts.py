@@ -94,6 +94,7 @@ async def draft_contract(
         reason=body.reason,
         portage_level=body.portage_level,
         trial_period_days=body.trial_period_days,
+        activity_id=body.activity_id,
     )
     version, contract = await service.draft(command, tenant=caller.tenant, correlation_id=_correlation())
     response.headers["Location"] = f"/v1/contracts/{contract.contract_id}"

@@ -81,6 +81,7 @@ class ContractDraft(_In):
     employee_status: Literal["cadre", "non_cadre"] = "non_cadre"
     portage_level: Literal["junior", "senior", "forfait_jours"] | None = None
     trial_period_days: int = Field(default=0, ge=0, le=365)
+    activity_id: UUID | None = None  # a member's activity (production de projets): its budget is checked
 
 
 class EmployeeIdentityIn(_In):

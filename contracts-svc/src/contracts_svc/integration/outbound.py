@@ -17,7 +17,9 @@ from contracts_svc.domain.contracts import (
     HireDeclared,
     WorkReported,
 )
-from contracts_svc.domain.contracts.events import Parties, Terms
+from contracts_svc.domain.contracts.events import BudgetReservation, Parties, Terms
+from schemas.generated.contracts.budget_reservation_released_v1 import BudgetReservationReleasedV1
+from schemas.generated.contracts.budget_reservation_requested_v1 import BudgetReservationRequestedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1
@@ -62,6 +64,44 @@ def _pay(terms: Terms, minutes: int) -> dict[str, Any]:
         "hours": hours_of(minutes),
         "gross_cents": gross_cents(minutes, terms),
     }
+
+
+def _budget_events(event: ContractEvent) -> list[tuple[str, BaseModel]]:
+    """The reservation exchanged with billing-svc: requested with a draft, released with a cancellation."""
+    match event:
+        case ContractDrafted(budget_reservation=BudgetReservation() as reserved):
+            parties = Parties(
+                member_id=event.member_id,
+                employer_id=event.employer.employer_id,
+                employer_kind=event.employer.kind,
+                contract_type=event.contract_type,
+            )
+            return [
+                (
+                    "contracts.BudgetReservationRequested",
+                    BudgetReservationRequestedV1(
+                        **_ids(event.contract_id, parties),
+                        reservation_id=event.contract_id,
+                        activity_id=reserved.activity_id,
+                        amount_cents=reserved.amount_cents,
+                        requested_at=event.drafted_at,
+                    ),
+                )
+            ]
+        case ContractCancelled(released_reservation=BudgetReservation() as released):
+            return [
+                (
+                    "contracts.BudgetReservationReleased",
+                    BudgetReservationReleasedV1(
+                        **_ids(event.contract_id, event.parties),
+                        reservation_id=event.contract_id,
+                        activity_id=released.activity_id,
+                        amount_cents=released.amount_cents,
+                        released_at=event.cancelled_at,
+                    ),
+                )
+            ]
+    return []
 
 
 def _public_of(event: ContractEvent) -> tuple[str, BaseModel] | None:
@@ -125,7 +165,6 @@ def to_public(decided: Sequence[Decided[ContractEvent]]) -> list[Envelope]:
     public: list[Envelope] = []
     for one in decided:
         found = _public_of(one.event)
-        if found is not None:
-            event_type, data = found
+        for event_type, data in [*([] if found is None else [found]), *_budget_events(one.event)]:
             public.append(one.public(event_type, data.model_dump(mode="json")))
     return public

@@ -134,6 +134,12 @@ class ContractDraft(BaseModel):
         default=None, description="Portage only: decides the minimum pay."
     )
     trial_period_days: int = Field(default=0, ge=0, le=365)
+    activity_id: UUID | None = Field(
+        default=None,
+        description="A contract of a member's activity (production de projets): its employer cost (planned "
+        "gross and employer contributions) is reserved on the activity account, and the draft is refused "
+        "(422 `contract_rule_activity_budget`) when the account cannot cover it.",
+    )
 
 
 class EmployeeIdentity(BaseModel):

@@ -4,6 +4,8 @@
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("billing.CreditNoteIssued", 1): ("billing.credit_note_issued_v1", "CreditNoteIssuedV1"),
     ("billing.InvoiceIssued", 1): ("billing.invoice_issued_v1", "InvoiceIssuedV1"),
+    ("contracts.BudgetReservationReleased", 1): ("contracts.budget_reservation_released_v1", "BudgetReservationReleasedV1"),
+    ("contracts.BudgetReservationRequested", 1): ("contracts.budget_reservation_requested_v1", "BudgetReservationRequestedV1"),
     ("contracts.ContractCancelled", 1): ("contracts.contract_cancelled_v1", "ContractCancelledV1"),
     ("contracts.ContractCompleted", 1): ("contracts.contract_completed_v1", "ContractCompletedV1"),
     ("contracts.ContractDrafted", 1): ("contracts.contract_drafted_v1", "ContractDraftedV1"),

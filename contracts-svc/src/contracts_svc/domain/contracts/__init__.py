@@ -136,6 +136,7 @@ def evolve(state: ContractState, event: ContractEvent) -> ContractState:
             trial_period_days=event.trial_period_days,
             associate_by=event.associate_by,
             drafted_at=event.drafted_at,
+            budget_reservation=event.budget_reservation,
         )
     if not isinstance(state, Contract):
         return state

@@ -12,6 +12,7 @@ from uuid import UUID
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
+from contracts_svc.domain.contracts.budget import BudgetAnswer, planned_employer_cost_cents, reservation_of
 from contracts_svc.domain.contracts.calendar import add_months, paris_day
 from contracts_svc.domain.contracts.events import (
     ContractDrafted,
@@ -77,6 +78,8 @@ class DraftContract:
     portage_level: PortageLevel | None = None
     trial_period_days: int = 0
     previous_on_post: PreviousContract | None = None
+    activity_id: UUID | None = None  # a contract of a member's activity: its employer cost is reserved
+    budget: BudgetAnswer | None = None  # the activity account's answer, asked by the handler
 
 
 def decide_draft(command: DraftContract, state: ContractState) -> list[ContractDrafted]:
@@ -96,6 +99,11 @@ def decide_draft(command: DraftContract, state: ContractState) -> list[ContractD
     if command.trial_period_days < 0:
         raise InvalidContractField("trial_period_days", "must not be negative")
     _check_waiting_period(command, rules, starts_on)
+    reservation = reservation_of(
+        command.activity_id,
+        planned_employer_cost_cents(command.pay, command.weekly_hours, starts_on, command.ends_on),
+        command.budget,
+    )
     associate_by = (
         add_months(starts_on, 12 * rules.associate_within_years) if rules.associate_within_years else None
     )
@@ -118,6 +126,7 @@ def decide_draft(command: DraftContract, state: ContractState) -> list[ContractD
             trial_period_days=command.trial_period_days,
             associate_by=associate_by,
             drafted_at=command.now,
+            budget_reservation=reservation,
         )
     ]
 

@@ -43,6 +43,14 @@ class Pay(_Frozen):
     amount_cents: int
 
 
+class BudgetReservation(_Frozen):
+    """The employer cost a member's activity contract reserved on the activity account (billing-svc's)."""
+
+    activity_id: UUID
+    amount_cents: int
+    status: Literal["accepted", "pending"]  # pending: requested by event, billing's answer awaited
+
+
 class WorkPeriod(_Frozen):
     """One stretch of work, UTC instants; its business day is the Paris date of its start."""
 
@@ -87,6 +95,7 @@ class ContractDrafted(_Frozen):
     trial_period_days: int
     associate_by: date | None  # CAE: the day the entrepreneur-salarié must be an associate by
     drafted_at: datetime
+    budget_reservation: BudgetReservation | None = None  # a member's activity contract (production)
 
 
 class HireDeclared(_Frozen):
@@ -173,6 +182,7 @@ class ContractCancelled(_Frozen):
     parties: Parties
     reason: str
     cancelled_at: datetime
+    released_reservation: BudgetReservation | None = None  # given back to the activity account
 
 
 ContractEvent = (

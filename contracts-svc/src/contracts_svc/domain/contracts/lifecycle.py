@@ -223,5 +223,6 @@ def decide_cancel(command: CancelContract, state: ContractState) -> list[Contrac
             parties=contract.parties,
             reason=check_text("reason", command.reason, max_length=500),
             cancelled_at=command.now,
+            released_reservation=contract.budget_reservation,
         )
     ]

@@ -9,6 +9,7 @@ from typing import Literal
 from uuid import UUID
 
 from contracts_svc.domain.contracts.events import (
+    BudgetReservation,
     Employer,
     Parties,
     Pay,
@@ -59,6 +60,7 @@ class Contract:
     days_worked: frozenset[date] = frozenset()
     completed_on: date | None = None
     cancel_reason: str | None = None
+    budget_reservation: BudgetReservation | None = None
 
     @property
     def parties(self) -> Parties:
