@@ -6,6 +6,9 @@ before the handler runs, so of concurrent identical requests exactly one runs; t
 `idempotency_key_in_flight` until it is done, then replay it (`Idempotent-Replayed: true`). The same key with
 another request is 422 `idempotency_key_reused`.
 
+The kept answer is sealed (gateway.inbound.sealing, a key of its own): some answers are shown once and only
+then (a webhook signing secret, an endpoint's secret), and must not sit in clear for a week.
+
 What is not stored, and releases the claim so that a retry runs again: 5xx answers, an exception, and the
 4xx answers that say "not now" rather than "never" (403, 409, 429...). A claim whose process died is taken
 over after `lease` by a retry of the same request.
@@ -24,10 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+from cryptography.fernet import InvalidToken
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.clock import Clock
+from gateway.inbound.sealing import Sealer
 from services.http import PROBLEM_MEDIA_TYPE, Problem
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ _EXEMPT_PREFIXES = ("/v1/oauth/token", "/v1/webhooks/")
 
 TTL = timedelta(days=7)
 LEASE = timedelta(minutes=1)
+SEALING_LABEL = b"smartfr gateway idempotency answers v1"
 PURGE_EVERY = timedelta(hours=1)
 FIRST_PURGE_AFTER = timedelta(minutes=1)
 
@@ -83,8 +89,9 @@ class Stored:
 class KeyStore:
     """The `idempotency_keys` table. Each statement commits on its own: a claim is visible at once."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, sealer: Sealer) -> None:
         self.pool = pool
+        self._sealer = sealer
 
     async def claim(
         self, client_id: str, key: str, print_: bytes, now: datetime, *, ttl: timedelta, lease: timedelta
@@ -123,7 +130,7 @@ class KeyStore:
             if row is not None:
                 headers = json.loads(row["headers"]) if row["headers"] is not None else []
                 kept = [(name, value) for name, value in headers]
-                return Stored(row["fingerprint"], row["status"], kept, row["body"])
+                return Stored(row["fingerprint"], row["status"], kept, self._open(row["body"]))
             # Released between our two statements: claim again.
         raise RuntimeError("idempotency key claimed and released repeatedly")
 
@@ -144,8 +151,16 @@ class KeyStore:
             claim.token,
             status,
             json.dumps(headers),
-            body,
+            self._sealer.seal(body),
         )
+
+    def _open(self, body: bytes | None) -> bytes:
+        if body is None:  # still running
+            return b""
+        try:
+            return self._sealer.open(body)
+        except InvalidToken:  # kept before answers were sealed (they expire within 7 days)
+            return body
 
     async def release(self, client_id: str, key: str, claim: Claimed) -> None:
         await self.pool.execute(
@@ -275,9 +290,11 @@ class IdempotencyMiddleware:
 
     def _store_for(self, scope: Scope) -> KeyStore:
         # Made again when the runtime restarted with a new pool.
-        pool = scope["app"].state.resources.pool
+        resources = scope["app"].state.resources
+        pool = resources.pool
         if self._store is None or self._store.pool is not pool:
-            self._store = KeyStore(pool)
+            key = resources.settings.secrets_encryption_key.get_secret_value()
+            self._store = KeyStore(pool, Sealer(key, label=SEALING_LABEL))
         return self._store
 
     def _maybe_purge(self, store: KeyStore, now: datetime) -> None:

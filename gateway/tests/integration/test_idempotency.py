@@ -294,3 +294,25 @@ async def test_a_post_to_no_route_is_answered_by_the_router_not_for_its_missing_
     no_such_path = await gateway.post("/v1/nothing-here", json={}, headers=headers(key))
     assert wrong_method.status_code == 405
     assert no_such_path.status_code == 404
+
+
+async def test_the_kept_answer_is_sealed_at_rest_and_replays_in_clear(
+    backoffice: EmbeddedBackoffice, gateway: httpx.AsyncClient
+) -> None:
+    # given a create whose answer is kept for replays
+    key = await api_key(backoffice, "members:write")
+    first = await gateway.post("/v1/members", json=APPLICATION, headers=headers(key, "sealed-1"))
+    assert first.status_code == 201, first.text
+    member_id = first.json()["id"]
+
+    # then the table holds none of the answer in clear (answers may carry a secret shown once)
+    stored = await backoffice.gateway.pool.fetchval(
+        "SELECT body FROM idempotency_keys WHERE key = $1", "sealed-1"
+    )
+    assert member_id.encode() not in stored
+    assert b'"status"' not in stored
+
+    # and a retry replays it exactly
+    replay = await gateway.post("/v1/members", json=APPLICATION, headers=headers(key, "sealed-1"))
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == first.content

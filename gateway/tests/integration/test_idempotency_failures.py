@@ -18,11 +18,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.client import ApiClient
 from gateway.clock import Clock
+from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.definition import MIGRATIONS
-from gateway.idempotency import LEASE, Claimed, IdempotencyMiddleware, KeyStore, fingerprint
+from gateway.idempotency import LEASE, SEALING_LABEL, Claimed, IdempotencyMiddleware, KeyStore, fingerprint
+from gateway.inbound.sealing import Sealer
 from services.db import create_pool, folder_migrations, migrate
 from services.http import add_inner_middleware, create_app
 from services.testkit import fresh_schema
+
+SEALER = Sealer(GatewaySettings().secrets_encryption_key.get_secret_value(), label=SEALING_LABEL)
 
 CLIENT = ApiClient("cli_script", "smartfr", frozenset({"things:write"}), "2026-11-26")
 
@@ -71,7 +75,7 @@ def scripted_app(script: Script, clock: Clock, pool: asyncpg.Pool) -> FastAPI:
     app = create_app(title="scripted", version="1", routers=[router], metrics_registry=CollectorRegistry())
     add_inner_middleware(app, AsClient)
     add_inner_middleware(app, IdempotencyMiddleware, clock=clock)
-    app.state.resources = SimpleNamespace(pool=pool)
+    app.state.resources = SimpleNamespace(pool=pool, settings=GatewaySettings())
     return app
 
 
@@ -190,7 +194,7 @@ async def test_while_the_first_runs_the_same_request_is_409_and_another_one_422(
 
 async def claim_left_by_a_dead_process(harness: Harness, key: str, body: bytes) -> None:
     """What a gateway that died while the handler ran leaves behind: a claim, never completed."""
-    store = KeyStore(harness.pool)
+    store = KeyStore(harness.pool, SEALER)
     print_ = fingerprint("POST", "/v1/things", b"", body)
     claimed = await store.claim(
         CLIENT.client_id, key, print_, harness.clock.now(), ttl=timedelta(days=7), lease=LEASE
@@ -241,7 +245,7 @@ async def test_expired_keys_are_purged_and_the_others_kept(harness: Harness) -> 
     await post(harness, "old")
     harness.clock.advance(timedelta(days=3))
     await post(harness, "recent")
-    store = KeyStore(harness.pool)
+    store = KeyStore(harness.pool, SEALER)
 
     purged = await store.purge(harness.clock.now() + timedelta(days=5))
 
