@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from gateway.auth.dependencies import require
-from gateway.routes.contracts import QueryDate
+from gateway.routes.dates import QueryDate
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses

@@ -9,16 +9,16 @@ read, i.e. the contract's version) and answer the contract with its new ETag.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
+from gateway.routes.dates import QueryDate
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses
@@ -31,17 +31,6 @@ ContractType = Literal["cddu", "cdd", "cdi", "portage", "cae", "cape"]
 Status = Literal["drafted", "hire_declared", "signed", "completed", "cancelled"]
 ETAG = {"ETag": {"description": "The contract's version, for If-Match.", "schema": {"type": "string"}}}
 IfMatch = Annotated[str | None, Header(max_length=64, description="The ETag of the version to change.")]
-
-
-def _iso_date(value: object) -> object:
-    """A query date is written YYYY-MM-DD: not a number of seconds, which pydantic would otherwise accept."""
-    if isinstance(value, str) and not ISO_DATE.match(value):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-QueryDate = Annotated[date | None, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD.")]
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:

@@ -6,9 +6,10 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from gateway.auth.dependencies import require
+from gateway.routes.dates import iso_date_only
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses
@@ -53,7 +54,9 @@ class MembershipCounts(BaseModel):
 async def read_membership_counts(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("members:read")],
-    on: Annotated[date | None, Query(description="Count the members on this date.")] = None,
+    on: Annotated[
+        date | None, BeforeValidator(iso_date_only), Query(description="Count the members on this date.")
+    ] = None,
 ) -> Response:
     params = query(on=None if on is None else on.isoformat())
     answer = await upstreams.members.call("GET", "/internal/membership_counts", caller, params=params)

@@ -6,7 +6,6 @@ Registered through `gateway.routes.payroll.router` (which includes this module's
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gateway.auth.dependencies import require
+from gateway.routes.dates import QueryDate, iso_day
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through, query
 from services.http import problem_responses
@@ -30,24 +30,6 @@ ETAG = {
 }
 MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 Reader = Annotated[Caller, require("payslips:read")]
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-def _iso_date(value: object) -> object:
-    """A query date is written YYYY-MM-DD: not a number of seconds, which pydantic would otherwise accept."""
-    if isinstance(value, str) and not ISO_DATE.match(value):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-def _iso_day(value: object) -> object:
-    """A body date is a YYYY-MM-DD string, never a number (pydantic reads numbers as Unix times)."""
-    if not isinstance(value, str) or not ISO_DATE.match(value):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-QueryDate = Annotated[date | None, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD.")]
 
 
 class PayslipLine(BaseModel):
@@ -98,7 +80,7 @@ class SalaryPayment(BaseModel):
 class PaymentRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"run_on": "2026-12-11"}]})
 
-    run_on: Annotated[date, BeforeValidator(_iso_day)] = Field(
+    run_on: Annotated[date, BeforeValidator(iso_day)] = Field(
         description="The run's date (Europe/Paris): what is due on or before it is paid."
     )
 
