@@ -35,8 +35,13 @@ _PLAIN_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
 
 @asynccontextmanager
-async def tenant_transaction(pool: asyncpg.Pool, tenant: str) -> AsyncIterator[Conn]:
+async def tenant_transaction(
+    pool: asyncpg.Pool, tenant: str, *, snapshot: bool = False
+) -> AsyncIterator[Conn]:
     """A connection in a transaction that sees `tenant`'s rows only, as `backoffice_app`.
+
+    `snapshot=True` makes it a read-only REPEATABLE READ transaction: a read made of several queries then sees
+    one state of the read model, never a projection batch committed between two of its queries.
 
     The transaction opens with its settings in one round trip (`BEGIN; SELECT set_config(...)` as one simple
     query) instead of two: a read is then BEGIN+settings, the query, COMMIT. The transaction is asyncpg's
@@ -46,13 +51,19 @@ async def tenant_transaction(pool: asyncpg.Pool, tenant: str) -> AsyncIterator[C
     if not tenant:
         raise ValueError("a tenant is required")
     if not _PLAIN_TENANT.match(tenant):
-        async with pool.acquire() as conn, conn.transaction():
+        async with (
+            pool.acquire() as conn,
+            conn.transaction(
+                isolation="repeatable_read" if snapshot else "read_committed", readonly=snapshot
+            ),
+        ):
             await set_tenant(conn, tenant)
             yield conn
         return
     async with pool.acquire() as conn:
+        begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot else "BEGIN"
         await conn.execute(
-            f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant}', true),"
+            f"{begin}; SELECT set_config('{TENANT_SETTING}', '{tenant}', true),"
             f" set_config('role', '{APP_ROLE}', true)"
         )
         yield conn

@@ -80,3 +80,23 @@ async def test_the_role_may_not_write(pool: asyncpg.Pool) -> None:
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         async with tenant_transaction(pool, "alterna") as conn:
             await conn.execute("DELETE FROM things")
+
+
+@pytest.mark.parametrize("tenant", ["coop-portage", "odd tenant"])
+async def test_a_snapshot_read_sees_one_state_and_writes_nothing(
+    pool: asyncpg.Pool, database_url: str, tenant: str
+) -> None:
+    schema = await pool.fetchval("SELECT current_schema()")
+    async with tenant_transaction(pool, tenant, snapshot=True) as conn:
+        before = await names(conn)
+        # another transaction commits a row of this tenant between two queries of the read
+        writer = await asyncpg.connect(database_url, server_settings={"search_path": schema})
+        try:
+            await writer.execute("INSERT INTO things VALUES ($1, 'late')", tenant)
+        finally:
+            await writer.close()
+        assert await names(conn) == before
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            await conn.execute("INSERT INTO things VALUES ($1, 'nope')", tenant)
+    async with tenant_transaction(pool, tenant) as conn:
+        assert "late" in await names(conn)

@@ -291,7 +291,9 @@ async def read_assembly(
     assembly_id: UUID, caller: CurrentCaller, service: AssembliesDep, response: Response
 ) -> AssemblyOut:
     require_scope(caller, "members:read")
-    async with tenant_transaction(service.resources.pool, caller.tenant) as conn:
+    # Several queries (the assembly, the tallies, the participants): one snapshot, or a batch of votes
+    # projected between them would give a result that no state of the votes ever had.
+    async with tenant_transaction(service.resources.pool, caller.tenant, snapshot=True) as conn:
         found = await find_assembly(conn, caller.tenant, assembly_id)
     if found is None:
         raise Problem(404, "assembly_not_found", detail=f"no assembly {assembly_id}")
