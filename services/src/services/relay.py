@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -126,8 +127,8 @@ class OutboxRelay:
         async with self._pool.acquire() as conn:
             await save_checkpoint(conn, self.checkpoint, LogPosition(last["tx_id"], last["position"]))
         self.published += len(rows)
-        for row in rows:
-            OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
+        for topic, count in Counter(row["topic"] for row in rows).items():  # one label lookup per topic
+            OUTBOX_PUBLISHED.labels(self.service, topic).inc(count)
         return len(rows)
 
     async def _get_producer(self) -> AIOKafkaProducer:
