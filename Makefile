@@ -20,7 +20,7 @@ help:
 	@echo "run           the embedded back-office (one process); DEMO=1 loads the demo population first"
 	@echo "demo          make run DEMO=1"
 	@echo "up            every service as its own process, over Kafka"
-	@echo "bench         the benchmarks"
+	@echo "bench         every benchmark, one table, written to docs/benchmarks.md (BENCH_SCALE=1|10, ARGS=names)"
 	@echo "clean         stop the dev servers and delete var/ and caches"
 
 install:
@@ -56,8 +56,9 @@ demo: install
 up: install
 	uv run backoffice up
 
+# make bench BENCH_SCALE=10 ARGS="latency scale_out"
 bench: install
-	uv run python -m tests.perf
+	uv run python -m tests.perf $(ARGS)
 
 clean: infra-down
 	rm -rf $(VAR_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -31,6 +31,7 @@ from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.invoices import Invoices
 from services.runtime import ServiceRuntime
 from tests.e2e.deployments import fresh_database
+from tests.perf.table import Figure, Target
 
 PER_SERIES = int(os.environ.get("BENCH_BILLING_INVOICES", "300"))
 CONCURRENCY = 16
@@ -173,7 +174,7 @@ async def _check_gapless(url: str) -> None:
     assert all(r["c"] == r["m"] for r in rows), "a series has a gap or a duplicate"
 
 
-async def bench() -> None:
+async def bench() -> list[Figure]:
     server = os.environ.get("BACKOFFICE_BENCH_DATABASE_URL") or os.environ["BACKOFFICE_TEST_DATABASE_URL"]
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {PER_SERIES} invoices "
@@ -219,10 +220,27 @@ async def bench() -> None:
         print(f"{label:40} {single:14.0f} {parallel:14.0f}")
     for label, ms in CPU_MS.items():
         print(f"service CPU per finalisation, {label}: {ms:.2f} ms")
+    (_, full_one, full_many), (_, lock_one, _), (_, bare_one, bare_many) = rows
+    return [
+        Figure(
+            "invoices finalised, one series (XSD + schematron)",
+            full_one,
+            "/s",
+            Target.at_least(200),
+            f"bare counter-row loop {bare_one:,.0f}/s",
+        ),
+        Figure(
+            "invoices finalised, 4 tenants (XSD + schematron)",
+            full_many,
+            "/s",
+            reference=f"bare {bare_many:,.0f}/s",
+        ),
+        Figure("under the series lock only, one series", lock_one, "/s", reference=f"bare {bare_one:,.0f}/s"),
+    ]
 
 
-def main() -> None:
-    asyncio.run(bench())
+def main() -> list[Figure]:
+    return asyncio.run(bench())
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from services.db import chassis_migrations, create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore import EventStore, LogPosition, NewEvent
 from services.ids import new_event_id
+from tests.perf.table import Figure, Target
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 TENANT = "smartfr"
@@ -253,7 +254,7 @@ def _machine() -> str:
     return f"{platform.machine()}, {cpus} CPUs, {mem}, Python {platform.python_version()}"
 
 
-def main() -> None:
+def main() -> list[Figure]:
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     print(f"{when}; {_machine()}; {asyncio.run(_server())}; {SECONDS:g} s per run")
 
@@ -290,3 +291,25 @@ def main() -> None:
     for name, ratio, target in checks:
         verdict = "ok" if ratio >= target else "BELOW TARGET"
         print(f"  {name:<52} {ratio:>10.2f}   (target >= {target:g})  {verdict}")
+    per_s = "events/s"
+    return [
+        Figure(
+            "appends, 1 event + outbox per tx, 1 conn", store1, per_s, reference=f"bare asyncpg {bare1:,.0f}"
+        ),
+        Figure(
+            "appends, 1 event + outbox per tx, 16 conns",
+            store16,
+            per_s,
+            Target.at_least(0.8 * bare16),
+            f"0.8 x bare asyncpg {bare16:,.0f}; eventsourcing {es16:,.0f}",
+        ),
+        Figure(
+            "appends / eventsourcing recorder, 16",
+            store16 / es16,
+            "x",
+            Target.at_least(3),
+            f"eventsourcing {es16:,.0f} events/s",
+        ),
+        Figure("appends, 100 events per tx, 16 conns", batch16, per_s),
+        Figure(f"replay through read_all ({n:,} events)", replayed, per_s, Target.at_least(100_000)),
+    ]

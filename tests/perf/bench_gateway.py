@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.deployments import Deployment, distributed
+from tests.perf.table import Figure, Target
 
 WRK_DIR = Path(__file__).parent / "wrk"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -187,7 +188,7 @@ async def run() -> list[tuple[str, dict[str, float]]]:
     return results
 
 
-def main() -> None:
+def main() -> list[Figure]:
     results = asyncio.run(run())
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} CPUs, Python "
@@ -200,16 +201,23 @@ def main() -> None:
             f"  non-2xx {figures['non_2xx']:.0f}  errors {figures['errors']:.0f}"
         )
     bare = results[0][1]
-    print("\n  targets")
+    table: list[Figure] = []
     for label, get in (("cached", results[1][1]), ("uncached", results[2][1])):
-        ratio = get["rate"] / bare["rate"]
-        name = f"authenticated GET ({label}) / bare"
-        print(f"  {name:<46} {ratio:9.2f}   (target >= 0.5)  {_ok(ratio >= 0.5)}")
-        print(
-            f"  {f'authenticated GET ({label}) p99 (ms)':<46} {get['p99_ms']:9.1f}   (target < 50)"
-            f"    {_ok(get['p99_ms'] < 50)}"
+        reference = f"bare FastAPI {bare['rate']:,.0f} req/s"
+        table.append(
+            Figure(
+                f"authenticated GET ({label}) / bare",
+                get["rate"] / bare["rate"],
+                "x",
+                Target.at_least(0.5),
+                reference,
+            )
         )
-
-
-def _ok(met: bool) -> str:
-    return "ok" if met else "NOT MET"
+        table.append(
+            Figure(
+                f"authenticated GET ({label}) p99, {CONNECTIONS} conns", get["p99_ms"], "ms", Target.below(50)
+            )
+        )
+    post = results[3][1]
+    table.append(Figure("POST /v1/members", post["rate"], "req/s", reference=f"p99 {post['p99_ms']:.1f} ms"))
+    return table
