@@ -224,7 +224,8 @@ async def list_employer_structures(
     status: Annotated[Status | None, Query()] = None,
     kind: Annotated[Kind | None, Query()] = None,
     siret: Annotated[str | None, Query(pattern=r"^[0-9]{14}$")] = None,
-    legal_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    # No control characters: PostgreSQL text cannot hold a NUL, and a name has none (400, not a 500).
+    legal_name: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]*$")] = None,
 ) -> Response:
     params = query(limit=limit, cursor=cursor, status=status, kind=kind, siret=siret, legal_name=legal_name)
     answer = await upstreams.members.call("GET", "/internal/employer_structures", caller, params=params)

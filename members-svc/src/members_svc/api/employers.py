@@ -287,7 +287,8 @@ async def list_directory(
     status: Annotated[Status | None, Query()] = None,
     kind: Annotated[Kind | None, Query()] = None,
     siret: Annotated[str | None, Query(pattern=r"^[0-9]{14}$")] = None,
-    legal_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    # No control characters: PostgreSQL text cannot hold a NUL, and a name has none (400, not a 500).
+    legal_name: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]*$")] = None,
 ) -> Page[EmployerStructureOut]:
     require_scope(caller, "members:read")
     filters = EmployerFilter(status=status, kind=kind, siret=siret, legal_name=legal_name)
