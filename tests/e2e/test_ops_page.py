@@ -1,21 +1,25 @@
 """The ops page in a real browser: Debian's chromium, driven by Playwright, against the embedded back-office.
 
 Given a message contracts' consumer dead-lettered (its envelope is a well-formed members.MemberApplied that
-failed earlier, as when the database was away) and a webhook delivery that failed, when an operator opens /ops
-and enters an API key with the ops scope, then the page shows the services, the dead letter and the failed
-delivery without a console error; pressing Replay runs the consumer's handler (the member becomes known to
-contracts) and the dead letter leaves the page. A screenshot is kept under var/test-artifacts/.
+failed earlier, as when the database was away), a webhook delivery that failed, and salary payments (one of
+coop-portage's unpaid 8 days after its due date, one of smartfr's due in 3 days), when an operator opens /ops
+and enters an API key with the ops scope, then the page shows the services, the dead letter, the payments due
+and late per tenant with the late one by payslip id, and the failed delivery, without a console error;
+pressing Replay runs the consumer's handler (the member becomes known to contracts) and the dead letter leaves
+the page. A screenshot is kept under var/test-artifacts/.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -37,6 +41,7 @@ ARTIFACTS = ROOT / "var/test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CONSUMER = "contracts.known-members"
 WITHIN = 30.0
+PARIS = ZoneInfo("Europe/Paris")  # salaries fall due on Paris days
 
 
 @dataclass
@@ -115,6 +120,25 @@ async def dead_letter_a_member_application(database_url: str, member_id: uuid.UU
         await conn.close()
 
 
+async def salary_scheduled(database_url: str, tenant: str, due_on: date) -> uuid.UUID:
+    """What payroll's consumer writes when it schedules a salary (payroll_views.record_salary_event)."""
+    payslip_id = uuid.uuid4()
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "payroll"})
+    try:
+        await conn.execute(
+            "INSERT INTO salary_payments (tenant, payslip_id, member_id, net_cents, last_day_worked, due_on,"
+            " status, version, scheduled_at) VALUES ($1, $2, $3, 10000, $4, $5, 'scheduled', 1, now())",
+            tenant,
+            payslip_id,
+            uuid.uuid4(),
+            due_on - timedelta(days=7),
+            due_on,
+        )
+    finally:
+        await conn.close()
+    return payslip_id
+
+
 async def a_delivery_fails(served: Served) -> None:
     key = await served.deployment.api_key("smartfr", "members:write", "webhooks:manage")
     gateway = served.deployment.gateway
@@ -145,6 +169,9 @@ async def test_the_ops_page_shows_a_dead_letter_and_replays_it(served: Served) -
     member_id = uuid.uuid4()
     await dead_letter_a_member_application(served.deployment.database_url, member_id)
     await a_delivery_fails(served)
+    today = datetime.now(PARIS).date()
+    late = await salary_scheduled(served.deployment.database_url, "coop-portage", today - timedelta(days=8))
+    await salary_scheduled(served.deployment.database_url, "smartfr", today + timedelta(days=3))
     operator = await served.deployment.api_key("smartfr", "ops")
     reader = await served.deployment.api_key("smartfr", "contracts:read")
     known = served.deployment.gateway.get(f"/v1/employees/{member_id}", headers=auth(reader))
@@ -176,6 +203,15 @@ async def test_the_ops_page_shows_a_dead_letter_and_replays_it(served: Served) -
             await expect(page.locator("#services tbody tr[data-service=members]").first).to_contain_text(
                 "ready"
             )
+            portage = page.locator("#salary-payments tbody tr[data-tenant=coop-portage]")
+            await expect(portage).to_have_text(
+                re.compile(rf"coop-portage\s*1\s*1\s*{today - timedelta(days=8)}"), timeout=WITHIN * 1000
+            )
+            smartfr = page.locator("#salary-payments tbody tr[data-tenant=smartfr]")
+            await expect(smartfr).to_have_text(re.compile(rf"smartfr\s*1\s*0\s*{today + timedelta(days=3)}"))
+            [late_row] = await page.locator("#late-payments tbody tr").all()
+            await expect(late_row).to_contain_text(str(late))
+            await expect(late_row).to_contain_text("scheduled")
             failure = page.locator("#webhook-failures tbody tr", has_text="smartfr")
             await expect(failure.first).to_be_visible(timeout=WITHIN * 1000)
             await page.screenshot(path=str(ARTIFACTS / "ops-page.png"), full_page=True)
@@ -206,9 +242,10 @@ async def test_the_ops_api_is_for_operators_only(served: Served) -> None:
     without_scope = await served.deployment.api_key("smartfr", "members:read")
     assert (await gateway.get("/ops/api/overview", headers=auth(without_scope))).status_code == 403
     other_tenant = await served.deployment.api_key("alterna", "ops")
-    refused = await gateway.get("/ops/api/dead_letters", headers=auth(other_tenant))
-    assert refused.status_code == 403
-    assert refused.json()["code"] == "not_an_operator"
+    for path in ("/ops/api/dead_letters", "/ops/api/salary_payments"):
+        refused = await gateway.get(path, headers=auth(other_tenant))
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "not_an_operator"
     operator = await served.deployment.api_key("smartfr", "ops")
     unknown = await gateway.post("/ops/api/dead_letters/contracts/999999/replay", headers=auth(operator))
     assert unknown.status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contracts_svc import metrics
 from contracts_svc.api import contracts as contracts_api
 from contracts_svc.api import hires as hires_api
 from contracts_svc.api import statistics as statistics_api
@@ -26,6 +27,7 @@ def definition() -> ServiceDefinition:
         projections=lambda service: (
             [service.directory, service.worked, service.statistics] if isinstance(service, Contracts) else []
         ),
+        background=metrics.background,
         produces=["contracts.events"],
         problem_mappers=contracts_api.PROBLEM_MAPPERS,
     )

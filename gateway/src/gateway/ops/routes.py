@@ -144,6 +144,14 @@ async def replay(
     return result
 
 
+@router.get("/api/salary_payments")
+async def salary_payments(upstreams: ServiceUpstreams, caller: Operator) -> dict[str, Any]:
+    """Payroll's salary payments due and late, per tenant, and the late ones by payslip id (the 7-day
+    promise): answered by payroll for every tenant, the operator's view."""
+    summary: dict[str, Any] = await _internal(upstreams.payroll, caller, "GET", "/salary_payments")
+    return summary
+
+
 @router.get("/api/webhook_failures")
 async def webhook_failures(request: Request, caller: Operator) -> dict[str, Any]:
     """The last failed outbound delivery attempts: endpoint, when, the answer's status or the error."""
