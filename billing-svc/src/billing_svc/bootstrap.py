@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from billing_svc.facturx.pool import FacturXValidator
+from billing_svc.gdc import Gdc
 from billing_svc.invoices import Invoices
 from billing_svc.quotes import Quotes
 from services.runtime import Resources
@@ -20,12 +21,14 @@ class Billing:
     invoices: Invoices
     validator: FacturXValidator
     quotes: Quotes
+    gdc: Gdc
 
 
 def build(resources: Resources) -> Billing:
     workers = int(getattr(resources.settings, "schematron_workers", DEFAULT_SCHEMATRON_WORKERS))
     validator = FacturXValidator(workers)
-    return Billing(resources, Invoices(resources, validator), validator, Quotes(resources))
+    invoices = Invoices(resources, validator)
+    return Billing(resources, invoices, validator, Quotes(resources), Gdc(resources, invoices))
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:

@@ -34,6 +34,7 @@ from billing_svc.facturx.cii import build_cii
 from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.integration.outbound import to_public_from
 from billing_svc.reference import REFERENCE
+from billing_svc.reference.tenants import TENANTS
 from services import command_loop
 from services.eventstore.errors import ConcurrencyConflict
 from services.log_reader import Conn
@@ -67,7 +68,7 @@ class Invoices:
         *,
         series: str,
         activity_id: UUID,
-        seller: Party,
+        seller: Party | None,
         content: DraftContent,
         corrects: UUID | None,
         tenant: str,
@@ -79,7 +80,7 @@ class Invoices:
             invoice_id,
             series,
             activity_id,
-            seller,
+            seller if seller is not None else TENANTS.seller(tenant),  # None: the tenant's legal entity
             content,
             now,
             paris_today(now),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_svc.api import invoices, quotes
+from billing_svc.api import gdc, invoices, quotes
 from billing_svc.bootstrap import background, build
-from services.runtime import ServiceDefinition
+from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
+from services.runtime import Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -16,9 +17,13 @@ def definition() -> ServiceDefinition:
         name="billing",
         title="billing-svc",
         migrations=MIGRATIONS,
-        routers=[invoices.router, quotes.router],
+        routers=[invoices.router, quotes.router, gdc.router],
         build=build,
         background=background,
+        consumers=lambda _: [
+            Consumer("billing.gdc-payslips", (PAYROLL_TOPIC,), on_payroll_event),
+            Consumer("billing.gdc-associations", (MEMBERS_TOPIC,), on_members_event),
+        ],
         produces=["billing.events"],
-        problem_mappers={**invoices.PROBLEM_MAPPERS, **quotes.PROBLEM_MAPPERS},
+        problem_mappers={**invoices.PROBLEM_MAPPERS, **quotes.PROBLEM_MAPPERS, **gdc.PROBLEM_MAPPERS},
     )

@@ -1,0 +1,188 @@
+"""SEPA Core direct debit mandates (EPC SEPA Core Direct Debit rulebook): signed once under a unique
+reference, then each collection under it: the first is FRST, the next ones RCUR.
+
+The stream of a mandate is named by the tenant's reference (`sepa-mandate-<id>`, the id derived from it), so
+a second mandate under a reference already used finds it signed and is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from schwifty import BIC, IBAN, exceptions
+
+from billing_svc.domain.invoicing.events import Address
+
+SequenceType = Literal["FRST", "RCUR"]
+# AT-01 mandate reference: Max35Text in the SEPA character set (EPC217-08), no leading or trailing space.
+REFERENCE = re.compile(r"^[A-Za-z0-9/?:().,'+\-](?:[A-Za-z0-9/?:().,'+\- ]{0,33}[A-Za-z0-9/?:().,'+\-])?$")
+
+
+class InvalidMandateField(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class MandateAlreadySigned(Exception):
+    """A mandate under this reference exists already."""
+
+
+class UnknownMandate(LookupError):
+    pass
+
+
+class Debtor(BaseModel):
+    """The association as the mandate names it (name, address and account are mandate data, AT-14..AT-09)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    address: Address
+    iban: str
+    bic: str | None
+
+
+class SepaMandateSigned(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mandate_id: UUID
+    employer_id: UUID
+    reference: str
+    signed_on: date
+    debtor: Debtor
+    recorded_at: datetime
+
+
+class CollectedUnderMandate(BaseModel):
+    """A collection was prepared under the mandate with this sequence type."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mandate_id: UUID
+    invoice_id: UUID
+    sequence_type: SequenceType
+    amount_cents: int
+    collection_date: date
+    collected_at: datetime
+
+
+MandateEvent = SepaMandateSigned | CollectedUnderMandate
+
+
+@dataclass(frozen=True)
+class SignMandate:
+    mandate_id: UUID
+    employer_id: UUID
+    reference: str
+    signed_on: date
+    debtor: Debtor
+    today: date  # Europe/Paris
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CollectUnderMandate:
+    mandate_id: UUID
+    invoice_id: UUID
+    amount_cents: int
+    collection_date: date
+    now: datetime
+
+
+MandateCommand = SignMandate | CollectUnderMandate
+
+
+@dataclass(frozen=True)
+class NoMandate:
+    pass
+
+
+@dataclass(frozen=True)
+class Mandate:
+    signed: SepaMandateSigned
+    collections: tuple[CollectedUnderMandate, ...] = ()
+
+    def next_sequence_type(self) -> SequenceType:
+        return "RCUR" if self.collections else "FRST"
+
+
+MandateState = NoMandate | Mandate
+initial_state: MandateState = NoMandate()
+
+
+def check_debtor(debtor: Debtor) -> Debtor:
+    if not debtor.name.strip():
+        raise InvalidMandateField("debtor.name", "is required")
+    try:
+        iban = IBAN(debtor.iban)
+    except exceptions.SchwiftyException as invalid:
+        raise InvalidMandateField("debtor.iban", f"is not a valid IBAN ({invalid})") from invalid
+    if not iban.in_sepa_zone:
+        raise InvalidMandateField("debtor.iban", "is not an account in the SEPA zone")
+    bic = debtor.bic
+    if bic is not None:
+        try:
+            bic = str(BIC(bic))
+        except exceptions.SchwiftyException as invalid:
+            raise InvalidMandateField("debtor.bic", f"is not a valid BIC ({invalid})") from invalid
+    return debtor.model_copy(update={"iban": iban.compact, "bic": bic})
+
+
+def decide(command: MandateCommand, state: MandateState) -> list[MandateEvent]:
+    match command:
+        case SignMandate():
+            if isinstance(state, Mandate):
+                raise MandateAlreadySigned(
+                    f"a mandate under the reference {command.reference!r} exists already"
+                )
+            if not REFERENCE.match(command.reference):
+                raise InvalidMandateField(
+                    "reference", "1 to 35 characters among letters, digits, spaces and / - ? : ( ) . , ' +"
+                )
+            if command.signed_on > command.today:
+                raise InvalidMandateField("signed_on", "a mandate is not signed in the future")
+            return [
+                SepaMandateSigned(
+                    mandate_id=command.mandate_id,
+                    employer_id=command.employer_id,
+                    reference=command.reference,
+                    signed_on=command.signed_on,
+                    debtor=check_debtor(command.debtor),
+                    recorded_at=command.now,
+                )
+            ]
+        case CollectUnderMandate():
+            if not isinstance(state, Mandate):
+                raise UnknownMandate(f"no mandate {command.mandate_id}")
+            if any(c.invoice_id == command.invoice_id for c in state.collections):
+                return []  # collected once
+            return [
+                CollectedUnderMandate(
+                    mandate_id=command.mandate_id,
+                    invoice_id=command.invoice_id,
+                    sequence_type=state.next_sequence_type(),
+                    amount_cents=command.amount_cents,
+                    collection_date=command.collection_date,
+                    collected_at=command.now,
+                )
+            ]
+
+
+def evolve(state: MandateState, event: MandateEvent) -> MandateState:
+    match event:
+        case SepaMandateSigned():
+            return Mandate(event)
+        case CollectedUnderMandate():
+            if not isinstance(state, Mandate):
+                return state
+            return Mandate(state.signed, (*state.collections, event))
+
+
+def stream_id(mandate_id: UUID) -> str:
+    return f"sepa-mandate-{mandate_id}"

@@ -1,0 +1,1 @@
+"""SEPA direct debit files (pain.008) for the GDC invoices collected under a mandate."""

@@ -1,0 +1,109 @@
+"""SEPA mandates: given a mandate's history, when it is signed or collected under, then the events (or the
+refusal naming the field)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from billing_svc.domain.gdc.mandates import (
+    CollectedUnderMandate,
+    CollectUnderMandate,
+    Debtor,
+    InvalidMandateField,
+    MandateAlreadySigned,
+    SepaMandateSigned,
+    SignMandate,
+    UnknownMandate,
+)
+from billing_svc.domain.invoicing.events import Address
+from billing_svc.gdc import MANDATE, MANDATE_CODEC
+from services.testkit.spec import Spec
+
+MANDATE_ID = UUID("7d6b2f0e-1c3a-5b4d-9e8f-a1b2c3d4e5f6")
+EMPLOYER = UUID("5b0c3f9e-2d7a-5e41-9c8b-1f6a2e4d7c30")
+FIRST = UUID("11111111-2222-5333-8444-555555555555")
+SECOND = UUID("21111111-2222-5333-8444-555555555555")
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 26)
+DEBTOR = Debtor(
+    name="Les Ateliers du Spectacle",
+    address=Address(street="12 rue des Arts", postal_code="69001", city="Lyon"),
+    iban="FR76 3000 4000 0000 0234 5678 983",
+    bic=None,
+)
+spec = Spec(MANDATE, MANDATE_CODEC)
+
+
+def sign(
+    reference: str = "GDC-ATELIERS-0001", signed_on: date = date(2026, 11, 2), **debtor: object
+) -> SignMandate:
+    return SignMandate(
+        MANDATE_ID, EMPLOYER, reference, signed_on, DEBTOR.model_copy(update=debtor), TODAY, NOW
+    )
+
+
+SIGNED = SepaMandateSigned(
+    mandate_id=MANDATE_ID,
+    employer_id=EMPLOYER,
+    reference="GDC-ATELIERS-0001",
+    signed_on=date(2026, 11, 2),
+    debtor=DEBTOR.model_copy(update={"iban": "FR7630004000000002345678983"}),
+    recorded_at=NOW,
+)
+
+
+def collected(invoice_id: UUID, sequence_type: str) -> CollectedUnderMandate:
+    return CollectedUnderMandate(
+        mandate_id=MANDATE_ID,
+        invoice_id=invoice_id,
+        sequence_type=sequence_type,  # type: ignore[arg-type]
+        amount_cents=5_460_000,
+        collection_date=date(2026, 12, 16),
+        collected_at=NOW,
+    )
+
+
+def collect(invoice_id: UUID) -> CollectUnderMandate:
+    return CollectUnderMandate(MANDATE_ID, invoice_id, 5_460_000, date(2026, 12, 16), NOW)
+
+
+def test_a_mandate_is_signed_with_its_iban_compacted() -> None:
+    spec.given().when(sign()).then(SIGNED)
+
+
+def test_a_reference_is_used_once() -> None:
+    spec.given(SIGNED).when(sign()).then_raises(MandateAlreadySigned, match="exists already")
+
+
+def test_an_iban_with_a_wrong_key_is_refused_naming_the_field() -> None:
+    refusal = spec.given().when(sign(iban="FR7630004000000002345678984")).then_raises(InvalidMandateField)
+    assert refusal.field == "debtor.iban"
+
+
+def test_a_bic_that_is_not_one_is_refused() -> None:
+    refusal = spec.given().when(sign(bic="BNPAXXPP")).then_raises(InvalidMandateField)
+    assert refusal.field == "debtor.bic"
+
+
+def test_a_reference_outside_the_sepa_characters_is_refused() -> None:
+    refusal = spec.given().when(sign(reference="MANDAT#1")).then_raises(InvalidMandateField)
+    assert refusal.field == "reference"
+    spec.given().when(sign(reference="x" * 36)).then_raises(InvalidMandateField, match="reference")
+
+
+def test_a_mandate_signed_tomorrow_is_refused() -> None:
+    spec.given().when(sign(signed_on=date(2026, 11, 27))).then_raises(InvalidMandateField, match="signed_on")
+
+
+def test_the_first_collection_is_frst_the_next_ones_rcur() -> None:
+    spec.given(SIGNED).when(collect(FIRST)).then(collected(FIRST, "FRST"))
+    spec.given(SIGNED, collected(FIRST, "FRST")).when(collect(SECOND)).then(collected(SECOND, "RCUR"))
+
+
+def test_collecting_an_invoice_twice_decides_nothing() -> None:
+    spec.given(SIGNED, collected(FIRST, "FRST")).when(collect(FIRST)).then()
+
+
+def test_no_collection_without_a_mandate() -> None:
+    spec.given().when(collect(FIRST)).then_raises(UnknownMandate)
