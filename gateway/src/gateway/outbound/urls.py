@@ -24,9 +24,27 @@ class UrlRefused(Exception):
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+# IPv6 prefixes whose last 32 bits name an IPv4 address some networks reach through them: NAT64's well-known
+# prefix (RFC 6052), SIIT's IPv4-translated (RFC 2765) and the deprecated IPv4-compatible (RFC 4291). Python
+# calls the first and the last global whatever IPv4 address they carry.
+_CARRY_IPV4 = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+
+
+def _carried_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _CARRY_IPV4) and int(address) & 0xFFFFFFFF:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _is_public(address: IpAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+        address = address.ipv4_mapped  # the IPv4 address itself, as the kernel reaches it
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = _carried_ipv4(address)
+        if carried is not None and not _is_public(carried):
+            return False
     return address.is_global and not address.is_multicast
 
 
