@@ -9,7 +9,7 @@ KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
 INFRA_ENV = VAR_DIR=$(VAR_DIR) PG_PORT=$(PG_PORT) KAFKA_PORT=$(KAFKA_PORT) KAFKA_CONTROLLER_PORT=$(KAFKA_CONTROLLER_PORT)
 
-.PHONY: help install infra-up infra-down infra-status lint test run demo up bench clean
+.PHONY: help install infra-up infra-down infra-status lint test run demo up bench chaos clean
 
 help:
 	@echo "install       uv (if missing) and the locked dependencies of every package"
@@ -21,6 +21,7 @@ help:
 	@echo "demo          make run DEMO=1"
 	@echo "up            every service as its own process, over Kafka"
 	@echo "bench         every benchmark, one table, written to docs/benchmarks.md (BENCH_SCALE=1|10, ARGS=names)"
+	@echo "chaos         ROUNDS (3) rounds of faults under load (tests/chaos), each printing its counts"
 	@echo "clean         stop the dev servers and delete var/ and caches"
 
 install:
@@ -59,6 +60,12 @@ up: install
 # make bench BENCH_SCALE=10 ARGS="latency scale_out"
 bench: install
 	uv run python -m tests.perf $(ARGS)
+
+# make chaos ROUNDS=5: each round prints its counts; they are appended to $(VAR_DIR)/chaos-rounds.jsonl
+ROUNDS ?= 3
+chaos: install
+	@mkdir -p $(VAR_DIR)
+	CHAOS_ROUNDS=$(ROUNDS) CHAOS_REPORT=$(abspath $(VAR_DIR))/chaos-rounds.jsonl uv run pytest tests/chaos -x -q $(ARGS)
 
 clean: infra-down
 	rm -rf $(VAR_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis
