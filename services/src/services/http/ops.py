@@ -49,6 +49,8 @@ class PipelineOps:
                     "name": runner.name,
                     "subscribed": behind is not None,
                     "lag_messages": sum((behind or {}).values()),
+                    # This instance's share of the group: shows partitions moving between replicas.
+                    "partitions": sorted(f"{topic}:{partition}" for topic, partition in behind or {}),
                     "dead_letters": await dead_letter_count(self.pool(), runner.name),
                 }
             )
