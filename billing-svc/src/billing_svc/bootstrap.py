@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from billing_svc.accounts import Accounts
 from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.gdc import Gdc
 from billing_svc.invoices import Invoices
@@ -22,13 +23,16 @@ class Billing:
     validator: FacturXValidator
     quotes: Quotes
     gdc: Gdc
+    accounts: Accounts
 
 
 def build(resources: Resources) -> Billing:
     workers = int(getattr(resources.settings, "schematron_workers", DEFAULT_SCHEMATRON_WORKERS))
     validator = FacturXValidator(workers)
     invoices = Invoices(resources, validator)
-    return Billing(resources, invoices, validator, Quotes(resources), Gdc(resources, invoices))
+    return Billing(
+        resources, invoices, validator, Quotes(resources), Gdc(resources, invoices), Accounts(resources)
+    )
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_svc.api import gdc, invoices, quotes
-from billing_svc.bootstrap import background, build
+from billing_svc.accounts import TOPICS as ACCOUNT_TOPICS
+from billing_svc.api import accounts, gdc, invoices, quotes
+from billing_svc.bootstrap import Billing, background, build
 from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
 from services.runtime import Consumer, ServiceDefinition
 
@@ -17,13 +18,23 @@ def definition() -> ServiceDefinition:
         name="billing",
         title="billing-svc",
         migrations=MIGRATIONS,
-        routers=[invoices.router, quotes.router, gdc.router],
+        routers=[invoices.router, quotes.router, gdc.router, accounts.router],
         build=build,
         background=background,
-        consumers=lambda _: [
+        consumers=lambda service: [
             Consumer("billing.gdc-payslips", (PAYROLL_TOPIC,), on_payroll_event),
             Consumer("billing.gdc-associations", (MEMBERS_TOPIC,), on_members_event),
+            *(
+                [Consumer("billing.activity-accounts", ACCOUNT_TOPICS, service.accounts.on_event)]
+                if isinstance(service, Billing)
+                else []
+            ),
         ],
         produces=["billing.events"],
-        problem_mappers={**invoices.PROBLEM_MAPPERS, **quotes.PROBLEM_MAPPERS, **gdc.PROBLEM_MAPPERS},
+        problem_mappers={
+            **invoices.PROBLEM_MAPPERS,
+            **quotes.PROBLEM_MAPPERS,
+            **gdc.PROBLEM_MAPPERS,
+            **accounts.PROBLEM_MAPPERS,
+        },
     )

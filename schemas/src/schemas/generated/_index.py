@@ -2,6 +2,10 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("billing.ActivityAccountCredited", 1): ("billing.activity_account_credited_v1", "ActivityAccountCreditedV1"),
+    ("billing.ActivityAccountDebited", 1): ("billing.activity_account_debited_v1", "ActivityAccountDebitedV1"),
+    ("billing.BudgetReservationRefused", 1): ("billing.budget_reservation_refused_v1", "BudgetReservationRefusedV1"),
+    ("billing.BudgetReserved", 1): ("billing.budget_reserved_v1", "BudgetReservedV1"),
     ("billing.CreditNoteIssued", 1): ("billing.credit_note_issued_v1", "CreditNoteIssuedV1"),
     ("billing.InvoiceIssued", 1): ("billing.invoice_issued_v1", "InvoiceIssuedV1"),
     ("contracts.BudgetReservationReleased", 1): ("contracts.budget_reservation_released_v1", "BudgetReservationReleasedV1"),
