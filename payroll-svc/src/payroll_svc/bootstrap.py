@@ -1,4 +1,4 @@
-"""Composition root of payroll-svc: payslips from contracts' completions, salary payments, payment runs."""
+"""Composition root of payroll-svc: payslips from contracts' work and completions, salaries, payment runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from uuid import UUID, uuid4
 
 from payroll_svc import metrics
 from payroll_svc.config import Settings
-from payroll_svc.domain import payments, payslips
+from payroll_svc.domain import contract_pay, payments, payslips
+from payroll_svc.domain.contract_pay import ContractPayCommand
+from payroll_svc.domain.contract_pay.pay_input import EmployerTerms, pay_input
 from payroll_svc.domain.payments import (
     Bank,
     BankUnavailable,
@@ -22,25 +24,37 @@ from payroll_svc.domain.payments import (
     salary_payment_decider,
 )
 from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
+from payroll_svc.integration.employer_terms import EmployerTermsBook
 from payroll_svc.integration.fake_bank import FakeBank
 from payroll_svc.integration.outbound import to_public
 from payroll_svc.integration.payees import FakePayees, Payees
 from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
-from payroll_svc.integration.when_contract_completed import EmployerTerms, final_pay, schedule_salary
-from payroll_svc.read_models.payroll_views import record_payslip, record_salary_event
+from payroll_svc.integration.when_contract_completed import complete_contract, schedule_salary
+from payroll_svc.integration.when_work_reported import record_work
+from payroll_svc.read_models.payroll_views import (
+    ceiling_used,
+    contracts_with_unpaid_work,
+    lock_month,
+    record_payslip,
+    record_salary_event,
+    record_unpaid_work,
+)
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
+from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
 from services import command_loop
 from services.decider import EventCodec
 from services.envelope import Envelope
+from services.eventstore.errors import ConcurrencyConflict
 from services.log_reader import Conn
 from services.runtime import Resources
 
 log = logging.getLogger(__name__)
 
 CONTRACTS_TOPIC = "contracts.events"
-PAYSLIP_CODEC: EventCodec[payslips.PayslipIssued] = EventCodec(payslips.EVENT_TYPES)
+PAYSLIP_CODEC: EventCodec[payslips.PayslipEvent] = EventCodec(payslips.EVENT_TYPES)
 SALARY_CODEC: EventCodec[SalaryPaymentEvent] = EventCodec(payments.EVENT_TYPES)
-NO_SALARY_HERE = ("cape", "cae")  # no employment (CAPE) / pay not modelled yet (entrepreneur-salarié)
+CONTRACT_PAY_CODEC: EventCodec[contract_pay.ContractPayEvent] = EventCodec(contract_pay.EVENT_TYPES)
+CLOSE_RETRIES = 3
 
 
 def salary_stream(payslip_id: UUID) -> str:
@@ -59,40 +73,113 @@ class RunOutcome:
 @dataclass(frozen=True)
 class Payroll:
     resources: Resources
-    employer: EmployerTerms
+    employers: EmployerTermsBook
     bank: Bank
     payees: Payees
     account: PayingAccount
 
     async def on_contracts_event(self, conn: Conn, envelope: Envelope) -> None:
-        """ContractCompleted -> the contract's final payslip and its salary, in the inbox's transaction."""
-        if envelope.event_type != "contracts.ContractCompleted" or envelope.schema_version != 1:
+        """WorkReported and ContractCompleted -> the contract's pay record, and the payslips and salaries of
+        the pay periods it closes, all in the inbox's transaction."""
+        if envelope.schema_version != 1:
             return
-        completed = ContractCompletedV1.model_validate(envelope.data)
-        if completed.contract_type in NO_SALARY_HERE or completed.last_day_worked is None:
-            return
-        final = final_pay(completed, self.employer)  # NoPayslip for what it cannot pay right: a dead letter
-        payslip = compute_payslip(final.pay)
         now = datetime.now(UTC)
-        metadata = _metadata(envelope)
+        command: ContractPayCommand | None
+        if envelope.event_type == "contracts.WorkReported":
+            command = record_work(WorkReportedV1.model_validate(envelope.data), envelope.event_id, now)
+        elif envelope.event_type == "contracts.ContractCompleted":
+            command = complete_contract(ContractCompletedV1.model_validate(envelope.data), now)
+        else:
+            return
+        if command is None:
+            return
+        await self._pay_record(conn, envelope.tenant, command.contract_id, command, _metadata(envelope), now)
+
+    async def close_month(self, month: date, *, tenant: str, correlation_id: str | None) -> list[UUID]:
+        """Issue the payslips of `month` (and of the work of earlier months not paid yet), one contract at a
+        time, each in its own transaction; the ids of the payslips issued."""
+        now = datetime.now(UTC)
+        metadata = {"correlation_id": correlation_id}
+        async with self.resources.pool.acquire() as conn:
+            contracts = await contracts_with_unpaid_work(conn, tenant, month)
+        issued: list[UUID] = []
+        for contract_id in contracts:
+            for attempt in range(CLOSE_RETRIES):
+                try:
+                    async with self.resources.pool.acquire() as conn, conn.transaction():
+                        issued += await self._pay_record(
+                            conn, tenant, contract_id, contract_pay.CloseMonth(month, now), metadata, now
+                        )
+                    break
+                except ConcurrencyConflict:  # the consumer recorded work meanwhile: decide again
+                    if attempt == CLOSE_RETRIES - 1:
+                        raise
+            self.resources.store.committed()
+        return issued
+
+    async def _pay_record(
+        self,
+        conn: Conn,
+        tenant: str,
+        contract_id: UUID,
+        command: ContractPayCommand,
+        metadata: dict[str, Any],
+        now: datetime,
+    ) -> list[UUID]:
+        handled = await command_loop.handle(
+            self.resources.store,
+            contract_pay.contract_pay_decider,
+            CONTRACT_PAY_CODEC,
+            contract_pay.stream_id(contract_id),
+            command,
+            tenant=tenant,
+            metadata=metadata,
+            occurred_at=now,
+            conn=conn,
+        )
+        if not handled.events:
+            return []
+        await record_unpaid_work(conn, tenant, contract_id, contract_pay.earliest_unpaid(handled.state))
+        issued = []
+        for event in handled.events:
+            if isinstance(event, contract_pay.PayPeriodClosed):
+                await self._issue(conn, tenant, event, metadata, now)
+                issued.append(event.payslip_id)
+        return issued
+
+    async def _issue(
+        self,
+        conn: Conn,
+        tenant: str,
+        period: contract_pay.PayPeriodClosed,
+        metadata: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """The period's payslip, its share of the person's PMSS for the month, and its salary."""
+        await lock_month(conn, tenant, period.member_id, period.period)
+        used = await ceiling_used(conn, tenant, period.member_id, period.period)
+        employer = self.employers.terms(tenant, period.employer_id)
+        pay = pay_input(period, employer, used)
+        payslip = compute_payslip(pay)
         issued = await command_loop.handle(
             self.resources.store,
             payslips.payslip_decider,
             PAYSLIP_CODEC,
-            payslips.stream_id(final.payslip_id),
+            payslips.stream_id(period.payslip_id),
             payslips.IssuePayslip(
-                payslip_id=final.payslip_id,
-                contract_id=completed.contract_id,
-                member_id=completed.member_id,
-                employer_id=completed.employer_id,
-                period=final.pay.period,
-                contract_type=completed.contract_type,
-                hours_paid=final.pay.hours_paid,
-                last_day_worked=final.last_day_worked,
+                payslip_id=period.payslip_id,
+                contract_id=period.contract_id,
+                member_id=period.member_id,
+                employer_id=period.employer_id,
+                period=period.period,
+                contract_type=period.terms.contract_type,
+                hours_paid=period.hours_paid,
+                last_day_worked=period.last_day_worked,
                 payslip=payslip,
                 now=now,
+                pay=pay,
             ),
-            tenant=envelope.tenant,
+            tenant=tenant,
             metadata=metadata,
             to_public=to_public,
             occurred_at=now,
@@ -100,10 +187,11 @@ class Payroll:
         )
         if not issued.events:
             return  # issued before: a repeat
-        await record_payslip(conn, envelope.tenant, issued.events[0])
-        if payslip.net_paid_cents <= 0:
-            return
-        await self._salary(conn, envelope.tenant, schedule_salary(final, payslip, now), metadata, now)
+        [event] = issued.events
+        assert isinstance(event, payslips.PayslipIssued)
+        await record_payslip(conn, tenant, event)
+        if payslip.net_paid_cents > 0:
+            await self._salary(conn, tenant, schedule_salary(period, payslip, now), metadata, now)
 
     async def _salary(
         self, conn: Conn, tenant: str, command: Any, metadata: dict[str, Any], now: datetime
@@ -211,9 +299,12 @@ def build(resources: Resources) -> Payroll:
     assert isinstance(settings, Settings)
     return Payroll(
         resources=resources,
-        employer=EmployerTerms(
-            headcount=HeadcountBand(settings.employer_headcount_band),
-            accident_at_work_rate=Decimal(settings.employer_accident_at_work_rate),
+        employers=EmployerTermsBook.load(
+            EmployerTerms(
+                headcount=HeadcountBand(settings.employer_headcount_band),
+                accident_at_work_rate=Decimal(settings.employer_accident_at_work_rate),
+            ),
+            settings.employer_terms_file,
         ),
         bank=FakeBank(rejects=dict(settings.bank_rejects), fails=settings.bank_fails),
         payees=FakePayees(),

@@ -1,6 +1,7 @@
 """payroll-svc's settings (env prefix PAYROLL_); built in entrypoints, never at import."""
 
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -14,10 +15,11 @@ class Settings(ServiceSettings):
     service_name: str = "payroll"
     db_schema: str = "payroll"
     http_port: int = 8004
-    # The employer's own terms a payslip needs; contracts' events do not carry them. One set per deployment
-    # until employers' payroll terms are kept per tenant and structure (DOMAIN.md's worked examples' values).
+    # The employer's own terms a payslip needs; contracts' events do not carry them. These are the defaults
+    # (DOMAIN.md's worked examples' values); `employer_terms_file` (TOML) gives a tenant's or employer's own.
     employer_headcount_band: str = "50_and_over"
     employer_accident_at_work_rate: Decimal = Decimal("0.0070")
+    employer_terms_file: Path | None = None
     # The paying account of the salary files (a test account: the bank is a fake adapter here).
     paying_account_name: str = "SmartFr SCIC"
     paying_account_iban: str = "FR7630004000031234567890143"

@@ -1,5 +1,6 @@
-"""/v1/payslips, /v1/salary_payments and /v1/payment_runs: payslips issued from completed contracts, their
-salaries scheduled by the 7-day promise, and the daily payment run that sends them to the bank.
+"""/v1/payslips, /v1/salary_payments, /v1/payroll/month_closes and /v1/payment_runs: payslips issued from
+contracts' work (one per contract and month: a month's close, or the completion), their salaries scheduled by
+the 7-day promise, and the daily payment run that sends them to the bank.
 
 Registered through `gateway.routes.payroll.router` (which includes this module's router).
 """
@@ -83,6 +84,17 @@ class PaymentRunRequest(BaseModel):
     run_on: Annotated[date, BeforeValidator(iso_day)] = Field(
         description="The run's date (Europe/Paris): what is due on or before it is paid."
     )
+
+
+class MonthCloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"month": "2026-12"}]})
+
+    month: str = Field(pattern=MONTH, description="The month closed, YYYY-MM.")
+
+
+class MonthClose(BaseModel):
+    month: str
+    payslips: list[UUID] = Field(description="The payslips this close issued (none when nothing was due).")
 
 
 class PaymentRun(BaseModel):
@@ -169,6 +181,28 @@ async def list_salary_payments(
     return passed_through(
         await upstreams.payroll.call("GET", "/internal/salary_payments", caller, params=params)
     )
+
+
+@router.post(
+    "/v1/payroll/month_closes",
+    status_code=201,
+    response_model=MonthClose,
+    summary="Close a payroll month",
+    description="Issues a payslip per contract for the work reported in the month and not paid yet "
+    "(work of an earlier month reported late included) and schedules each salary by the 7-day promise; a "
+    "contract's last month is paid at its completion, with the end-of-contract indemnities. Closing again "
+    "issues only what was reported since.",
+    responses=problem_responses(400, 401, 403, 413),
+)
+async def close_month(
+    body: MonthCloseRequest,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("payments:write")],
+) -> Response:
+    answer = await upstreams.payroll.call(
+        "POST", "/internal/month_closes", caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""/internal/payslips, /internal/salary_payments and /internal/payment_runs: what payroll issued and paid."""
+"""/internal/payslips, /internal/salary_payments, /internal/month_closes and /internal/payment_runs: what
+payroll issued and paid, a month's close (one payslip per contract with unpaid work) and the payment run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from payroll_svc.bootstrap import Payroll
 from payroll_svc.documents.payslip_pdf import PayslipDocument, payslip_pdf
@@ -67,6 +68,15 @@ class SalaryPaymentOut(BaseModel):
     late: bool
     run_id: str | None
     rejection: str | None
+
+
+class MonthCloseIn(BaseModel):
+    month: str = Field(pattern=MONTH)
+
+
+class MonthCloseOut(BaseModel):
+    month: str
+    payslips: list[UUID]
 
 
 class PaymentRunIn(BaseModel):
@@ -237,6 +247,15 @@ async def list_salary_payments(
     found = [SalaryPaymentOut(**dict(row)) for row in rows]
     page, has_more, next_cursor = page_of(found, limit, lambda p: {"after": str(p.payslip_id)})
     return Page[SalaryPaymentOut](data=page, has_more=has_more, next_cursor=next_cursor)
+
+
+@router.post("/month_closes", status_code=201)
+async def close_month(body: MonthCloseIn, request: Request, caller: CurrentCaller) -> MonthCloseOut:
+    require_scope(caller, "payments:write")
+    month = date.fromisoformat(f"{body.month}-01")
+    correlation_id = current_request_id() or None
+    issued = await _payroll(request).close_month(month, tenant=caller.tenant, correlation_id=correlation_id)
+    return MonthCloseOut(month=body.month, payslips=issued)
 
 
 @router.post("/payment_runs", status_code=201)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
 from payroll_svc.domain.payments import SalaryPaid, SalaryPaymentRejected, SalaryScheduled
 from payroll_svc.domain.payslips import PayslipIssued
 from services.log_reader import Conn
@@ -10,8 +13,9 @@ from services.log_reader import Conn
 async def record_payslip(conn: Conn, tenant: str, event: PayslipIssued) -> None:
     await conn.execute(
         """INSERT INTO payslips (tenant, payslip_id, contract_id, member_id, employer_id, period,
-               corrects_payslip_id, gross_cents, net_paid_cents, employer_cost_cents, issued_at, issued)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+               corrects_payslip_id, gross_cents, net_paid_cents, employer_cost_cents, issued_at, issued,
+               ceiling_cents)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)
            ON CONFLICT (tenant, payslip_id) DO NOTHING""",
         tenant,
         event.payslip_id,
@@ -25,7 +29,57 @@ async def record_payslip(conn: Conn, tenant: str, event: PayslipIssued) -> None:
         event.employer_cost_cents,
         event.issued_at,
         event.model_dump_json(),
+        event.ceiling_cents,
     )
+
+
+async def ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) -> int:
+    """What the person's payslips of the month (corrected ones aside) used of the PMSS. The caller holds
+    `lock_month` so that two contracts' payslips of the month do not both take the same share."""
+    used = await conn.fetchval(
+        """SELECT coalesce(sum(ceiling_cents), 0) FROM payslips p
+           WHERE tenant = $1 AND member_id = $2 AND period = $3
+             AND NOT EXISTS (SELECT FROM payslips c WHERE c.tenant = p.tenant
+                             AND c.corrects_payslip_id = p.payslip_id)""",
+        tenant,
+        member_id,
+        month,
+    )
+    return int(used)
+
+
+async def lock_month(conn: Conn, tenant: str, member_id: UUID, month: date) -> None:
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('payroll-month:' || $1 || ':' || $2 || ':' || $3))",
+        tenant,
+        str(member_id),
+        f"{month:%Y-%m}",
+    )
+
+
+async def record_unpaid_work(conn: Conn, tenant: str, contract_id: UUID, earliest_month: date | None) -> None:
+    if earliest_month is None:
+        await conn.execute(
+            "DELETE FROM unpaid_work WHERE tenant = $1 AND contract_id = $2", tenant, contract_id
+        )
+        return
+    await conn.execute(
+        """INSERT INTO unpaid_work (tenant, contract_id, earliest_month) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant, contract_id) DO UPDATE SET earliest_month = EXCLUDED.earliest_month""",
+        tenant,
+        contract_id,
+        earliest_month,
+    )
+
+
+async def contracts_with_unpaid_work(conn: Conn, tenant: str, month: date) -> list[UUID]:
+    rows = await conn.fetch(
+        """SELECT contract_id FROM unpaid_work WHERE tenant = $1 AND earliest_month <= $2
+           ORDER BY contract_id""",
+        tenant,
+        month,
+    )
+    return [row[0] for row in rows]
 
 
 async def record_salary_event(

@@ -49,7 +49,8 @@ class PayInput:
     """What one payslip is computed from.
 
     `gross_pay_cents` is the pay for the work; the end-of-contract indemnities (précarité, ICCP) are added
-    to it when `ends_in_period`. `calendar_days` None means the contract covers the whole month.
+    to it when `ends_in_period`, computed on it and on `earlier_pay_cents` (the contract's pay for work on
+    its payslips of earlier months). `calendar_days` None means the contract covers the whole month.
     """
 
     period: date
@@ -67,6 +68,7 @@ class PayInput:
     intermittent: Intermittent | None = None
     employer_is_association: bool = False
     portage_level: PortageLevel | None = None
+    earlier_pay_cents: int = 0
 
 
 class Earning(NamedTuple):  # a tuple: built ~20 times per payslip, a frozen dataclass costs 5x more
@@ -107,7 +109,11 @@ class Payslip:
 def _validate(pay: PayInput, parameters: Parameters) -> None:
     if pay.gross_pay_cents < 0:
         raise InvalidPayInput("gross", "must not be negative")
-    if pay.hours_paid <= 0:
+    if pay.earlier_pay_cents < 0:
+        raise InvalidPayInput("earlier_pay", "must not be negative")
+    # A last payslip may pay only the end-of-contract indemnities on the earlier months' pay: no hours.
+    indemnities_only = pay.ends_in_period and pay.gross_pay_cents == 0 and pay.earlier_pay_cents > 0
+    if pay.hours_paid < 0 or (pay.hours_paid == 0 and not indemnities_only):
         raise InvalidPayInput("hours", "must be positive")
     if not ZERO <= pay.accident_at_work_rate < ONE:
         raise InvalidPayInput("accident_at_work_rate", "must be a rate between 0 and 1")
@@ -152,7 +158,7 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
     earnings = [Earning("salaire_base", "Salaire de base", pay.gross_pay_cents)]
     leave_fund = pay.intermittent is not None  # Congés Spectacles pays the leave, not the employer
     if pay.ends_in_period:
-        subtotal = pay.gross_pay_cents
+        subtotal = pay.gross_pay_cents + pay.earlier_pay_cents
         if pay.contract_type is ContractType.CDD:
             precarite = cents(subtotal * p.precarite_rate)
             earnings.append(

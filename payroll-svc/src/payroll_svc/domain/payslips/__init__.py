@@ -1,4 +1,5 @@
-"""The payslip aggregate (stream `payslip-<id>`): issued once, never edited; a correction is a new payslip."""
+"""The payslip aggregate (stream `payslip-<id>`): issued once, never edited; a correction is a new payslip
+that names the one it corrects, and the corrected one records that it was (once: correct the latest)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from payroll_svc.domain.payroll import Earning, PayLine, Payslip
+from payroll_svc.domain.payroll import Earning, PayInput, PayLine, Payslip
 from services.decider import Decider
 
 
@@ -67,6 +68,7 @@ class PayslipIssued(BaseModel):
     employer_cost_cents: int
     smic_cents: int
     issued_at: datetime
+    pay: PayInput | None = None  # what it was computed from, so that a correction changes only what it names
 
     def payslip(self) -> Payslip:
         return Payslip(
@@ -99,7 +101,22 @@ class PayslipIssued(BaseModel):
         )
 
 
-EVENT_TYPES: dict[str, type[PayslipIssued]] = {"PayslipIssued": PayslipIssued}
+class PayslipCorrected(BaseModel):
+    """The payslip is superseded by `correction_id` (its figures stay as issued)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payslip_id: UUID
+    correction_id: UUID
+    reason: str
+    corrected_at: datetime
+
+
+PayslipEvent = PayslipIssued | PayslipCorrected
+EVENT_TYPES: dict[str, type[PayslipEvent]] = {
+    "PayslipIssued": PayslipIssued,
+    "PayslipCorrected": PayslipCorrected,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +132,20 @@ class IssuePayslip:
     payslip: Payslip
     now: datetime
     corrects_payslip_id: UUID | None = None
+    pay: PayInput | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectPayslip:
+    """Supersede the payslip by `correction_id`, issued in the same transaction from the corrected inputs."""
+
+    payslip_id: UUID
+    correction_id: UUID
+    reason: str
+    now: datetime
+
+
+PayslipCommand = IssuePayslip | CorrectPayslip
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +153,33 @@ class NoPayslipYet:
     pass
 
 
-PayslipState = NoPayslipYet | PayslipIssued
+@dataclass(frozen=True, slots=True)
+class CorrectedPayslip:
+    issued: PayslipIssued
+    correction_id: UUID
+
+
+PayslipState = NoPayslipYet | PayslipIssued | CorrectedPayslip
 
 
 class PayslipAlreadyIssued(Exception):
     """The payslip exists with other figures: a change is a correction, i.e. a new payslip naming this one."""
+
+
+class UnknownPayslip(LookupError):
+    pass
+
+
+class PayslipAlreadyCorrected(Exception):
+    """A corrected payslip is not corrected again: its correction is (the latest payslip)."""
+
+
+class NotCorrectable(Exception):
+    """The payslip was issued before its inputs were kept with it: a correction could not say what changed."""
+
+
+class NothingToCorrect(ValueError):
+    """A correction that names no input to change."""
 
 
 def issued(command: IssuePayslip) -> PayslipIssued:
@@ -159,23 +212,49 @@ def issued(command: IssuePayslip) -> PayslipIssued:
         employer_cost_cents=payslip.employer_cost_cents,
         smic_cents=payslip.smic_cents,
         issued_at=command.now,
+        pay=command.pay,
     )
 
 
-def decide(command: IssuePayslip, state: PayslipState) -> list[PayslipIssued]:
-    if isinstance(state, PayslipIssued):
-        if state.payslip() == command.payslip:
-            return []  # the same payslip again (a repeated completion): nothing new
-        raise PayslipAlreadyIssued(
-            f"payslip {command.payslip_id} is issued with other figures: correct it with a new payslip"
-        )
-    return [issued(command)]
+def decide(command: PayslipCommand, state: PayslipState) -> list[PayslipEvent]:
+    match command:
+        case IssuePayslip():
+            current = state.issued if isinstance(state, CorrectedPayslip) else state
+            if isinstance(current, PayslipIssued):
+                if current.payslip() == command.payslip:
+                    return []  # the same payslip again (a repeated completion): nothing new
+                raise PayslipAlreadyIssued(
+                    f"payslip {command.payslip_id} is issued with other figures: correct it with a new payslip"
+                )
+            return [issued(command)]
+        case CorrectPayslip():
+            if isinstance(state, NoPayslipYet):
+                raise UnknownPayslip(f"no payslip {command.payslip_id}")
+            if isinstance(state, CorrectedPayslip):
+                raise PayslipAlreadyCorrected(
+                    f"payslip {command.payslip_id} is corrected by {state.correction_id}: correct that one"
+                )
+            if state.pay is None:
+                raise NotCorrectable(f"payslip {command.payslip_id} was issued before its inputs were kept")
+            return [
+                PayslipCorrected(
+                    payslip_id=command.payslip_id,
+                    correction_id=command.correction_id,
+                    reason=command.reason,
+                    corrected_at=command.now,
+                )
+            ]
 
 
-def evolve(state: PayslipState, event: PayslipIssued) -> PayslipState:
-    return event
+def evolve(state: PayslipState, event: PayslipEvent) -> PayslipState:
+    match event:
+        case PayslipIssued():
+            return event
+        case PayslipCorrected():
+            assert isinstance(state, PayslipIssued)
+            return CorrectedPayslip(state, event.correction_id)
 
 
-payslip_decider: Decider[IssuePayslip, PayslipIssued, PayslipState] = Decider(
+payslip_decider: Decider[PayslipCommand, PayslipEvent, PayslipState] = Decider(
     decide=decide, evolve=evolve, initial_state=NoPayslipYet()
 )

@@ -1,0 +1,107 @@
+"""One payslip per contract and month, through the public API in both deployment modes: the work reported
+is paid by the month's close (no indemnity yet) with its salary scheduled by the 7-day promise; the
+completion then gives the contract's last payslip with the paid-leave pay on the whole contract's pay.
+
+Work is reported once done and a contract starts after its DPAE: the contract starts a few seconds ahead and
+its one minute of work is reported as soon as it is over. The close is of the current month (the close takes
+its month from the caller, as the payment run takes its date), so the contract's two payslips are of one
+month: the completion's is the month's second payslip of the contract, with its own id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from payroll_svc.domain.payments import salary_due_on
+from tests.e2e.deployments import Deployment
+from tests.e2e.skeleton import auth, until
+from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
+from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
+
+
+async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnities(
+    deployment: Deployment,
+) -> None:
+    key = await deployment.api_key("smartfr", *SCOPES)
+    member_id = await employee(deployment, key)
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    drafted = await deployment.gateway.post(
+        "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
+    )
+    assert drafted.status_code == 201, drafted.text
+    contract_id = drafted.json()["id"]
+    path = f"/v1/contracts/{contract_id}"
+    for step, body in (("hire_declaration", {"employee": EMPLOYEE}), ("signature", None)):
+        answer = await deployment.gateway.post(f"{path}/{step}", json=body, headers=auth(key))
+        assert answer.status_code == 200, answer.text
+    work = {
+        "periods": [
+            {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=1)).isoformat()}
+        ]
+    }
+
+    async def work_reported() -> bool:
+        answer = await deployment.gateway.post(f"{path}/work_reports", json=work, headers=auth(key))
+        return answer.status_code == 200
+
+    await until(work_reported, within=WITHIN)
+    day = starts_at.astimezone(PARIS).date()
+    month = f"{day:%Y-%m}"
+    closes: list[Any] = []
+
+    async def payslips() -> list[dict[str, Any]]:
+        listed = await deployment.gateway.get(
+            "/v1/payslips", params={"contract_id": contract_id}, headers=auth(key)
+        )
+        assert listed.status_code == 200, listed.text
+        return list(listed.json()["data"])
+
+    async def closed_with_the_work() -> bool:  # payroll records the work from contracts' events first
+        close = await deployment.gateway.post(
+            "/v1/payroll/month_closes", json={"month": month}, headers=auth(key)
+        )
+        assert close.status_code == 201, close.text
+        closes.append(close.json())
+        return len(await payslips()) == 1
+
+    await until(closed_with_the_work, within=WITHIN)
+    [first] = await payslips()
+    assert first["id"] in closes[-1]["payslips"]
+    # One minute at 15.00 € an hour, and no paid-leave pay before the contract ends.
+    assert (first["period"], first["gross_cents"], first["member_id"]) == (month, 25, member_id)
+    closes_path = "/v1/payroll/month_closes"
+    again = await deployment.gateway.post(closes_path, json={"month": month}, headers=auth(key))
+    assert first["id"] not in again.json()["payslips"]  # its work is paid: closing again issues nothing
+
+    done = await deployment.gateway.post(
+        f"{path}/completion", json={"completed_on": day.isoformat()}, headers=auth(key)
+    )
+    assert done.status_code == 200, done.text
+
+    async def completed() -> bool:
+        return len(await payslips()) == 2
+
+    await until(completed, within=WITHIN)
+    [last] = [p for p in await payslips() if p["id"] != first["id"]]
+    # The CDDU's 10 % paid-leave pay on the whole contract's 0.25 € (half-even to the cent), no more work.
+    assert (last["period"], last["gross_cents"]) == (month, 2)
+
+    listed = await deployment.gateway.get(
+        "/v1/salary_payments", params={"payslip_id": first["id"]}, headers=auth(key)
+    )
+    [payment] = listed.json()["data"]
+    assert (payment["status"], payment["due_on"], payment["net_cents"]) == (
+        "scheduled",
+        salary_due_on(day).isoformat(),
+        first["net_paid_cents"],
+    )
+    forbidden = await deployment.gateway.post(
+        "/v1/payroll/month_closes",
+        json={"month": month},
+        headers=auth(await deployment.api_key("smartfr", "payslips:read")),
+    )
+    assert forbidden.status_code == 403
+    bad = await deployment.gateway.post(closes_path, json={"month": "2026-13"}, headers=auth(key))
+    assert bad.status_code == 400
+    assert "month" in bad.text
