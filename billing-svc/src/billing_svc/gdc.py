@@ -199,7 +199,8 @@ class Gdc:
         correlation_id: str,
     ) -> GdcInvoiceOutcome:
         closed = await self._close(employer_id, month, fee, tenant, correlation_id)
-        with suppress(InvoiceAlreadyExists):  # drafted by a run that stopped before finalising it
+        # Drafted already: by a run that stopped before finalising it, or by a concurrent run.
+        with suppress(InvoiceAlreadyExists, ConcurrencyConflict):
             await self.invoices.draft(
                 closed.invoice_id,
                 series=settings.series,
@@ -362,6 +363,32 @@ class Gdc:
         command = CollectUnderMandate(
             signed.mandate_id, invoice_id, issued.totals.total_cents, issued.due_date, now
         )
+        try:
+            collected = await self._collect_once(signed, command, issued, tenant, correlation_id)
+        except ConcurrencyConflict:  # a concurrent run collected under the mandate first: read what it did
+            mandate = await self._mandate(employer_id, tenant)
+            done = (
+                None
+                if mandate is None
+                else next((c for c in mandate.collections if c.invoice_id == invoice_id), None)
+            )
+            if done is None:
+                raise
+            return done
+        resources.store.committed()
+        return collected
+
+    async def _collect_once(
+        self,
+        signed: SepaMandateSigned,
+        command: CollectUnderMandate,
+        issued: IssuedInvoice,
+        tenant: str,
+        correlation_id: str,
+    ) -> CollectedUnderMandate:
+        resources = self.resources
+        invoice_id = command.invoice_id
+        now = command.now
         async with resources.pool.acquire() as conn, conn.transaction():
             handled = await command_loop.handle(
                 resources.store,
@@ -373,7 +400,6 @@ class Gdc:
                 metadata=self._metadata(correlation_id),
                 occurred_at=now,
                 conn=conn,
-                retries_on_conflict=3,
             )
             state = handled.state
             assert isinstance(state, Mandate)
@@ -412,7 +438,6 @@ class Gdc:
                     xml.decode("utf-8"),
                     now,
                 )
-        resources.store.committed()
         return collected
 
     async def direct_debit_xml(self, direct_debit_id: UUID, *, tenant: str) -> bytes:
