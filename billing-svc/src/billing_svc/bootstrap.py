@@ -11,6 +11,7 @@ from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.gdc import Gdc
 from billing_svc.invoices import Invoices
 from billing_svc.quotes import Quotes
+from billing_svc.receivables import Receivables
 from services.runtime import Resources
 
 DEFAULT_SCHEMATRON_WORKERS = 2
@@ -24,6 +25,7 @@ class Billing:
     quotes: Quotes
     gdc: Gdc
     accounts: Accounts
+    receivables: Receivables
 
 
 def build(resources: Resources) -> Billing:
@@ -31,7 +33,13 @@ def build(resources: Resources) -> Billing:
     validator = FacturXValidator(workers)
     invoices = Invoices(resources, validator)
     return Billing(
-        resources, invoices, validator, Quotes(resources), Gdc(resources, invoices), Accounts(resources)
+        resources,
+        invoices,
+        validator,
+        Quotes(resources),
+        Gdc(resources, invoices),
+        Accounts(resources),
+        Receivables(resources),
     )
 
 

@@ -1,6 +1,6 @@
 """The receivable, given events / when a command / then events: payments (partial, several, over), credit
-notes, the dunning steps with interest and indemnity, the guarantee fund's coverage and recovery, provision and
-write-off."""
+notes, the dunning steps with interest and indemnity, the guarantee fund's coverage and recovery, provision
+and write-off."""
 
 from __future__ import annotations
 
@@ -50,14 +50,19 @@ DUE = date(2026, 2, 4)
 TERMS = CollectionTerms(
     (7, 30, 60),
     LatePaymentRates(
-        (HalfYearRate(date(2026, 1, 1), Decimal("2"), True), HalfYearRate(date(2026, 7, 1), Decimal("3"), True)),
+        (
+            HalfYearRate(date(2026, 1, 1), Decimal("2"), True),
+            HalfYearRate(date(2026, 7, 1), Decimal("3"), True),
+        ),
         Decimal(10),
         365,
     ),
 )
 
 
-def opened(*, siren: str | None = "732829320", total: int = 120_000, basis: int = 100_000) -> ReceivableOpened:
+def opened(
+    *, siren: str | None = "732829320", total: int = 120_000, basis: int = 100_000
+) -> ReceivableOpened:
     return ReceivableOpened(
         invoice_id=INVOICE,
         activity_id=ACTIVITY,
@@ -105,7 +110,9 @@ def collect(on: date) -> Collect:
     return Collect(INVOICE, on, NOW, TERMS)
 
 
-def notice(step: int, on: date, unpaid: int, interest: int, periods: tuple[InterestPeriod, ...]) -> DunningNoticeSent:
+def notice(
+    step: int, on: date, unpaid: int, interest: int, periods: tuple[InterestPeriod, ...]
+) -> DunningNoticeSent:
     return DunningNoticeSent(
         invoice_id=INVOICE,
         step=step,
@@ -159,8 +166,10 @@ def test_the_same_payment_told_twice_is_recorded_once() -> None:
 
 
 def test_a_payment_before_the_issue_date_names_the_field() -> None:
-    error = spec.given(opened()).when(pay(1, 10_000, on=ISSUED - timedelta(days=1))).then_raises(
-        InvalidReceivableField
+    error = (
+        spec.given(opened())
+        .when(pay(1, 10_000, on=ISSUED - timedelta(days=1)))
+        .then_raises(InvalidReceivableField)
     )
     assert error.field == "received_on"
 
@@ -180,15 +189,19 @@ def test_a_fully_credited_invoice_takes_no_payment() -> None:
 
 def test_a_credit_note_below_what_was_paid_gives_the_difference_to_the_client() -> None:
     command = ApplyCreditNote(INVOICE, UUID(int=9), 60_000, 50_000, DUE, NOW)
-    state = spec.given(opened(), paid(1, 100_000, 100_000, 83_333)).when(command).then(
-        CreditNoteApplied(
-            invoice_id=INVOICE,
-            credit_note_id=UUID(int=9),
-            total_cents=60_000,
-            excluding_vat_cents=50_000,
-            applied_on=DUE,
-            excess_cents=40_000,
-            recorded_at=NOW,
+    state = (
+        spec.given(opened(), paid(1, 100_000, 100_000, 83_333))
+        .when(command)
+        .then(
+            CreditNoteApplied(
+                invoice_id=INVOICE,
+                credit_note_id=UUID(int=9),
+                total_cents=60_000,
+                excluding_vat_cents=50_000,
+                applied_on=DUE,
+                excess_cents=40_000,
+                recorded_at=NOW,
+            )
         )
     )
     assert isinstance(state, Receivable)
@@ -224,9 +237,7 @@ def test_interest_follows_the_unpaid_amount_and_the_half_years_rate() -> None:
         period(date(2026, 6, 25), date(2026, 6, 30), 60_000),
         period(date(2026, 7, 1), date(2026, 7, 20), 60_000, "13"),
     )
-    exact = (
-        Decimal(120_000) * 12 * 4 + Decimal(60_000) * 12 * 6 + Decimal(60_000) * 13 * 20
-    ) / 100 / 365
+    exact = (Decimal(120_000) * 12 * 4 + Decimal(60_000) * 12 * 6 + Decimal(60_000) * 13 * 20) / 100 / 365
     assert event.interest_cents == round(exact)  # 157.81 + 118.36 + 427.40 cents... = 7.04 EUR
     assert event.interest_cents == 704
 
@@ -257,8 +268,10 @@ def test_the_fund_covers_what_is_unpaid_after_the_last_notice_then_payments_go_b
         paid(2, 40_000, 40_000, 33_333, on=late, to_fund=True)
     )
     recovered = paid(2, 40_000, 40_000, 33_333, on=late, to_fund=True)
-    state = spec.given(*history, covered, recovered).when(pay(3, 50_000, on=late)).then(
-        paid(3, 50_000, 50_000, 41_667, on=late, to_fund=True)
+    state = (
+        spec.given(*history, covered, recovered)
+        .when(pay(3, 50_000, on=late))
+        .then(paid(3, 50_000, 50_000, 41_667, on=late, to_fund=True))
     )
     assert isinstance(state, Receivable)
     assert state.unpaid_cents == 0  # and the fund got 333.33 + 416.67 = 750.00 back, what it covered
@@ -277,7 +290,9 @@ def test_provisioning_and_writing_off_need_a_reason_and_happen_once() -> None:
         amount_excluding_vat_cents=100_000,
         recorded_at=NOW,
     )
-    spec.given(opened()).when(ProvisionDoubtful(INVOICE, " client in receivership ", on, NOW)).then(provisioned)
+    spec.given(opened()).when(ProvisionDoubtful(INVOICE, " client in receivership ", on, NOW)).then(
+        provisioned
+    )
     spec.given(opened(), provisioned).when(ProvisionDoubtful(INVOICE, "again", on, NOW)).then_raises(
         ReceivableClosed
     )

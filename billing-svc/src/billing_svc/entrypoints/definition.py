@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from billing_svc.accounts import TOPICS as ACCOUNT_TOPICS
-from billing_svc.api import accounts, gdc, invoices, quotes
+from billing_svc.api import accounts, gdc, invoices, quotes, receivables
 from billing_svc.bootstrap import Billing, background, build
 from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
 from services.runtime import Consumer, ServiceDefinition
@@ -18,14 +18,19 @@ def definition() -> ServiceDefinition:
         name="billing",
         title="billing-svc",
         migrations=MIGRATIONS,
-        routers=[invoices.router, quotes.router, gdc.router, accounts.router],
+        routers=[invoices.router, quotes.router, gdc.router, accounts.router, receivables.router],
         build=build,
         background=background,
         consumers=lambda service: [
             Consumer("billing.gdc-payslips", (PAYROLL_TOPIC,), on_payroll_event),
             Consumer("billing.gdc-associations", (MEMBERS_TOPIC,), on_members_event),
             *(
-                [Consumer("billing.activity-accounts", ACCOUNT_TOPICS, service.accounts.on_event)]
+                [
+                    Consumer("billing.activity-accounts", ACCOUNT_TOPICS, service.accounts.on_event),
+                    Consumer(
+                        "billing.receivables", ("billing.events",), service.receivables.on_billing_event
+                    ),
+                ]
                 if isinstance(service, Billing)
                 else []
             ),
@@ -36,5 +41,6 @@ def definition() -> ServiceDefinition:
             **quotes.PROBLEM_MAPPERS,
             **gdc.PROBLEM_MAPPERS,
             **accounts.PROBLEM_MAPPERS,
+            **receivables.PROBLEM_MAPPERS,
         },
     )
