@@ -17,7 +17,7 @@ class Settings(ServiceSettings):
     urssaf_mode: Literal["acknowledge", "refuse"] = "acknowledge"
     urssaf_transient_failures: int = 0
     urssaf_attempts: int = 3
-    # The budget check of production de projets (integration/budget.py): how a reservation is answered until
-    # billing-svc keeps activity accounts.
-    budget_policy: Literal["always_accept", "refuse_above_cents", "events"] = "always_accept"
+    # The budget check of production de projets (integration/budget.py): billing-svc answers the reservation
+    # by event (ADR 016); always_accept and refuse_above_cents serve a contracts-svc run without billing.
+    budget_policy: Literal["always_accept", "refuse_above_cents", "events"] = "events"
     budget_refuse_above_cents: int = 0

@@ -178,6 +178,14 @@ class ContractOut(BaseModel):
     days_worked: int
     completed_on: date | None
     drafted_at: datetime
+    cancel_reason: str | None = None
+    budget_reservation: BudgetReservationOut | None = None
+
+
+class BudgetReservationOut(BaseModel):
+    activity_id: UUID
+    amount_cents: int
+    status: Literal["accepted", "pending", "refused"]
 
 
 class ContractSummary(BaseModel):
@@ -242,6 +250,10 @@ def contract_out(contract: Contract) -> ContractOut:
         days_worked=len(contract.days_worked),
         completed_on=contract.completed_on,
         drafted_at=contract.drafted_at,
+        cancel_reason=contract.cancel_reason,
+        budget_reservation=None
+        if contract.budget_reservation is None
+        else BudgetReservationOut(**contract.budget_reservation.model_dump()),
     )
 
 

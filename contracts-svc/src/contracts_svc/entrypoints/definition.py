@@ -10,6 +10,7 @@ from contracts_svc.api import hires as hires_api
 from contracts_svc.api import statistics as statistics_api
 from contracts_svc.api.routes import router
 from contracts_svc.bootstrap import Contracts, build
+from contracts_svc.budget_answers import BILLING_TOPIC, BudgetAnswers
 from contracts_svc.read_models.known_members import TOPIC, on_members_event
 from services.runtime import Consumer, ServiceDefinition
 
@@ -23,7 +24,20 @@ def definition() -> ServiceDefinition:
         migrations=MIGRATIONS,
         routers=[router, contracts_api.router, hires_api.router, statistics_api.router],
         build=build,
-        consumers=lambda _: [Consumer("contracts.known-members", (TOPIC,), on_members_event)],
+        consumers=lambda service: [
+            Consumer("contracts.known-members", (TOPIC,), on_members_event),
+            *(
+                [
+                    Consumer(
+                        "contracts.budget-answers",
+                        (BILLING_TOPIC,),
+                        BudgetAnswers(service.resources.store).on_billing_event,
+                    )
+                ]
+                if isinstance(service, Contracts)
+                else []
+            ),
+        ],
         projections=lambda service: (
             [service.directory, service.worked, service.statistics] if isinstance(service, Contracts) else []
         ),

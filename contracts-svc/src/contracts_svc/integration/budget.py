@@ -1,14 +1,17 @@
-"""The answers to a budget reservation until billing-svc keeps activity accounts (issue 5, item 6).
+"""How a budget reservation is answered (ADR 009 addendum, ADR 016).
 
-`always_accept` (the default: no account exists yet to refuse from), `refuse_above_cents` (tests and demos:
-an account holding that much), and `events`: the reservation is requested by the public event
-`contracts.BudgetReservationRequested` published with the draft, and billing's answer is awaited. billing-svc
-does not answer yet; the contract is drafted with its reservation `pending` (ADR 009 addendum).
+`events` (the default): the reservation is requested by the public event
+`contracts.BudgetReservationRequested` published with the draft; the contract is drafted with its reservation
+`pending`, and billing-svc's answer, `billing.BudgetReserved` or `billing.BudgetReservationRefused`, becomes
+`AnswerBudgetReservation` (accepted, or refused and the contract cancelled with the reason; `answer_of`).
+`always_accept` and `refuse_above_cents` (an account holding that much) answer at once, for a contracts-svc
+run without billing-svc.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from contracts_svc.domain.contracts.budget import (
     BudgetAccepted,
@@ -18,6 +21,12 @@ from contracts_svc.domain.contracts.budget import (
     BudgetReservationPolicy,
     ReservationRequest,
 )
+from contracts_svc.domain.contracts.budget_answer import AnswerBudgetReservation
+from schemas.generated.billing.budget_reservation_refused_v1 import BudgetReservationRefusedV1
+from schemas.generated.billing.budget_reserved_v1 import BudgetReservedV1
+
+RESERVED = "billing.BudgetReserved"
+REFUSED = "billing.BudgetReservationRefused"
 
 
 class AlwaysAccept:
@@ -47,6 +56,23 @@ class AwaitBilling:
 def policy(name: str, refuse_above_cents: int) -> BudgetReservationPolicy:
     if name == "refuse_above_cents":
         return RefuseAbove(refuse_above_cents)
-    if name == "events":
-        return AwaitBilling()
-    return AlwaysAccept()
+    if name == "always_accept":
+        return AlwaysAccept()
+    return AwaitBilling()
+
+
+def answer_of(
+    event_type: str, schema_version: int, data: dict[str, object], now: datetime
+) -> AnswerBudgetReservation | None:
+    """billing's answer to a reservation (reservation id = contract id) as the contract's command."""
+    if schema_version != 1:
+        return None
+    if event_type == RESERVED:
+        reserved = BudgetReservedV1.model_validate(data)
+        return AnswerBudgetReservation(reserved.reservation_id, True, reserved.amount_cents, None, now)
+    if event_type == REFUSED:
+        refused = BudgetReservationRefusedV1.model_validate(data)
+        return AnswerBudgetReservation(
+            refused.reservation_id, False, refused.amount_cents, refused.available_cents, now
+        )
+    return None

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
+from contracts_svc.domain.contracts.budget_answer import AnswerBudgetReservation, decide_answer
 from contracts_svc.domain.contracts.draft_contract import DraftContract, PreviousContract, decide_draft
 from contracts_svc.domain.contracts.events import (
+    BudgetReservationAnswered,
     ContractAmended,
     ContractCancelled,
     ContractCompleted,
@@ -46,6 +48,8 @@ from contracts_svc.domain.contracts.state import Contract, ContractState, NoCont
 
 __all__ = [
     "AmendContract",
+    "AnswerBudgetReservation",
+    "BudgetReservationAnswered",
     "CancelContract",
     "CompleteContract",
     "Contract",
@@ -89,6 +93,7 @@ ContractCommand = (
     | AmendContract
     | CompleteContract
     | CancelContract
+    | AnswerBudgetReservation
 )
 initial_state: ContractState = NoContract()
 
@@ -113,6 +118,8 @@ def decide(command: ContractCommand, state: ContractState) -> list[ContractEvent
             return list(decide_complete(command, state))
         case CancelContract():
             return list(decide_cancel(command, state))
+        case AnswerBudgetReservation():
+            return list(decide_answer(command, state))
 
 
 def evolve(state: ContractState, event: ContractEvent) -> ContractState:
@@ -170,6 +177,9 @@ def evolve(state: ContractState, event: ContractEvent) -> ContractState:
             return replace(state, lifecycle="completed", completed_on=event.completed_on)
         case ContractCancelled():
             return replace(state, lifecycle="cancelled", cancel_reason=event.reason)
+        case BudgetReservationAnswered() if state.budget_reservation is not None:
+            answered = state.budget_reservation.model_copy(update={"status": event.status})
+            return replace(state, budget_reservation=answered)
     return state
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts_svc.domain.contracts.events import (
+    BudgetReservationAnswered,
     ContractAmended,
     ContractCancelled,
     ContractCompleted,
@@ -27,4 +28,5 @@ EVENT_TYPES: dict[str, type[ContractEvent]] = {
     "ContractAmended": ContractAmended,
     "ContractCompleted": ContractCompleted,
     "ContractCancelled": ContractCancelled,
+    "BudgetReservationAnswered": BudgetReservationAnswered,
 }

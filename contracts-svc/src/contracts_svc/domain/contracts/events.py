@@ -48,7 +48,7 @@ class BudgetReservation(_Frozen):
 
     activity_id: UUID
     amount_cents: int
-    status: Literal["accepted", "pending"]  # pending: requested by event, billing's answer awaited
+    status: Literal["accepted", "pending", "refused"]  # pending: requested by event, billing's answer awaited
 
 
 class WorkPeriod(_Frozen):
@@ -185,6 +185,15 @@ class ContractCancelled(_Frozen):
     released_reservation: BudgetReservation | None = None  # given back to the activity account
 
 
+class BudgetReservationAnswered(_Frozen):
+    """billing-svc answered a pending reservation (domain/contracts/budget_answer.py)."""
+
+    contract_id: UUID
+    status: Literal["accepted", "refused"]
+    available_cents: int | None  # the account's available budget, given with a refusal
+    answered_at: datetime
+
+
 ContractEvent = (
     ContractDrafted
     | HireDeclared
@@ -196,4 +205,5 @@ ContractEvent = (
     | ContractAmended
     | ContractCompleted
     | ContractCancelled
+    | BudgetReservationAnswered
 )

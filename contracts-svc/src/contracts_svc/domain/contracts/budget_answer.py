@@ -1,0 +1,54 @@
+"""billing-svc's answer to a pending budget reservation (ADR 016): accepted, or refused and the contract
+cancelled with the reason, as long as nothing was worked on it (work reported is paid whatever the budget)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from contracts_svc.domain.contracts.events import BudgetReservationAnswered, ContractCancelled
+from contracts_svc.domain.contracts.state import Contract, ContractState
+
+
+@dataclass(frozen=True)
+class AnswerBudgetReservation:
+    contract_id: UUID
+    accepted: bool
+    amount_cents: int
+    available_cents: int | None
+    now: datetime
+
+
+def refusal_reason(amount_cents: int, available_cents: int | None) -> str:
+    return (
+        f"activity_budget: the contract's employer cost, {amount_cents} cents, exceeds the activity "
+        f"account's available budget, {available_cents} cents (refused by billing)"
+    )
+
+
+def decide_answer(
+    command: AnswerBudgetReservation, state: ContractState
+) -> list[BudgetReservationAnswered | ContractCancelled]:
+    if not isinstance(state, Contract) or state.budget_reservation is None:
+        return []  # not a contract of an activity (or not this service's): nothing was asked
+    if state.budget_reservation.status != "pending":
+        return []  # answered already (a redelivery), or accepted by a policy
+    answered = BudgetReservationAnswered(
+        contract_id=command.contract_id,
+        status="accepted" if command.accepted else "refused",
+        available_cents=None if command.accepted else command.available_cents,
+        answered_at=command.now,
+    )
+    if command.accepted or state.lifecycle in ("completed", "cancelled") or state.minutes_worked:
+        return [answered]
+    return [
+        answered,
+        ContractCancelled(
+            contract_id=command.contract_id,
+            parties=state.parties,
+            reason=refusal_reason(command.amount_cents, command.available_cents),
+            cancelled_at=command.now,
+            released_reservation=None,  # nothing was reserved: no release to send
+        ),
+    ]
