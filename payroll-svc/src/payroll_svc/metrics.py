@@ -79,14 +79,15 @@ WITH RECURSIVE t AS (
     SELECT (SELECT min(tenant) FROM payslips WHERE tenant > t.tenant) FROM t WHERE t.tenant IS NOT NULL
 )
 SELECT t.tenant,
-       (SELECT count(*) FROM payslips p WHERE p.tenant = t.tenant AND p.issued_at >= $2) AS payslips,
+       (SELECT count(*) FROM payslips p
+         WHERE p.tenant = t.tenant AND p.issued_at >= $2 AND p.issued_at < $3) AS payslips,
        (SELECT count(*) FROM salary_payments s WHERE s.tenant = t.tenant AND s.status <> 'paid') AS due,
        (SELECT count(*) FROM salary_payments s
          WHERE s.tenant = t.tenant AND s.status <> 'paid' AND s.due_on < $1) AS late,
        (SELECT count(*) FROM salary_payments s
-         WHERE s.tenant = t.tenant AND s.status = 'paid' AND s.paid_on >= $3 AND s.on_time) AS paid_on_time,
+         WHERE s.tenant = t.tenant AND s.status = 'paid' AND s.paid_on >= $4 AND s.on_time) AS paid_on_time,
        (SELECT count(*) FROM salary_payments s
-         WHERE s.tenant = t.tenant AND s.status = 'paid' AND s.paid_on >= $3 AND NOT s.on_time) AS paid_late
+         WHERE s.tenant = t.tenant AND s.status = 'paid' AND s.paid_on >= $4 AND NOT s.on_time) AS paid_late
 FROM t WHERE t.tenant IS NOT NULL
 """
 
@@ -98,7 +99,9 @@ def _start_of(day: date) -> datetime:
 async def sample(pool: asyncpg.Pool, today: date) -> None:
     # The pool's role owns the tables: its policy sees every tenant's rows (the figures are per tenant).
     since = today - timedelta(days=PAID_WINDOW_DAYS)
-    for row in await pool.fetch(_FIGURES, today, _start_of(today), since):
+    for row in await pool.fetch(
+        _FIGURES, today, _start_of(today), _start_of(today + timedelta(days=1)), since
+    ):
         tenant = row["tenant"]
         PAYSLIPS_TODAY.labels(tenant).set(row["payslips"])
         PAYMENTS_DUE.labels(tenant).set(row["due"])
