@@ -7,7 +7,15 @@ committed, so a crash anywhere (SIGKILL included) redelivers what was not acknow
 A handler that keeps failing is retried with exponential backoff, `max_attempts` times in all; then the
 message is written to `dead_letters` (with its inbox row, so a redelivery does not dead-letter it twice), sent
 to `<topic>.dlq` on Kafka, and the runner moves on. `replay_dead_letter` runs it again once the handler is
-fixed.
+fixed. A failure that says something the handler needs is unavailable, not that the message is wrong (the
+handler raises `RetryLater`, or the database or a peer cannot be reached), is retried with the same capped
+backoff for as long as the runner runs and never dead-lettered: a service restarting for longer than the
+attempts last must not turn a good message into a dead letter (the chaos suite lost acknowledged hires so).
+
+On Kafka the group's offsets live on the broker, not with the effects: a database restored from a backup would
+resume where the broker says, past the effects the restore took away. So after each batch's effects the
+runner also records, in the service's own `checkpoints`, the next offset of each partition, and a
+subscription starts each assigned partition from there (the PostgreSQL log's cursor is such a checkpoint).
 """
 
 from __future__ import annotations
@@ -43,6 +51,12 @@ Handler = Callable[[Conn, Envelope], Awaitable[None]]
 _tracer = trace.get_tracer(__name__)
 
 _INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
+# Never moves back: a partition redelivered from an older offset (after a rebalance) keeps what was recorded.
+_SAVE_OFFSET = (
+    "INSERT INTO checkpoints (name, tx_id, position, updated_at) VALUES ($1, '0'::xid8, $2, now())"
+    " ON CONFLICT (name) DO UPDATE SET position = greatest(checkpoints.position, excluded.position),"
+    " updated_at = excluded.updated_at"
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,21 @@ class RetryPolicy:
 
     def delay(self, failed_attempts: int) -> float:
         return float(min(self.max_delay, self.base_delay * 2 ** (failed_attempts - 1)))
+
+
+class RetryLater(Exception):
+    """Raised by a handler when what it needs is unavailable (a service down, a partner answering 503), not
+    because of the message: tried again until it passes, never dead-lettered."""
+
+
+# Unavailability, not a bad message: a peer or the database unreachable, timed out, restarting.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    RetryLater,
+    OSError,  # ConnectionError, TimeoutError
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.TooManyConnectionsError,
+)
 
 
 class _Stopped(Exception):
@@ -109,7 +138,7 @@ class ConsumerRunner:
         stopper = None if stop is None else asyncio.ensure_future(self._forward(stop))
         try:
             while not self._stop.is_set():
-                subscription = self._transport.subscribe(self.name, self.topics)
+                subscription = self._transport.subscribe(self.name, self.topics, self._resume_from)
                 self._subscription = subscription
                 try:
                     await subscription.start()
@@ -138,7 +167,27 @@ class ConsumerRunner:
             for delivery in deliveries:
                 await self._process(delivery)
             if deliveries:
+                if self._transport.name == "kafka":
+                    await self._save_offsets(deliveries)
                 await subscription.commit(deliveries)
+
+    def _offset_checkpoint(self, topic: str, partition: int) -> str:
+        return f"kafka-offset:{self.name}:{topic}:{partition}"
+
+    async def _resume_from(self, topic: str, partition: int) -> int | None:
+        position = await self._pool.fetchval(
+            "SELECT position FROM checkpoints WHERE name = $1", self._offset_checkpoint(topic, partition)
+        )
+        return None if position is None else int(position)
+
+    async def _save_offsets(self, deliveries: Sequence[Delivery]) -> None:
+        """After the batch's effects committed (never ahead of them), before the broker's acknowledgement."""
+        offsets: dict[tuple[str, int], int] = {}
+        for d in deliveries:
+            offsets[(d.topic, d.partition)] = max(offsets.get((d.topic, d.partition), 0), d.offset + 1)
+        async with self._pool.acquire() as conn, conn.transaction():
+            for (topic, partition), offset in sorted(offsets.items()):
+                await conn.execute(_SAVE_OFFSET, self._offset_checkpoint(topic, partition), offset)
 
     async def _fetch(self, subscription: Subscription) -> list[Delivery]:
         """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing)."""
@@ -185,24 +234,29 @@ class ConsumerRunner:
         )
 
     async def _process_with_retries(self, delivery: Delivery) -> None:
-        failures = 0
+        failures = unavailable = 0
         while True:
             try:
                 done = await self._apply(delivery.envelope)
             except Exception as exc:
-                failures += 1
                 CONSUMER_HANDLER_FAILURES.labels(self.service, self.name, delivery.envelope.event_type).inc()
-                if failures >= self.retry.max_attempts:
-                    await self._dead_letter(delivery, exc, failures)
-                    return
-                delay = self.retry.delay(failures)
+                if isinstance(exc, _UNAVAILABLE):
+                    unavailable += 1
+                    delay = self.retry.delay(min(unavailable, 16))  # capped at max_delay; no attempt limit
+                else:
+                    failures += 1
+                    if failures >= self.retry.max_attempts:
+                        await self._dead_letter(delivery, exc, failures)
+                        return
+                    delay = self.retry.delay(failures)
                 log.warning(
-                    "consumer %s: %s %s failed (attempt %d/%d), retrying in %.2fs: %r",
+                    "consumer %s: %s %s failed (attempt %d/%d, unavailable %d), retrying in %.2fs: %r",
                     self.name,
                     delivery.envelope.event_type,
                     delivery.envelope.event_id,
                     failures,
                     self.retry.max_attempts,
+                    unavailable,
                     delay,
                     exc,
                 )

@@ -6,7 +6,7 @@ acknowledgement explicit: nothing is acknowledged before the runner has committe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,12 +54,19 @@ class Subscription(Protocol):
     async def close(self) -> None: ...
 
 
+# The next offset of (topic, partition) as the consumer's own database records it, or None if it does not:
+# a database restored from a backup is behind the group's offsets on the broker, and must be fed again.
+ResumeFrom = Callable[[str, int], Awaitable[int | None]]
+
+
 class Transport(Protocol):
     """Kafka or the PostgreSQL log: chosen by settings, the runners do not know which."""
 
     name: str
 
-    def subscribe(self, group: str, topics: Sequence[str]) -> Subscription: ...
+    def subscribe(
+        self, group: str, topics: Sequence[str], resume_from: ResumeFrom | None = None
+    ) -> Subscription: ...
 
     async def publish_dead_letter(self, delivery: Delivery, error: str) -> None:
         """Make a message that kept failing visible on the bus as well (`<topic>.dlq` on Kafka; no-op on the

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 
-from services.bus.base import Delivery
+from services.bus.base import Delivery, ResumeFrom
 from services.envelope import Envelope, dead_letter_topic
 from services.telemetry import kafka_headers, traceparent_from_kafka_headers
 
@@ -24,16 +25,22 @@ SOURCE_HEADER = "x-dead-letter-source"
 class KafkaSubscription:
     """One consumer-group member. Auto-commit is off: `commit` is the acknowledgement, after the effects."""
 
-    def __init__(self, transport: KafkaTransport, group: str, topics: Sequence[str]) -> None:
+    def __init__(
+        self,
+        transport: KafkaTransport,
+        group: str,
+        topics: Sequence[str],
+        resume_from: ResumeFrom | None = None,
+    ) -> None:
         self._transport = transport
         self.group = group
         self.topics = list(topics)
+        self._resume_from = resume_from
         self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         t = self._transport
         consumer = AIOKafkaConsumer(
-            *self.topics,
             bootstrap_servers=t.bootstrap,
             group_id=self.group,
             client_id=f"{self.group}-consumer",
@@ -44,6 +51,8 @@ class KafkaSubscription:
             # New topics (and partitions) are noticed soon rather than after the 5-minute default.
             metadata_max_age_ms=t.metadata_max_age_ms,
         )
+        listener = None if self._resume_from is None else _ResumeFromDatabase(consumer, self._resume_from)
+        consumer.subscribe(self.topics, listener=listener)
         await consumer.start()
         self._consumer = consumer
 
@@ -113,6 +122,27 @@ class KafkaSubscription:
             await consumer.stop()
 
 
+class _ResumeFromDatabase(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+    """On each assignment, start a partition where the consumer's database says it got to, when it says.
+
+    That record is written after a batch's effects, so it is never ahead of them, and it is what a restored
+    database knows: the group's offset on the broker may be past effects that the restore took away.
+    """
+
+    def __init__(self, consumer: AIOKafkaConsumer, resume_from: ResumeFrom) -> None:
+        self._consumer = consumer
+        self._resume_from = resume_from
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        for tp in assigned:
+            offset = await self._resume_from(tp.topic, tp.partition)
+            if offset is not None:
+                self._consumer.seek(tp, offset)
+
+
 class KafkaTransport:
     """Consumer groups for subscriptions and one lazily started producer for dead letters."""
 
@@ -133,8 +163,10 @@ class KafkaTransport:
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
 
-    def subscribe(self, group: str, topics: Sequence[str]) -> KafkaSubscription:
-        return KafkaSubscription(self, group, topics)
+    def subscribe(
+        self, group: str, topics: Sequence[str], resume_from: ResumeFrom | None = None
+    ) -> KafkaSubscription:
+        return KafkaSubscription(self, group, topics, resume_from)
 
     async def publish_dead_letter(self, delivery: Delivery, error: str) -> None:
         headers = kafka_headers(delivery.traceparent)

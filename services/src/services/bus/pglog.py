@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from services.bus.base import Delivery
+from services.bus.base import Delivery, ResumeFrom
 from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending
 from services.db import check_schema_name
 from services.envelope import Envelope
@@ -166,7 +166,10 @@ class PgLogTransport:
             return check_schema_name(mapping(topic))
         return check_schema_name(mapping.get(topic) or producer_schema_of(topic))
 
-    def subscribe(self, group: str, topics: Sequence[str]) -> PgLogSubscription:
+    def subscribe(
+        self, group: str, topics: Sequence[str], resume_from: ResumeFrom | None = None
+    ) -> PgLogSubscription:
+        # The cursor is already the subscriber's own checkpoint: restored with its database, nothing to add.
         return PgLogSubscription(self, group, topics)
 
     async def publish_dead_letter(self, delivery: Delivery, error: str) -> None:
