@@ -4,8 +4,10 @@
 Each hire goes to `PUT /internal/hires/{hire id}` (idempotent per hire id), where contracts-svc drafts,
 declares (DPAE) and signs its contract or records the rejection. The employee's identity travels in that
 internal call only, never on the bus: the public event names the message, and the body stays sealed in the
-gateway's `inbound_payloads`. Any hire not answered (a 5xx, URSSAF unavailable) fails the message, which the
-consumer delivers again (the hires already decided answer the same) and, after its attempts, dead-letters.
+gateway's `inbound_payloads`. Any hire not answered fails the message, which the consumer delivers again (the
+hires already decided answer the same). contracts-svc unreachable or answering 5xx (restarting, URSSAF
+unavailable) is `RetryLater`: tried until it answers, never dead-lettered, since the hires were acknowledged
+(202) and must become contracts; any other answer dead-letters the message after the consumer's attempts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from schemas.generated.gateway.webhook_received_v1 import WebhookReceivedV1
 from services.bus.base import Transport
 from services.bus.kafka import KafkaTransport
 from services.bus.pglog import PgLogTransport
-from services.consumer import ConsumerRunner, Handler, RetryPolicy
+from services.consumer import ConsumerRunner, Handler, RetryLater, RetryPolicy
 from services.envelope import Envelope
 from services.internal_token import Caller
 from services.log_reader import Conn
@@ -36,6 +38,10 @@ CONCURRENT_HIRES = 8
 
 class HireNotProcessed(RuntimeError):
     """contracts-svc did not decide a hire; the message is delivered again."""
+
+
+class ContractsUnavailable(RetryLater):
+    """contracts-svc could not be reached or answered 5xx: the message is tried again until it answers."""
 
 
 def handler(upstreams: Upstreams, sealer: Sealer) -> Handler:
@@ -61,10 +67,16 @@ def handler(upstreams: Upstreams, sealer: Sealer) -> Handler:
         async def one(index: int) -> None:
             hire = batch.hires[index]
             identifier = hire_id(envelope.tenant, batch.employer.id, hire.reference)
+            body = contract_body(batch, hire)
             async with gate:
-                answer = await upstreams.contracts.call(
-                    "PUT", f"/internal/hires/{identifier}", caller, json=contract_body(batch, hire)
-                )
+                try:
+                    answer = await upstreams.contracts.call(
+                        "PUT", f"/internal/hires/{identifier}", caller, json=body
+                    )
+                except Exception as exc:  # unreachable, reset, timed out: the client's errors, not the hire's
+                    raise ContractsUnavailable(f"hire {identifier}: {exc!r}") from exc
+            if answer.status >= 500:
+                raise ContractsUnavailable(f"hire {identifier}: contracts-svc answered {answer.status}")
             if answer.status != 200:
                 raise HireNotProcessed(f"hire {identifier}: contracts-svc answered {answer.status}")
 
@@ -73,6 +85,8 @@ def handler(upstreams: Upstreams, sealer: Sealer) -> Handler:
             *(one(index) for index in range(len(batch.hires))), return_exceptions=True
         )
         failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failed and all(isinstance(f, ContractsUnavailable) for f in failed):
+            raise ContractsUnavailable(f"{len(failed)} of {len(outcomes)} hires not decided: {failed[0]}")
         if failed:
             raise HireNotProcessed(
                 f"{len(failed)} of {len(outcomes)} hires not decided; first: {failed[0]!r}"
