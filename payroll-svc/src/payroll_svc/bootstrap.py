@@ -24,6 +24,7 @@ from payroll_svc.domain.payments import (
     salary_payment_decider,
 )
 from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
+from payroll_svc.domain.payslips.correction import CorrectedInputs, corrected, correction_id_of
 from payroll_svc.integration.employer_terms import EmployerTermsBook
 from payroll_svc.integration.fake_bank import FakeBank
 from payroll_svc.integration.outbound import to_public
@@ -68,6 +69,12 @@ class RunOutcome:
     paid: list[UUID] = field(default_factory=list)
     late: list[UUID] = field(default_factory=list)
     rejected: dict[UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Correction:
+    payslip: payslips.PayslipIssued
+    difference_cents: int  # the corrected net less the net it replaces
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,80 @@ class Payroll:
         await record_payslip(conn, tenant, event)
         if payslip.net_paid_cents > 0:
             await self._salary(conn, tenant, schedule_salary(period, payslip, now), metadata, now)
+
+    async def correct_payslip(
+        self,
+        payslip_id: UUID,
+        reason: str,
+        changes: CorrectedInputs,
+        *,
+        tenant: str,
+        correlation_id: str | None,
+    ) -> Correction:
+        """A new payslip from the corrected inputs that names the one it corrects, which records that it is
+        corrected; the net difference scheduled as a salary payment (a raise) or recorded as an overpayment
+        to recover (a cut). All in one transaction."""
+        now = datetime.now(UTC)
+        metadata: dict[str, Any] = {"correlation_id": correlation_id}
+        correction_id = correction_id_of(payslip_id)
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            superseded = await command_loop.handle(
+                self.resources.store,
+                payslips.payslip_decider,
+                PAYSLIP_CODEC,
+                payslips.stream_id(payslip_id),
+                payslips.CorrectPayslip(payslip_id, correction_id, reason, now),
+                tenant=tenant,
+                metadata=metadata,
+                occurred_at=now,
+                conn=conn,
+            )
+            assert isinstance(superseded.state, payslips.CorrectedPayslip)
+            old = superseded.state.issued
+            assert old.pay is not None  # the decider refuses a payslip without its inputs
+            pay = corrected(old.pay, changes)
+            payslip = compute_payslip(pay)
+            issued = await command_loop.handle(
+                self.resources.store,
+                payslips.payslip_decider,
+                PAYSLIP_CODEC,
+                payslips.stream_id(correction_id),
+                payslips.IssuePayslip(
+                    payslip_id=correction_id,
+                    contract_id=old.contract_id,
+                    member_id=old.member_id,
+                    employer_id=old.employer_id,
+                    period=old.period,
+                    contract_type=old.contract_type,
+                    hours_paid=pay.hours_paid,
+                    last_day_worked=old.last_day_worked,
+                    payslip=payslip,
+                    now=now,
+                    corrects_payslip_id=payslip_id,
+                    pay=pay,
+                ),
+                tenant=tenant,
+                metadata=metadata,
+                to_public=to_public,
+                occurred_at=now,
+                conn=conn,
+            )
+            [event] = issued.events
+            assert isinstance(event, payslips.PayslipIssued)
+            await record_payslip(conn, tenant, event)
+            difference = payslip.net_paid_cents - old.net_paid_cents
+            if difference > 0:
+                command: Any = payments.ScheduleSalary(
+                    correction_id, old.member_id, difference, old.last_day_worked, now
+                )
+                await self._salary(conn, tenant, command, metadata, now)
+            elif difference < 0:
+                command = payments.RecordOverpayment(
+                    correction_id, payslip_id, old.member_id, -difference, now
+                )
+                await self._salary(conn, tenant, command, metadata, now)
+        self.resources.store.committed()
+        return Correction(event, difference)
 
     async def _salary(
         self, conn: Conn, tenant: str, command: Any, metadata: dict[str, Any], now: datetime

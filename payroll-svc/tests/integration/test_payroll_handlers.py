@@ -9,6 +9,7 @@ import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,8 +22,11 @@ from prometheus_client import REGISTRY
 from payroll_svc.bootstrap import Payroll, build
 from payroll_svc.config import Settings
 from payroll_svc.domain.payments import BankUnavailable, salary_due_on
+from payroll_svc.domain.payslips import PayslipAlreadyCorrected
+from payroll_svc.domain.payslips.correction import CorrectedInputs
 from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.read_models.payroll_views import ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
@@ -314,3 +318,62 @@ async def test_a_run_pays_what_is_due_records_a_rejection_and_pays_it_late_the_n
         1,
         1,
     )  # failed file 2, then 2, then the rejected one
+
+
+async def test_a_correction_is_a_new_payslip_its_raise_paid_its_cut_to_recover(
+    resources: Resources,
+) -> None:
+    payroll = build(resources)
+    event = completion()
+    await deliver(payroll, event)
+    [original] = await payslips_of(resources, event.data["contract_id"])
+    original_id = UUID(original["payslip_id"])
+
+    raised = await payroll.correct_payslip(
+        original_id,
+        "2 hours forgotten",
+        CorrectedInputs(gross_pay_cents=55500, hours_paid=Decimal(37)),
+        tenant=TENANT,
+        correlation_id=None,
+    )
+    assert raised.payslip.corrects_payslip_id == original_id
+    assert raised.payslip.gross_cents == 55500 + 5550  # the ICCP on the corrected pay, as issued before
+    assert raised.difference_cents == raised.payslip.net_paid_cents - original["net_paid_cents"] > 0
+    async with resources.pool.acquire() as conn:
+        difference = await conn.fetchrow(
+            "SELECT net_cents, due_on FROM salary_payments WHERE payslip_id = $1", raised.payslip.payslip_id
+        )
+    assert (difference["net_cents"], difference["due_on"]) == (
+        raised.difference_cents,
+        salary_due_on(date(2026, 12, 5)),  # the promise of the work it pays
+    )
+
+    with pytest.raises(PayslipAlreadyCorrected):  # the original is superseded: its correction is corrected
+        await payroll.correct_payslip(
+            original_id, "again", CorrectedInputs(gross_pay_cents=1), tenant=TENANT, correlation_id=None
+        )
+    cut = await payroll.correct_payslip(
+        raised.payslip.payslip_id,
+        "rate was 14 €",
+        CorrectedInputs(gross_pay_cents=49000),
+        tenant=TENANT,
+        correlation_id=None,
+    )
+    assert cut.difference_cents < 0
+    async with resources.pool.acquire() as conn:
+        owed = await conn.fetchrow(
+            "SELECT amount_cents, corrects_payslip_id, status FROM overpayments WHERE payslip_id = $1",
+            cut.payslip.payslip_id,
+        )
+        paid_for_cut = await conn.fetchval(
+            "SELECT count(*) FROM salary_payments WHERE payslip_id = $1", cut.payslip.payslip_id
+        )
+        used = await ceiling_used(conn, TENANT, UUID(event.data["member_id"]), date(2026, 12, 1))
+    assert (owed["amount_cents"], owed["corrects_payslip_id"], owed["status"]) == (
+        -cut.difference_cents,
+        raised.payslip.payslip_id,
+        "to_recover",
+    )
+    assert paid_for_cut == 0
+    assert used == cut.payslip.ceiling_cents  # only the latest payslip of the month counts
+    assert len(await payslips_of(resources, event.data["contract_id"])) == 3  # none edited, none removed

@@ -18,18 +18,31 @@ from payroll_svc.domain.payments import SalaryPaid, SalaryPaymentRejected, Salar
 from payroll_svc.domain.payroll import ContractType, HeadcountBand, PayInput, Status, compute_payslip
 from payroll_svc.domain.payslips import (
     EVENT_TYPES,
+    CorrectedPayslip,
+    CorrectPayslip,
     IssuePayslip,
+    NotCorrectable,
+    PayslipAlreadyCorrected,
     PayslipAlreadyIssued,
+    PayslipCorrected,
+    PayslipEvent,
     PayslipIssued,
+    UnknownPayslip,
     issued,
     payslip_decider,
+)
+from payroll_svc.domain.payslips.correction import (
+    CorrectedInputs,
+    NothingToCorrect,
+    corrected,
+    correction_id_of,
 )
 from payroll_svc.integration.outbound import to_public
 from services.command_loop import Decided
 from services.decider import EventCodec
 from services.testkit.spec import Spec
 
-spec = Spec(payslip_decider, codec=EventCodec[PayslipIssued](EVENT_TYPES))
+spec = Spec(payslip_decider, codec=EventCodec[PayslipEvent](EVENT_TYPES))
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "jsonschema" / "payroll"
 NOW = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
 PAYSLIP_ID = UUID("0192a5e0-0000-7000-8000-00000000000a")
@@ -129,3 +142,56 @@ def test_the_published_payslip_carries_its_lines_and_totals_in_cents() -> None:
         payslip.net_paid_cents,
         payslip.employer_cost_cents,
     )
+
+
+# ---- corrections: a new payslip names the one it corrects; the corrected one records it, once --------------
+
+CORRECTABLE = replace(ISSUE, pay=PAY)
+CORRECTION_ID = correction_id_of(PAYSLIP_ID)
+CORRECT = CorrectPayslip(PAYSLIP_ID, CORRECTION_ID, "hours misreported", NOW)
+
+
+def test_a_payslip_issued_with_its_inputs_round_trips_them() -> None:
+    state = spec.given().when(CORRECTABLE).then(issued(CORRECTABLE))
+    assert isinstance(state, PayslipIssued)
+    assert state.pay == PAY
+
+
+def test_correcting_a_payslip_records_its_correction_and_keeps_its_figures() -> None:
+    state = (
+        spec.given(issued(CORRECTABLE))
+        .when(CORRECT)
+        .then(
+            PayslipCorrected(
+                payslip_id=PAYSLIP_ID,
+                correction_id=CORRECTION_ID,
+                reason="hours misreported",
+                corrected_at=NOW,
+            )
+        )
+    )
+    assert isinstance(state, CorrectedPayslip)
+    assert state.issued == issued(CORRECTABLE)
+
+
+def test_a_corrected_payslip_is_not_corrected_again_its_correction_is() -> None:
+    corrected_once = PayslipCorrected(
+        payslip_id=PAYSLIP_ID, correction_id=CORRECTION_ID, reason="x", corrected_at=NOW
+    )
+    spec.given(issued(CORRECTABLE), corrected_once).when(CORRECT).then_raises(
+        PayslipAlreadyCorrected, match=str(CORRECTION_ID)
+    )
+    spec.given(issued(CORRECTABLE), corrected_once).when(CORRECTABLE).then()  # a repeat still changes nothing
+
+
+def test_an_unknown_payslip_or_one_issued_without_its_inputs_cannot_be_corrected() -> None:
+    spec.given().when(CORRECT).then_raises(UnknownPayslip)
+    spec.given(issued(ISSUE)).when(CORRECT).then_raises(NotCorrectable)
+
+
+def test_the_corrected_inputs_change_only_what_they_name() -> None:
+    more_hours = corrected(PAY, CorrectedInputs(gross_pay_cents=60000, hours_paid=Decimal(40)))
+    assert more_hours == replace(PAY, gross_pay_cents=60000, hours_paid=Decimal(40))
+    with pytest.raises(NothingToCorrect):
+        corrected(PAY, CorrectedInputs())
+    assert correction_id_of(PAYSLIP_ID) == CORRECTION_ID != PAYSLIP_ID

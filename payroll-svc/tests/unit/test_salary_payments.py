@@ -12,7 +12,9 @@ from payroll_svc.domain.payments import (
     EVENT_TYPES,
     BankUnavailable,
     NothingToPay,
+    OverpaymentRecorded,
     RecordBankAnswer,
+    RecordOverpayment,
     SalaryAlreadyPaid,
     SalaryAlreadyScheduled,
     SalaryPaid,
@@ -183,3 +185,19 @@ def test_a_bank_that_fails_records_nothing_and_the_salaries_are_still_due_the_ne
         UUID(int=101): False,
         UUID(int=102): False,
     }
+
+
+def test_a_correction_that_lowers_the_net_records_an_overpayment_to_recover_never_paid() -> None:
+    corrected_one = UUID("0192a5e0-0000-7000-8000-0000000000c9")
+    command = RecordOverpayment(PAYSLIP, corrected_one, MEMBER, 1250, NOW)
+    recorded = OverpaymentRecorded(
+        payslip_id=PAYSLIP,
+        corrects_payslip_id=corrected_one,
+        member_id=MEMBER,
+        amount_cents=1250,
+        recorded_at=NOW,
+    )
+    spec.given().when(command).then(recorded)
+    spec.given(recorded).when(command).then_raises(SalaryAlreadyScheduled)
+    spec.given(recorded).when(answer(date(2026, 4, 3))).then_raises(UnknownSalaryPayment)
+    spec.given().when(RecordOverpayment(PAYSLIP, corrected_one, MEMBER, 0, NOW)).then_raises(NothingToPay)

@@ -1,13 +1,14 @@
-"""/v1/payslips, /v1/salary_payments, /v1/payroll/month_closes and /v1/payment_runs: payslips issued from
-contracts' work (one per contract and month: a month's close, or the completion), their salaries scheduled by
-the 7-day promise, and the daily payment run that sends them to the bank.
+"""/v1/payslips, /v1/payslip_corrections, /v1/overpayments, /v1/salary_payments, /v1/payroll/month_closes
+and /v1/payment_runs: payslips issued from contracts' work (one per contract and month: a month's close, or
+the completion), corrections (a new payslip; the net difference paid or to recover), their salaries scheduled
+by the 7-day promise, and the daily payment run that sends them to the bank.
 
 Registered through `gateway.routes.payroll.router` (which includes this module's router).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -84,6 +85,52 @@ class PaymentRunRequest(BaseModel):
     run_on: Annotated[date, BeforeValidator(iso_day)] = Field(
         description="The run's date (Europe/Paris): what is due on or before it is paid."
     )
+
+
+class PayslipCorrectionRequest(BaseModel):
+    """The payslip corrected, why, and the inputs that change (at least one); the others stay as issued."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "payslip_id": "0197a3d0-1c2b-7a4e-9f10-3b5c7d9e1a21",
+                    "reason": "Two hours worked on 3 December were not reported",
+                    "gross_cents": 55500,
+                    "hours": "37",
+                }
+            ]
+        },
+    )
+
+    payslip_id: UUID = Field(description="The payslip corrected: the latest of its line (a correction once).")
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*$")
+    gross_cents: int | None = Field(
+        default=None, ge=0, description="The pay for the work, before end-of-contract indemnities."
+    )
+    hours: str | None = Field(default=None, pattern=r"^[0-9]{1,4}(\.[0-9]{1,2})?$", description="Hours paid.")
+    status: Literal["cadre", "non_cadre"] | None = None
+    headcount_band: Literal["under_11", "11_to_49", "50_and_over"] | None = None
+    accident_at_work_rate: str | None = Field(default=None, pattern=r"^0(\.[0-9]{1,5})?$")
+    withholding_rate: str | None = Field(default=None, pattern=r"^0(\.[0-9]{1,4})?$")
+
+
+class PayslipCorrection(BaseModel):
+    payslip: Payslip = Field(description="The new payslip; its corrects_payslip_id names the corrected one.")
+    difference_cents: int = Field(
+        description="Its net less the corrected one's: above 0 a salary payment of the difference (see "
+        "/v1/salary_payments?payslip_id=), below 0 an overpayment to recover (see /v1/overpayments)."
+    )
+
+
+class Overpayment(BaseModel):
+    payslip_id: UUID = Field(description="The correction that lowered the net salary.")
+    corrects_payslip_id: UUID
+    member_id: UUID
+    amount_cents: int = Field(description="What was paid, or is due, beyond the corrected net.")
+    status: Literal["to_recover"]
+    recorded_at: datetime
 
 
 class MonthCloseRequest(BaseModel):
@@ -181,6 +228,53 @@ async def list_salary_payments(
     return passed_through(
         await upstreams.payroll.call("GET", "/internal/salary_payments", caller, params=params)
     )
+
+
+@router.post(
+    "/v1/payslip_corrections",
+    status_code=201,
+    response_model=PayslipCorrection,
+    summary="Correct a payslip",
+    description="A correction is a new payslip computed from the corrected payslip's inputs with the ones "
+    "named here changed; the corrected payslip is never edited, and cannot be corrected twice (correct its "
+    "correction). The net difference is scheduled as a salary payment, or recorded as an overpayment to "
+    "recover. 409 when the payslip is already corrected.",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def correct_payslip(
+    body: PayslipCorrectionRequest,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("payments:write")],
+) -> Response:
+    answer = await upstreams.payroll.call(
+        "POST", "/internal/payslip_corrections", caller, json=body.model_dump(mode="json", exclude_none=True)
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "/v1/overpayments",
+    response_model=Page[Overpayment],
+    summary="List overpayments to recover",
+    description="What corrections that lowered a net salary leave to recover, in id order.",
+    responses=problem_responses(400, 401, 403),
+)
+async def list_overpayments(
+    upstreams: ServiceUpstreams,
+    caller: Reader,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    member_id: Annotated[UUID | None, Query()] = None,
+    payslip_id: Annotated[UUID | None, Query()] = None,
+) -> Response:
+    params = query(
+        limit=limit,
+        cursor=cursor,
+        member_id=None if member_id is None else str(member_id),
+        payslip_id=None if payslip_id is None else str(payslip_id),
+    )
+    answer = await upstreams.payroll.call("GET", "/internal/overpayments", caller, params=params)
+    return passed_through(answer)
 
 
 @router.post(

@@ -1,19 +1,25 @@
-"""/internal/payslips, /internal/salary_payments, /internal/month_closes and /internal/payment_runs: what
-payroll issued and paid, a month's close (one payslip per contract with unpaid work) and the payment run."""
+"""/internal/payslips, /internal/salary_payments, /internal/month_closes, /internal/payslip_corrections,
+/internal/overpayments and /internal/payment_runs: what payroll issued and paid, a month's close (one payslip
+per contract with unpaid work), corrections (a new payslip; the net difference paid or to recover) and the
+payment run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from payroll_svc.bootstrap import Payroll
 from payroll_svc.documents.payslip_pdf import PayslipDocument, payslip_pdf
+from payroll_svc.domain import payslips
 from payroll_svc.domain.payments import BankUnavailable
+from payroll_svc.domain.payroll import HeadcountBand, Status
 from payroll_svc.domain.payslips import PayslipIssued
+from payroll_svc.domain.payslips.correction import CorrectedInputs, NothingToCorrect
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
@@ -77,6 +83,33 @@ class MonthCloseIn(BaseModel):
 class MonthCloseOut(BaseModel):
     month: str
     payslips: list[UUID]
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payslip_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
+    gross_cents: int | None = Field(default=None, ge=0)
+    hours: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
+    status: Literal["cadre", "non_cadre"] | None = None
+    headcount_band: Literal["under_11", "11_to_49", "50_and_over"] | None = None
+    accident_at_work_rate: Decimal | None = Field(default=None, ge=0, lt=1)
+    withholding_rate: Decimal | None = Field(default=None, ge=0, lt=1)
+
+
+class CorrectionOut(BaseModel):
+    payslip: PayslipOut
+    difference_cents: int
+
+
+class OverpaymentOut(BaseModel):
+    payslip_id: UUID
+    corrects_payslip_id: UUID
+    member_id: UUID
+    amount_cents: int
+    status: Literal["to_recover"]
+    recorded_at: datetime
 
 
 class PaymentRunIn(BaseModel):
@@ -258,6 +291,55 @@ async def close_month(body: MonthCloseIn, request: Request, caller: CurrentCalle
     return MonthCloseOut(month=body.month, payslips=issued)
 
 
+@router.post("/payslip_corrections", status_code=201)
+async def correct_payslip(body: CorrectionIn, request: Request, caller: CurrentCaller) -> CorrectionOut:
+    require_scope(caller, "payments:write")
+    changes = CorrectedInputs(
+        gross_pay_cents=body.gross_cents,
+        hours_paid=body.hours,
+        status=None if body.status is None else Status(body.status),
+        headcount=None if body.headcount_band is None else HeadcountBand(body.headcount_band),
+        accident_at_work_rate=body.accident_at_work_rate,
+        withholding_rate=body.withholding_rate,
+    )
+    correction = await _payroll(request).correct_payslip(
+        body.payslip_id,
+        body.reason,
+        changes,
+        tenant=caller.tenant,
+        correlation_id=current_request_id() or None,
+    )
+    return CorrectionOut(payslip=_out(correction.payslip), difference_cents=correction.difference_cents)
+
+
+@router.get("/overpayments")
+async def list_overpayments(
+    request: Request,
+    caller: CurrentCaller,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    member_id: Annotated[UUID | None, Query()] = None,
+    payslip_id: Annotated[UUID | None, Query()] = None,
+) -> Page[OverpaymentOut]:
+    require_scope(caller, "payslips:read")
+    async with tenant_transaction(_payroll(request).resources.pool, caller.tenant) as conn:
+        rows = await conn.fetch(
+            """SELECT payslip_id, corrects_payslip_id, member_id, amount_cents, status, recorded_at
+               FROM overpayments
+               WHERE tenant = $1 AND ($2::uuid IS NULL OR payslip_id > $2)
+                 AND ($3::uuid IS NULL OR member_id = $3) AND ($4::uuid IS NULL OR payslip_id = $4)
+               ORDER BY payslip_id LIMIT $5""",
+            caller.tenant,
+            uuid_after(cursor),
+            member_id,
+            payslip_id,
+            limit + 1,
+        )
+    found = [OverpaymentOut(**dict(row)) for row in rows]
+    page, has_more, next_cursor = page_of(found, limit, lambda o: {"after": str(o.payslip_id)})
+    return Page[OverpaymentOut](data=page, has_more=has_more, next_cursor=next_cursor)
+
+
 @router.post("/payment_runs", status_code=201)
 async def run_payments(body: PaymentRunIn, request: Request, caller: CurrentCaller) -> PaymentRunOut:
     require_scope(caller, "payments:write")
@@ -275,5 +357,13 @@ async def run_payments(body: PaymentRunIn, request: Request, caller: CurrentCall
 
 PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     UnknownPayslip: lambda error: Problem(404, "payslip_not_found", detail=str(error)),
+    payslips.UnknownPayslip: lambda error: Problem(
+        404, "payslip_not_found", detail=str(error), param="body.payslip_id"
+    ),
+    payslips.PayslipAlreadyCorrected: lambda error: Problem(
+        409, "payslip_already_corrected", detail=str(error)
+    ),
+    payslips.NotCorrectable: lambda error: Problem(409, "payslip_not_correctable", detail=str(error)),
+    NothingToCorrect: lambda error: Problem(400, "nothing_to_correct", detail=str(error), param="body"),
     BankUnavailable: lambda error: Problem(502, "bank_unavailable", detail=str(error)),
 }

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from payroll_svc.domain.payments import SalaryPaid, SalaryPaymentRejected, SalaryScheduled
+from payroll_svc.domain.payments import (
+    OverpaymentRecorded,
+    SalaryPaid,
+    SalaryPaymentEvent,
+    SalaryPaymentRejected,
+    SalaryScheduled,
+)
 from payroll_svc.domain.payslips import PayslipIssued
 from services.log_reader import Conn
 
@@ -82,10 +88,21 @@ async def contracts_with_unpaid_work(conn: Conn, tenant: str, month: date) -> li
     return [row[0] for row in rows]
 
 
-async def record_salary_event(
-    conn: Conn, tenant: str, version: int, event: SalaryScheduled | SalaryPaid | SalaryPaymentRejected
-) -> None:
+async def record_salary_event(conn: Conn, tenant: str, version: int, event: SalaryPaymentEvent) -> None:
     match event:
+        case OverpaymentRecorded():
+            await conn.execute(
+                """INSERT INTO overpayments (tenant, payslip_id, corrects_payslip_id, member_id, amount_cents,
+                       status, recorded_at)
+                   VALUES ($1, $2, $3, $4, $5, 'to_recover', $6)
+                   ON CONFLICT (tenant, payslip_id) DO NOTHING""",
+                tenant,
+                event.payslip_id,
+                event.corrects_payslip_id,
+                event.member_id,
+                event.amount_cents,
+                event.recorded_at,
+            )
         case SalaryScheduled():
             await conn.execute(
                 """INSERT INTO salary_payments (tenant, payslip_id, member_id, net_cents, last_day_worked,

@@ -49,11 +49,24 @@ class SalaryPaymentRejected(BaseModel):
     recorded_at: datetime
 
 
-SalaryPaymentEvent = SalaryScheduled | SalaryPaid | SalaryPaymentRejected
+class OverpaymentRecorded(BaseModel):
+    """A correction lowered the net salary: what was paid (or is due) beyond it is to recover."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payslip_id: UUID  # the correction
+    corrects_payslip_id: UUID
+    member_id: UUID
+    amount_cents: int
+    recorded_at: datetime
+
+
+SalaryPaymentEvent = SalaryScheduled | SalaryPaid | SalaryPaymentRejected | OverpaymentRecorded
 EVENT_TYPES: dict[str, type[SalaryPaymentEvent]] = {
     "SalaryScheduled": SalaryScheduled,
     "SalaryPaid": SalaryPaid,
     "SalaryPaymentRejected": SalaryPaymentRejected,
+    "OverpaymentRecorded": OverpaymentRecorded,
 }
 
 # ---- states ------------------------------------------------------------------
@@ -78,7 +91,13 @@ class SalaryPayment:
         return self.paid_on is not None
 
 
-SalaryPaymentState = NoSalaryPayment | SalaryPayment
+@dataclass(frozen=True, slots=True)
+class Overpayment:
+    payslip_id: UUID
+    amount_cents: int
+
+
+SalaryPaymentState = NoSalaryPayment | SalaryPayment | Overpayment
 
 # ---- commands ----------------------------------------------------------------
 
@@ -103,7 +122,16 @@ class RecordBankAnswer:
     now: datetime
 
 
-SalaryPaymentCommand = ScheduleSalary | RecordBankAnswer
+@dataclass(frozen=True, slots=True)
+class RecordOverpayment:
+    payslip_id: UUID
+    corrects_payslip_id: UUID
+    member_id: UUID
+    amount_cents: int
+    now: datetime
+
+
+SalaryPaymentCommand = ScheduleSalary | RecordBankAnswer | RecordOverpayment
 
 
 class SalaryAlreadyScheduled(Exception):
@@ -125,7 +153,7 @@ class NothingToPay(ValueError):
 def decide(command: SalaryPaymentCommand, state: SalaryPaymentState) -> list[SalaryPaymentEvent]:
     match command:
         case ScheduleSalary():
-            if isinstance(state, SalaryPayment):
+            if not isinstance(state, NoSalaryPayment):
                 raise SalaryAlreadyScheduled(
                     f"the salary of payslip {command.payslip_id} is already scheduled"
                 )
@@ -139,6 +167,20 @@ def decide(command: SalaryPaymentCommand, state: SalaryPaymentState) -> list[Sal
                     last_day_worked=command.last_day_worked,
                     due_on=salary_due_on(command.last_day_worked),
                     scheduled_at=command.now,
+                )
+            ]
+        case RecordOverpayment():
+            if not isinstance(state, NoSalaryPayment):
+                raise SalaryAlreadyScheduled(f"payslip {command.payslip_id} already has its payment recorded")
+            if command.amount_cents <= 0:
+                raise NothingToPay(f"payslip {command.payslip_id} has no overpayment to recover")
+            return [
+                OverpaymentRecorded(
+                    payslip_id=command.payslip_id,
+                    corrects_payslip_id=command.corrects_payslip_id,
+                    member_id=command.member_id,
+                    amount_cents=command.amount_cents,
+                    recorded_at=command.now,
                 )
             ]
         case RecordBankAnswer():
@@ -182,6 +224,8 @@ def evolve(state: SalaryPaymentState, event: SalaryPaymentEvent) -> SalaryPaymen
             return SalaryPayment(
                 state.payslip_id, state.member_id, state.net_cents, state.due_on, None, state.rejections + 1
             )
+        case OverpaymentRecorded():
+            return Overpayment(event.payslip_id, event.amount_cents)
 
 
 salary_payment_decider: Decider[SalaryPaymentCommand, SalaryPaymentEvent, SalaryPaymentState] = Decider(

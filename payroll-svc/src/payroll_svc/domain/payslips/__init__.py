@@ -178,10 +178,6 @@ class NotCorrectable(Exception):
     """The payslip was issued before its inputs were kept with it: a correction could not say what changed."""
 
 
-class NothingToCorrect(ValueError):
-    """A correction that names no input to change."""
-
-
 def issued(command: IssuePayslip) -> PayslipIssued:
     payslip = command.payslip
     return PayslipIssued(
@@ -224,7 +220,7 @@ def decide(command: PayslipCommand, state: PayslipState) -> list[PayslipEvent]:
                 if current.payslip() == command.payslip:
                     return []  # the same payslip again (a repeated completion): nothing new
                 raise PayslipAlreadyIssued(
-                    f"payslip {command.payslip_id} is issued with other figures: correct it with a new payslip"
+                    f"payslip {command.payslip_id} is issued with other figures: correct it by a new payslip"
                 )
             return [issued(command)]
         case CorrectPayslip():
