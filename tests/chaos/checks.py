@@ -1,0 +1,143 @@
+"""What a round checks once the load has stopped: the system drains, then every acknowledged hire has
+exactly its effects, once, counted in the event streams (by type) and in the read models; nothing is dead-
+lettered; and each projection equals its rebuild from zero."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+
+from tests.chaos.load import Load
+
+# Each contract of a hire, exactly once each: drafted, declared (DPAE), signed, its work, its completion.
+CONTRACT_EVENTS = ("ContractDrafted", "HireDeclared", "ContractSigned", "WorkReported", "ContractCompleted")
+SCHEMAS = ("gateway", "members", "contracts", "billing", "payroll")
+STREAM_COUNTS = (
+    "SELECT stream_id, event_type, count(*) FROM {schema}.events WHERE stream_id = ANY($1) GROUP BY 1, 2"
+)
+
+
+@dataclass
+class Counts:
+    acknowledged_hires: int = 0
+    contracts: int = 0
+    completed_contracts: int = 0
+    payslips: int = 0
+    scheduled_payments: int = 0
+    contract_events: Counter[str] = field(default_factory=Counter)
+    hire_events: Counter[str] = field(default_factory=Counter)
+    payroll_events: Counter[str] = field(default_factory=Counter)
+    duplicates: list[str] = field(default_factory=list)  # effects found more than once
+    dead_letters: dict[str, int] = field(default_factory=dict)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not drained after {within} s: {what}")
+        await asyncio.sleep(0.5)  # polling the read models of a system catching up
+
+
+async def drained(url: str, load: Load, within: float) -> None:
+    """Until every acknowledged hire's contract is completed and has its payslip and scheduled salary."""
+    contracts = [UUID(h.contract_id) for h in load.acknowledged]
+
+    async def done() -> bool:
+        conn = await asyncpg.connect(url)
+        try:
+            completed = await conn.fetchval(
+                "SELECT count(*) FROM contracts.contract_directory"
+                " WHERE contract_id = ANY($1) AND status = 'completed'",
+                contracts,
+            )
+            scheduled = await conn.fetchval(
+                "SELECT count(*) FROM payroll.payslips p"
+                " JOIN payroll.salary_payments s USING (tenant, payslip_id) WHERE p.contract_id = ANY($1)",
+                contracts,
+            )
+        finally:
+            await conn.close()
+        return bool(completed == scheduled == len(contracts))
+
+    await until(done, within, f"{len(contracts)} contracts to complete, pay-slip and schedule")
+
+
+async def count(url: str, load: Load) -> Counts:
+    acknowledged = load.acknowledged
+    contracts = [UUID(h.contract_id) for h in acknowledged]
+    counts = Counts(acknowledged_hires=len(acknowledged))
+    conn = await asyncpg.connect(url)
+    try:
+        counts.contracts = await conn.fetchval(
+            "SELECT count(*) FROM contracts.contract_directory WHERE employer_id = $1",
+            UUID(load.structure["id"]),
+        )
+        counts.completed_contracts = await conn.fetchval(
+            "SELECT count(*) FROM contracts.contract_directory"
+            " WHERE contract_id = ANY($1) AND status = 'completed'",
+            contracts,
+        )
+        streams = [f"contract-{c}" for c in contracts]
+        for stream, event_type, n in await conn.fetch(
+            STREAM_COUNTS.format(schema="contracts"),
+            streams,
+        ):
+            counts.contract_events[event_type] += n
+            if n > 1:
+                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        hires = [f"hire-{h.hire_id}" for h in acknowledged]
+        for stream, event_type, n in await conn.fetch(
+            STREAM_COUNTS.format(schema="contracts"),
+            hires,
+        ):
+            counts.hire_events[event_type] += n
+            if n > 1:
+                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        for contract_id, n in await conn.fetch(
+            "SELECT contract_id, count(*) FROM payroll.payslips WHERE contract_id = ANY($1) GROUP BY 1",
+            contracts,
+        ):
+            counts.payslips += n
+            if n > 1:
+                counts.duplicates.append(f"payslips of contract {contract_id}: {n}")
+        payslips = [
+            r["payslip_id"]
+            for r in await conn.fetch(
+                "SELECT payslip_id FROM payroll.payslips WHERE contract_id = ANY($1)", contracts
+            )
+        ]
+        counts.scheduled_payments = await conn.fetchval(
+            "SELECT count(*) FROM payroll.salary_payments"
+            " WHERE payslip_id = ANY($1) AND status = 'scheduled'",
+            payslips,
+        )
+        payroll_streams = [f"payslip-{p}" for p in payslips] + [f"salary-payment-{p}" for p in payslips]
+        for stream, event_type, n in await conn.fetch(
+            STREAM_COUNTS.format(schema="payroll"),
+            payroll_streams,
+        ):
+            counts.payroll_events[event_type] += n
+            if n > 1:
+                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        # The public events too: one outbox row per effect (a duplicate there is a duplicate downstream).
+        for schema, keys in (("contracts", streams), ("payroll", payroll_streams)):
+            for key, event_type, n in await conn.fetch(
+                f"SELECT message_key, envelope->>'event_type', count(*) FROM {schema}.outbox"
+                " WHERE message_key = ANY($1) GROUP BY 1, 2 HAVING count(*) > 1",
+                keys,
+            ):
+                counts.duplicates.append(f"{schema} outbox {key}: {event_type} x{n}")
+        for schema in SCHEMAS:
+            counts.dead_letters[schema] = await conn.fetchval(
+                f"SELECT count(*) FROM {schema}.dead_letters WHERE replayed_at IS NULL"
+            )
+    finally:
+        await conn.close()
+    return counts
