@@ -1,0 +1,155 @@
+"""/v1/gdc: the GDC monthly invoice run (ops), SEPA direct debit mandates of the associations, and the
+pain.008.001.08 collection file of each GDC invoice collected under a mandate (ADR 017).
+
+The run of the 1st invoices the previous month: for each association (employer structure whose payroll the
+back-office runs), one invoice with its payslips' gross salaries, employer contributions and the GDC fee.
+Running it again, or two at once, answers the same invoices: a month is invoiced once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth.dependencies import require
+from gateway.routes.invoices import InvoiceAddress
+from gateway.routes.upstreams import ServiceUpstreams
+from gateway.upstream import passed_through
+from services.http import problem_responses
+from services.internal_token import Caller
+
+router = APIRouter(tags=["gdc"])
+
+
+class MonthlyRun(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"run_on": "2026-12-01"}]})
+
+    run_on: date = Field(description="The 1st of a month (Europe/Paris); the previous month is invoiced.")
+
+
+class GdcInvoice(BaseModel):
+    employer_id: UUID
+    invoice_id: UUID = Field(description="Read it at /v1/invoices/{invoice_id} (.xml, .pdf).")
+    number: str
+    total_cents: int
+    direct_debit_id: UUID | None = Field(
+        description="The collection file, when the association has a mandate."
+    )
+    sequence_type: Literal["FRST", "RCUR"] | None = Field(
+        description="FRST for a mandate's first collection."
+    )
+
+
+class HeldMonth(BaseModel):
+    employer_id: UUID
+    reason: str = Field(description="Why no invoice was issued (corrections leaving a negative month).")
+
+
+class MonthlyRunResult(BaseModel):
+    month: str = Field(description="The month invoiced, YYYY-MM.")
+    invoices: list[GdcInvoice]
+    held: list[HeldMonth]
+
+
+class Debtor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=70, description="The account holder, as on the mandate.")
+    address: InvoiceAddress
+    iban: str = Field(min_length=15, max_length=42, description="Checked (key, length, SEPA zone).")
+    bic: str | None = Field(default=None, min_length=8, max_length=11)
+
+
+class SepaMandateIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "GDC-ATELIERS-0001",
+                    "signed_on": "2026-11-02",
+                    "debtor": {
+                        "name": "Les Ateliers du Spectacle",
+                        "address": {"street": "12 rue des Arts", "postal_code": "69001", "city": "Lyon"},
+                        "iban": "FR76 3000 4000 0000 0234 5678 983",
+                    },
+                }
+            ]
+        },
+    )
+
+    reference: str = Field(
+        min_length=1,
+        max_length=35,
+        description="The unique mandate reference (UMR): letters, digits, spaces and / - ? : ( ) . , ' +; "
+        "used once per tenant.",
+    )
+    signed_on: date = Field(description="The day the association signed (not in the future).")
+    debtor: Debtor
+
+
+class SepaMandate(BaseModel):
+    id: UUID
+    employer_id: UUID
+    reference: str
+    signed_on: date
+    debtor_name: str
+    iban_last4: str
+    scheme: Literal["CORE"]
+
+
+@router.post(
+    "/v1/gdc/monthly-invoices",
+    response_model=MonthlyRunResult,
+    summary="Run the GDC month: one invoice per association for the previous month (ops)",
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
+async def run_month(
+    body: MonthlyRun, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:write")]
+) -> Response:
+    return passed_through(
+        await upstreams.billing.call(
+            "POST", "/internal/gdc/monthly-invoices", caller, json=body.model_dump(mode="json")
+        )
+    )
+
+
+@router.post(
+    "/v1/employers/{employer_id:uuid}/sepa-mandates",
+    status_code=201,
+    response_model=SepaMandate,
+    summary="Record an association's SEPA Core direct debit mandate",
+    responses=problem_responses(400, 401, 403, 404, 409),
+)
+async def sign_mandate(
+    employer_id: UUID,
+    body: SepaMandateIn,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+) -> Response:
+    return passed_through(
+        await upstreams.billing.call(
+            "POST",
+            f"/internal/employers/{employer_id}/sepa-mandates",
+            caller,
+            json=body.model_dump(mode="json"),
+        )
+    )
+
+
+@router.get(
+    "/v1/gdc/direct-debits/{direct_debit_id:uuid}.xml",
+    response_class=Response,
+    summary="The pain.008.001.08 collection file of a GDC invoice (XSD-checked)",
+    responses={200: {"content": {"application/xml": {}}}, **problem_responses(400, 401, 403, 404)},
+)
+async def direct_debit_xml(
+    direct_debit_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:read")]
+) -> Response:
+    return passed_through(
+        await upstreams.billing.call("GET", f"/internal/gdc/direct-debits/{direct_debit_id}.xml", caller)
+    )
