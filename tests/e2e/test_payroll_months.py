@@ -1,6 +1,7 @@
 """One payslip per contract and month, through the public API in both deployment modes: the work reported
-is paid by the month's close (no indemnity yet) with its salary scheduled by the 7-day promise; the
-completion then gives the contract's last payslip with the paid-leave pay on the whole contract's pay.
+is paid by the month's close (no indemnity yet) with its salary scheduled by the 7-day promise; corrections
+are new payslips (a raise paid, a cut to recover); the completion then gives the contract's last payslip with
+the paid-leave pay on the whole contract's pay (as first paid: corrections do not change that base).
 
 Work is reported once done and a contract starts after its DPAE: the contract starts a few seconds ahead and
 its one minute of work is reported as soon as it is over. The close is of the current month (the close takes
@@ -25,7 +26,8 @@ async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnit
 ) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
     member_id = await employee(deployment, key)
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    # Ahead enough for the DPAE to arrive first on a loaded machine.
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
     drafted = await deployment.gateway.post(
         "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
     )
@@ -74,16 +76,57 @@ async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnit
     again = await deployment.gateway.post(closes_path, json={"month": month}, headers=auth(key))
     assert first["id"] not in again.json()["payslips"]  # its work is paid: closing again issues nothing
 
+    # A correction is a new payslip; the raise is a salary payment, a cut of it an overpayment to recover.
+    raised = await deployment.gateway.post(
+        "/v1/payslip_corrections",
+        json={"payslip_id": first["id"], "reason": "rate was 30 €", "gross_cents": 50},
+        headers=auth(key),
+    )
+    assert raised.status_code == 201, raised.text
+    raise_id = raised.json()["payslip"]["id"]
+    assert raised.json()["payslip"]["corrects_payslip_id"] == first["id"]
+    assert raised.json()["difference_cents"] > 0
+    twice = await deployment.gateway.post(
+        "/v1/payslip_corrections",
+        json={"payslip_id": first["id"], "reason": "again", "gross_cents": 60},
+        headers=auth(key),
+    )
+    assert (twice.status_code, twice.json()["code"]) == (409, "payslip_already_corrected")
+    for_raise = await deployment.gateway.get(
+        "/v1/salary_payments", params={"payslip_id": raise_id}, headers=auth(key)
+    )
+    assert [p["net_cents"] for p in for_raise.json()["data"]] == [raised.json()["difference_cents"]]
+    cut = await deployment.gateway.post(
+        "/v1/payslip_corrections",
+        json={"payslip_id": raise_id, "reason": "rate was 20 €", "gross_cents": 33},
+        headers=auth(key),
+    )
+    assert cut.status_code == 201, cut.text
+    owed = await deployment.gateway.get(
+        "/v1/overpayments", params={"payslip_id": cut.json()["payslip"]["id"]}, headers=auth(key)
+    )
+    assert [(o["amount_cents"], o["corrects_payslip_id"]) for o in owed.json()["data"]] == [
+        (-cut.json()["difference_cents"], raise_id)
+    ]
+    nothing = await deployment.gateway.post(
+        "/v1/payslip_corrections",
+        json={"payslip_id": cut.json()["payslip"]["id"], "reason": "nothing named"},
+        headers=auth(key),
+    )
+    assert (nothing.status_code, nothing.json()["code"]) == (400, "nothing_to_correct")
+
     done = await deployment.gateway.post(
         f"{path}/completion", json={"completed_on": day.isoformat()}, headers=auth(key)
     )
     assert done.status_code == 200, done.text
 
+    corrections = {raise_id, cut.json()["payslip"]["id"]}
+
     async def completed() -> bool:
-        return len(await payslips()) == 2
+        return len(await payslips()) == 4
 
     await until(completed, within=WITHIN)
-    [last] = [p for p in await payslips() if p["id"] != first["id"]]
+    [last] = [p for p in await payslips() if p["id"] not in {first["id"], *corrections}]
     # The CDDU's 10 % paid-leave pay on the whole contract's 0.25 € (half-even to the cent), no more work.
     assert (last["period"], last["gross_cents"]) == (month, 2)
 

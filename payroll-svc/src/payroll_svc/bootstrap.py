@@ -21,6 +21,7 @@ from payroll_svc.domain.payments import (
     SalaryPaymentEvent,
     answers,
     due_for_run,
+    journal,
     salary_payment_decider,
 )
 from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
@@ -36,9 +37,11 @@ from payroll_svc.read_models.payroll_views import (
     ceiling_used,
     contracts_with_unpaid_work,
     lock_month,
+    record_payment_run,
     record_payslip,
     record_salary_event,
     record_unpaid_work,
+    runs_sending,
 )
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
@@ -55,6 +58,7 @@ CONTRACTS_TOPIC = "contracts.events"
 PAYSLIP_CODEC: EventCodec[payslips.PayslipEvent] = EventCodec(payslips.EVENT_TYPES)
 SALARY_CODEC: EventCodec[SalaryPaymentEvent] = EventCodec(payments.EVENT_TYPES)
 CONTRACT_PAY_CODEC: EventCodec[contract_pay.ContractPayEvent] = EventCodec(contract_pay.EVENT_TYPES)
+RUN_CODEC: EventCodec[journal.PaymentRunEvent] = EventCodec(journal.EVENT_TYPES)
 CLOSE_RETRIES = 3
 
 
@@ -298,20 +302,72 @@ class Payroll:
         """Pay what is due on `run_on`: one pain.001 file to the bank, then each salary's answer recorded.
 
         One run at a time per tenant (an advisory lock held for the run), so no salary goes in two files.
-        A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due. A crash
-        after the bank took the file and before its answers commit would send those salaries again (known gap:
-        a run journal recorded before sending would close it).
+        The run is journaled before its file goes to the bank; a run found still sending (interrupted after
+        the bank took its file) is finished first from the bank's answer to its message, never sent again.
+        A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due.
         """
         now = datetime.now(UTC)
         pool = self.resources.pool
         async with pool.acquire() as lock:
             await lock.execute("SELECT pg_advisory_lock(hashtext('payroll-run:' || $1))", tenant)
             try:
-                return await self._run(run_on, tenant, correlation_id, now)
+                metadata: dict[str, Any] = {"correlation_id": correlation_id}
+                recovered = await self._finish_interrupted_runs(tenant, metadata, now)
+                outcome = await self._run(run_on, tenant, metadata, now)
             finally:
                 await lock.execute("SELECT pg_advisory_unlock(hashtext('payroll-run:' || $1))", tenant)
+        for event in recovered:
+            _count(outcome, tenant, event)
+        return outcome
 
-    async def _run(self, run_on: date, tenant: str, correlation_id: str | None, now: datetime) -> RunOutcome:
+    async def _journal(
+        self,
+        conn: Conn,
+        tenant: str,
+        run_id: str,
+        command: journal.PaymentRunCommand,
+        metadata: dict[str, Any],
+    ) -> None:
+        handled = await command_loop.handle(
+            self.resources.store,
+            journal.payment_run_decider,
+            RUN_CODEC,
+            journal.stream_id(run_id),
+            command,
+            tenant=tenant,
+            metadata=metadata,
+            conn=conn,
+        )
+        await record_payment_run(conn, tenant, handled.events)
+
+    async def _finish_interrupted_runs(
+        self, tenant: str, metadata: dict[str, Any], now: datetime
+    ) -> list[SalaryPaymentEvent]:
+        recorded: list[SalaryPaymentEvent] = []
+        async with self.resources.pool.acquire() as conn:
+            interrupted = await runs_sending(conn, tenant)
+        for run_id in interrupted:
+            async with self.resources.pool.acquire() as conn, conn.transaction():
+                stream = journal.stream_id(run_id)
+                stored = await self.resources.store.read_stream(stream, tenant=tenant, conn=conn)
+                state = journal.payment_run_decider.fold(RUN_CODEC.decode(r) for r in stored)
+                assert isinstance(state, journal.Sending)
+                started = state.started
+                receipt = self.bank.status(run_id)
+                if receipt is None:
+                    log.warning("payroll: run %s never reached the bank: its salaries stay due", run_id)
+                    abandon = journal.AbandonRun(run_id, "the bank never received the file", now)
+                    await self._journal(conn, tenant, run_id, abandon, metadata)
+                    continue
+                log.warning("payroll: run %s was interrupted: recording the bank's answer to it", run_id)
+                payments_sent = [payment.payment() for payment in started.payments]
+                for answer in answers(run_id, started.run_on, payments_sent, receipt, now):
+                    recorded += await self._salary(conn, tenant, answer, metadata, now)
+                await self._journal(conn, tenant, run_id, journal.RecordRun(run_id, True, now), metadata)
+            self.resources.store.committed()
+        return recorded
+
+    async def _run(self, run_on: date, tenant: str, metadata: dict[str, Any], now: datetime) -> RunOutcome:
         async with self.resources.pool.acquire() as conn:
             rows = await conn.fetch(
                 """SELECT payslip_id, member_id, net_cents, due_on FROM salary_payments
@@ -342,29 +398,46 @@ class Payroll:
             )
         document = salary_transfer_file(run_id, now, self.account, transfers)
         metrics.SALARIES_DUE.labels(tenant).inc(len(due))
+        journaled = tuple(
+            journal.RunPayment(
+                payslip_id=p.payslip_id, member_id=p.member_id, net_cents=p.net_cents, due_on=p.due_on
+            )
+            for p in due
+        )
+        async with self.resources.pool.acquire() as conn, conn.transaction():  # before the bank sees it
+            start = journal.StartRun(run_id, run_on, journaled, now)
+            await self._journal(conn, tenant, run_id, start, metadata)
         try:
             receipt = self.bank.submit(document)
-        except BankUnavailable:
+        except BankUnavailable as refused:
             metrics.PAYMENT_RUNS_FAILED.labels(tenant).inc()
+            async with self.resources.pool.acquire() as conn, conn.transaction():
+                abandon = journal.AbandonRun(run_id, str(refused), now)
+                await self._journal(conn, tenant, run_id, abandon, metadata)
             raise
+        # Anything else (a crash, a lost answer) leaves the run journaled as sending: the next run asks.
         outcome = RunOutcome(run_id, run_on)
-        metadata = {"correlation_id": correlation_id}
         recorded: list[SalaryPaymentEvent] = []
         # The bank has the file: its answers are recorded all at once, so a crash leaves none or all of them.
         async with self.resources.pool.acquire() as conn, conn.transaction():
             for answer in answers(run_id, run_on, due, receipt, now):
                 recorded += await self._salary(conn, tenant, answer, metadata, now)
+            await self._journal(conn, tenant, run_id, journal.RecordRun(run_id, False, now), metadata)
         self.resources.store.committed()
         for event in recorded:
-            if isinstance(event, payments.SalaryPaid):
-                outcome.paid.append(event.payslip_id)
-                if not event.on_time:
-                    outcome.late.append(event.payslip_id)
-                metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
-            elif isinstance(event, payments.SalaryPaymentRejected):
-                outcome.rejected[event.payslip_id] = event.reason
-                metrics.SALARIES_REJECTED.labels(tenant).inc()
+            _count(outcome, tenant, event)
         return outcome
+
+
+def _count(outcome: RunOutcome, tenant: str, event: SalaryPaymentEvent) -> None:
+    if isinstance(event, payments.SalaryPaid):
+        outcome.paid.append(event.payslip_id)
+        if not event.on_time:
+            outcome.late.append(event.payslip_id)
+        metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
+    elif isinstance(event, payments.SalaryPaymentRejected):
+        outcome.rejected[event.payslip_id] = event.reason
+        metrics.SALARIES_REJECTED.labels(tenant).inc()
 
 
 def _metadata(envelope: Envelope) -> dict[str, Any]:

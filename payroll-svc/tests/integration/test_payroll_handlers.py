@@ -21,11 +21,11 @@ from prometheus_client import REGISTRY
 
 from payroll_svc.bootstrap import Payroll, build
 from payroll_svc.config import Settings
-from payroll_svc.domain.payments import BankUnavailable, salary_due_on
+from payroll_svc.domain.payments import BankReceipt, BankUnavailable, salary_due_on
 from payroll_svc.domain.payslips import PayslipAlreadyCorrected
 from payroll_svc.domain.payslips.correction import CorrectedInputs
 from payroll_svc.entrypoints.definition import definition
-from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
 from payroll_svc.read_models.payroll_views import ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
@@ -377,3 +377,69 @@ async def test_a_correction_is_a_new_payslip_its_raise_paid_its_cut_to_recover(
     assert paid_for_cut == 0
     assert used == cut.payslip.ceiling_cents  # only the latest payslip of the month counts
     assert len(await payslips_of(resources, event.data["contract_id"])) == 3  # none edited, none removed
+
+
+async def run_rows(resources: Resources, tenant: str) -> list[tuple[str, int]]:
+    async with resources.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT status, salaries FROM payment_runs WHERE tenant = $1 ORDER BY started_at", tenant
+        )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def test_a_run_interrupted_after_the_bank_accepted_its_file_is_finished_from_the_bank_paid_once(
+    resources: Resources,
+) -> None:
+    tenant = "coop-crash"
+    payroll = build(resources)
+    events = [completion(tenant), completion(tenant)]
+    for event in events:
+        await deliver(payroll, event)
+    due_on = salary_due_on(date(2026, 12, 5))
+    losing = dataclasses.replace(payroll, bank=FakeBank(lose_answers=True))
+
+    with pytest.raises(LostAfterAcceptance):  # the bank has the file; the run never hears its answer
+        await losing.run_payments(due_on, tenant=tenant, correlation_id=None)
+    assert [(await salary(payroll, e.data["contract_id"]))["status"] for e in events] == ["scheduled"] * 2
+    assert await run_rows(resources, tenant) == [("sending", 2)]
+
+    bank = losing.bank
+    assert isinstance(bank, FakeBank)
+    restarted = dataclasses.replace(payroll, bank=dataclasses.replace(bank, lose_answers=False))
+    outcome = await restarted.run_payments(due_on, tenant=tenant, correlation_id=None)
+
+    paid = [await salary(payroll, e.data["contract_id"]) for e in events]
+    assert [(p["status"], p["paid_on"], p["on_time"]) for p in paid] == [("paid", due_on, True)] * 2
+    assert sorted(outcome.paid) == sorted(p["payslip_id"] for p in paid)
+    assert len(bank.received) == 1  # asked, not sent again
+    assert await run_rows(resources, tenant) == [("recorded", 2)]
+    again = await restarted.run_payments(due_on, tenant=tenant, correlation_id=None)
+    assert (again.run_id, again.paid, len(bank.received)) == (None, [], 1)
+
+
+class UnreachableBank(FakeBank):
+    def submit(self, payment_file: bytes) -> BankReceipt:
+        raise ConnectionError("connection reset before the file was sent")
+
+
+async def test_a_run_whose_file_never_reached_the_bank_is_abandoned_and_its_salaries_sent_by_the_next(
+    resources: Resources,
+) -> None:
+    tenant = "coop-unreachable"
+    payroll = build(resources)
+    event = completion(tenant)
+    await deliver(payroll, event)
+    due_on = salary_due_on(date(2026, 12, 5))
+    with pytest.raises(ConnectionError):
+        await dataclasses.replace(payroll, bank=UnreachableBank()).run_payments(
+            due_on, tenant=tenant, correlation_id=None
+        )
+
+    bank = FakeBank()
+    outcome = await dataclasses.replace(payroll, bank=bank).run_payments(
+        due_on, tenant=tenant, correlation_id=None
+    )
+
+    assert (await salary(payroll, event.data["contract_id"]))["status"] == "paid"
+    assert (len(outcome.paid), len(bank.received)) == (1, 1)
+    assert await run_rows(resources, tenant) == [("abandoned", 1), ("recorded", 1)]

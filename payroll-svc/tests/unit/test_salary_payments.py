@@ -10,6 +10,7 @@ import pytest
 
 from payroll_svc.domain.payments import (
     EVENT_TYPES,
+    BankReceipt,
     BankUnavailable,
     NothingToPay,
     OverpaymentRecorded,
@@ -27,9 +28,10 @@ from payroll_svc.domain.payments import (
     answers,
     due_for_run,
     end_to_end_id,
+    journal,
     salary_payment_decider,
 )
-from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
 from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
 from services.decider import EventCodec
 from services.testkit.spec import Spec
@@ -201,3 +203,54 @@ def test_a_correction_that_lowers_the_net_records_an_overpayment_to_recover_neve
     spec.given(recorded).when(command).then_raises(SalaryAlreadyScheduled)
     spec.given(recorded).when(answer(date(2026, 4, 3))).then_raises(UnknownSalaryPayment)
     spec.given().when(RecordOverpayment(PAYSLIP, corrected_one, MEMBER, 0, NOW)).then_raises(NothingToPay)
+
+
+# ---- the payment run journal ------------------------------------------------------------------------------
+
+runs = Spec(journal.payment_run_decider, codec=EventCodec[journal.PaymentRunEvent](journal.EVENT_TYPES))
+RUN_PAYMENT = journal.RunPayment(
+    payslip_id=PAYSLIP, member_id=MEMBER, net_cents=53415, due_on=date(2026, 4, 3)
+)
+STARTED = journal.PaymentRunStarted(
+    run_id="SAL-1", run_on=date(2026, 4, 3), payments=(RUN_PAYMENT,), started_at=NOW
+)
+
+
+def test_a_run_is_journaled_before_sending_then_recorded_or_abandoned_once() -> None:
+    runs.given().when(journal.StartRun("SAL-1", date(2026, 4, 3), (RUN_PAYMENT,), NOW)).then(STARTED)
+    recorded = journal.PaymentRunRecorded(run_id="SAL-1", recovered=True, recorded_at=NOW)
+    runs.given(STARTED).when(journal.RecordRun("SAL-1", True, NOW)).then(recorded)
+    runs.given(STARTED).when(journal.AbandonRun("SAL-1", "never received", NOW)).then(
+        journal.PaymentRunAbandoned(run_id="SAL-1", reason="never received", abandoned_at=NOW)
+    )
+    again = journal.RecordRun("SAL-1", True, NOW)
+    runs.given(STARTED, recorded).when(again).then_raises(journal.RunNotSending)
+    runs.given(STARTED).when(journal.StartRun("SAL-1", date(2026, 4, 3), (), NOW)).then_raises(
+        journal.RunNotSending
+    )
+
+
+def test_the_fake_bank_answers_what_became_of_a_message_and_refuses_it_twice() -> None:
+    bank = FakeBank(lose_answers=True)
+    document = salary_transfer_file(
+        "SAL-9",
+        NOW,
+        PayingAccount(name="SmartFr SCIC", iban="FR7630004000031234567890143"),
+        [
+            SalaryTransfer(
+                payslip_id=PAYSLIP,
+                employee_name="Membre",
+                iban="FR7630004000031234567890143",
+                bic=None,
+                amount_cents=100,
+                execution_date=date(2026, 4, 3),
+                remittance="Salaire",
+            )
+        ],
+    )
+    assert bank.status("SAL-9") is None
+    with pytest.raises(LostAfterAcceptance):
+        bank.submit(document)
+    assert bank.status("SAL-9") == BankReceipt()
+    with pytest.raises(BankUnavailable, match="already received"):
+        bank.submit(document)

@@ -18,11 +18,17 @@ from payroll_svc.integration.sepa_credit_transfer import NAMESPACE, InvalidPayme
 NS = {"p": NAMESPACE}
 
 
+class LostAfterAcceptance(Exception):
+    """Injected: the bank accepted the file, and the caller never heard it (a crash, a cut connection)."""
+
+
 @dataclass
 class FakeBank:
     rejects: Mapping[str, str] = field(default_factory=dict)  # IBAN -> reason
     fails: bool = False
+    lose_answers: bool = False  # accept each file, then raise LostAfterAcceptance instead of answering
     received: list[bytes] = field(default_factory=list)
+    answers: dict[str, BankReceipt] = field(default_factory=dict)  # message id -> the bank's answer
 
     def submit(self, payment_file: bytes) -> BankReceipt:
         if self.fails:
@@ -31,10 +37,21 @@ class FakeBank:
             validate_pain_001(payment_file)
         except InvalidPaymentFile as error:
             raise BankUnavailable(f"the bank refused the file: {error}") from error
+        document = etree.fromstring(payment_file)
+        message_id = document.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS)
+        if message_id in self.answers:  # a bank refuses a message id it already has (duplicate check)
+            raise BankUnavailable(f"message {message_id} was already received")
         self.received.append(payment_file)
         rejected = {}
-        for transfer in etree.fromstring(payment_file).iterfind(".//p:CdtTrfTxInf", NS):
+        for transfer in document.iterfind(".//p:CdtTrfTxInf", NS):
             iban = transfer.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=NS)
             if iban in self.rejects:
                 rejected[transfer.findtext("p:PmtId/p:EndToEndId", namespaces=NS)] = self.rejects[iban]
-        return BankReceipt(rejected=rejected)
+        receipt = BankReceipt(rejected=rejected)
+        self.answers[message_id] = receipt
+        if self.lose_answers:
+            raise LostAfterAcceptance(f"the answer to message {message_id} was lost")
+        return receipt
+
+    def status(self, message_id: str) -> BankReceipt | None:
+        return self.answers.get(message_id)

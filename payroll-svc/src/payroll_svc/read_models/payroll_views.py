@@ -12,6 +12,12 @@ from payroll_svc.domain.payments import (
     SalaryPaymentRejected,
     SalaryScheduled,
 )
+from payroll_svc.domain.payments.journal import (
+    PaymentRunAbandoned,
+    PaymentRunEvent,
+    PaymentRunRecorded,
+    PaymentRunStarted,
+)
 from payroll_svc.domain.payslips import PayslipIssued
 from services.log_reader import Conn
 
@@ -140,3 +146,34 @@ async def record_salary_event(conn: Conn, tenant: str, version: int, event: Sala
                 event.reason,
                 version,
             )
+
+
+async def record_payment_run(conn: Conn, tenant: str, events: list[PaymentRunEvent]) -> None:
+    for event in events:
+        match event:
+            case PaymentRunStarted():
+                await conn.execute(
+                    """INSERT INTO payment_runs (tenant, run_id, run_on, status, salaries, started_at)
+                       VALUES ($1, $2, $3, 'sending', $4, $5)""",
+                    tenant,
+                    event.run_id,
+                    event.run_on,
+                    len(event.payments),
+                    event.started_at,
+                )
+            case PaymentRunRecorded() | PaymentRunAbandoned():
+                status = "recorded" if isinstance(event, PaymentRunRecorded) else "abandoned"
+                await conn.execute(
+                    "UPDATE payment_runs SET status = $3 WHERE tenant = $1 AND run_id = $2",
+                    tenant,
+                    event.run_id,
+                    status,
+                )
+
+
+async def runs_sending(conn: Conn, tenant: str) -> list[str]:
+    """The runs journaled as sent to the bank whose answers are not recorded: interrupted."""
+    rows = await conn.fetch(
+        "SELECT run_id FROM payment_runs WHERE tenant = $1 AND status = 'sending' ORDER BY started_at", tenant
+    )
+    return [row[0] for row in rows]

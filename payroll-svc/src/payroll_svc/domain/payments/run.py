@@ -32,6 +32,10 @@ class Bank(Protocol):
 
     def submit(self, payment_file: bytes) -> BankReceipt: ...
 
+    def status(self, message_id: str) -> BankReceipt | None:
+        """What the bank answered to the file with this message id; None when it never got it."""
+        ...
+
 
 def due_for_run(payments: Iterable[SalaryPayment], run_on: date) -> list[SalaryPayment]:
     """The unpaid salaries whose due date has come, the most overdue first."""
