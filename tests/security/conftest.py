@@ -6,6 +6,7 @@ tenant and how to build a body from the document's examples: the suite drives th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,7 +17,7 @@ import pytest_asyncio
 
 from backoffice.embedded import EmbeddedBackoffice
 from tests.e2e.deployments import fresh_database
-from tests.e2e.test_tenant_matrix import EXCLUDED, OPERATIONS, World
+from tests.e2e.test_tenant_matrix import EXCLUDED, OPERATIONS, Operation, Unfillable, World
 
 
 class Captured(logging.Handler):
@@ -66,7 +67,8 @@ async def world(database_url: str, captured_logs: Captured) -> AsyncIterator[Wor
                 # unique values (a SIRET) with hostile variations of its own.
                 for operation in OPERATIONS:
                     if (operation.method, operation.path) not in EXCLUDED:
-                        await world.fill(operation)
+                        with contextlib.suppress(Unfillable):
+                            await world.fill(operation)
                 yield world
         finally:
             await backoffice.stop()
@@ -75,3 +77,11 @@ async def world(database_url: str, captured_logs: Captured) -> AsyncIterator[Wor
 @pytest.fixture(scope="package")
 def document(world: World) -> dict[str, Any]:
     return world.document
+
+
+async def filled(world: World, operation: Operation) -> str:
+    """The operation's path on tenant A's objects; an operation the matrix cannot fill is its failure."""
+    try:
+        return await world.fill(operation)
+    except Unfillable as why:
+        pytest.skip(f"tests/e2e/test_tenant_matrix.py cannot fill {operation.id} either, and fails: {why}")

@@ -27,6 +27,7 @@ from tests.e2e.test_tenant_matrix import (
     _resolve,
     example_body,
 )
+from tests.security.conftest import filled
 
 HOSTILE = {
     "quotes": 'O\'Brien "the" `tick` \\ back',
@@ -161,7 +162,7 @@ async def test_hostile_strings_in_every_text_field_get_an_answer_never_a_500(
     key = await world.key(TENANT_A, frozenset(SCOPES))
     tables = await _tables(world)
     canary = await _canary(world, key)
-    path = await world.fill(operation)
+    path = await filled(world, operation)
     body, leaves = text_fields(world.document, operation)
     for where in leaves:
         for name, hostile in HOSTILE.items():
@@ -187,7 +188,7 @@ async def test_hostile_strings_in_a_free_text_query_get_an_answer_never_a_500(
     world: World, operation: Operation, parameter: str
 ) -> None:
     key = await world.key(TENANT_A, frozenset(SCOPES))
-    path = await world.fill(operation)
+    path = await filled(world, operation)
     for name, hostile in HOSTILE.items():
         if name == "lone surrogate":
             continue  # a query string is percent-encoded UTF-8: a lone surrogate cannot be sent in one

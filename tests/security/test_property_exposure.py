@@ -29,6 +29,7 @@ from tests.e2e.test_tenant_matrix import (
     _resolve,
     example_body,
 )
+from tests.security.conftest import filled
 from tests.security.scan import where_found
 
 PERSONAL = {
@@ -113,7 +114,7 @@ async def test_no_response_but_the_personal_data_route_and_no_webhook_shows_pers
                 continue
             if (operation.method, operation.path) in EXCLUDED:
                 continue
-            path = await world.fill(operation)
+            path = await filled(world, operation)
             limit = {"limit": 100} if "limit" in _query(operation) else None
             answer = await world.gateway.get(path, params=limit, headers=_auth(key))
             assert answer.status_code < 500, f"{operation.id}: {answer.text}"
@@ -193,7 +194,7 @@ async def test_an_unknown_field_anywhere_in_a_body_is_a_400_naming_it_and_nothin
     world: World, operation: Operation
 ) -> None:
     key = await world.key(TENANT_A, frozenset(SCOPES))
-    path = await world.fill(operation)
+    path = await filled(world, operation)
     body = example_body(world.document, operation)
     marker = f"extra-{uuid.uuid4().hex}"
     for where in _nested_dicts(body):
