@@ -26,6 +26,7 @@ from gateway.routes import (
     oauth,
     payroll,
     personal_data,
+    receivables,
     shares,
     webhook_endpoints,
 )
@@ -79,6 +80,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             contracts.router,
             contract_statistics.router,
             invoices.router,
+            receivables.router,
             gdc.router,
             hires.router,
         ],

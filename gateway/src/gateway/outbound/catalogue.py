@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.generated.billing.dunning_notice_sent_v1 import DunningNoticeSentV1
 from schemas.generated.billing.invoice_issued_v1 import InvoiceIssuedV1
+from schemas.generated.billing.payment_received_v1 import PaymentReceivedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
@@ -48,6 +50,8 @@ CATALOGUE: Mapping[str, str] = {
     "payslip.issued": "A payslip was issued.",
     "salary.paid": "A salary was paid (the bank accepted its transfer).",
     "invoice.issued": "A client invoice was issued.",
+    "invoice.payment_received": "A payment was recorded on a client invoice.",
+    "invoice.dunning_notice_sent": "A dunning notice was sent for an unpaid client invoice (step 1, 2 or 3).",
     "hire.accepted": "A hire pushed by an association was accepted.",
     "hire.rejected": "A hire pushed by an association was rejected.",
     "endpoint.disabled": "One of the tenant's webhook endpoints was disabled.",
@@ -114,6 +118,17 @@ def _invoice_issued(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("invoice.issued", "invoice", str(event.invoice_id))
 
 
+def _payment_received(data: Mapping[str, Any]) -> WebhookEvent:
+    """Named by the invoice (`GET /v1/invoices/{id}/receivable` lists its payments)."""
+    event = PaymentReceivedV1.model_validate(data)
+    return WebhookEvent("invoice.payment_received", "invoice", str(event.invoice_id))
+
+
+def _dunning_notice_sent(data: Mapping[str, Any]) -> WebhookEvent:
+    event = DunningNoticeSentV1.model_validate(data)
+    return WebhookEvent("invoice.dunning_notice_sent", "invoice", str(event.invoice_id))
+
+
 def _hire(
     webhook_type: str, model: type[HireAcceptedV1 | HireRejectedV1]
 ) -> Callable[[Mapping[str, Any]], WebhookEvent]:
@@ -143,6 +158,8 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("members.AssemblyConvened", 1): _assembly_convened,
     ("members.AssemblyClosed", 1): _assembly_closed,
     ("billing.InvoiceIssued", 1): _invoice_issued,
+    ("billing.PaymentReceived", 1): _payment_received,
+    ("billing.DunningNoticeSent", 1): _dunning_notice_sent,
     ("payroll.PayslipIssued", 1): _payslip_issued,
     ("payroll.SalaryPaid", 1): _salary_paid,
     ("contracts.HireDeclared", 1): _contract("contract.hire_declared", HireDeclaredV1),

@@ -45,6 +45,8 @@ EventType = Literal[
     "payslip.issued",
     "salary.paid",
     "invoice.issued",
+    "invoice.payment_received",
+    "invoice.dunning_notice_sent",
     "hire.accepted",
     "hire.rejected",
     "endpoint.disabled",

@@ -1,0 +1,328 @@
+"""/v1/invoices/{id}/payments, the receivable, collection runs, the ageing, the guarantee fund and clients'
+credits: what clients owe on issued invoices and how it is collected (billing-svc, ADR 015).
+
+A payment is allocated to the invoice; an overpayment's excess is kept as the client's credit (by SIREN),
+which a later payment of `source: client_credit` applies to another invoice of the same buyer. The daily
+collection run (its date in the body) sends the dunning notice whose day has come (due + 7, + 30, + 60) and,
+the day after the last, has the guarantee fund cover what is still unpaid; money received afterwards goes
+back to the fund.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from gateway.auth.dependencies import require
+from gateway.routes.dates import iso_date_only, iso_day
+from gateway.routes.upstreams import ServiceUpstreams
+from gateway.upstream import passed_through
+from services.http import problem_responses
+from services.internal_token import Caller
+
+router = APIRouter(tags=["receivables"])
+Day = Annotated[date, BeforeValidator(iso_day)]
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"amount_cents": 60000, "received_on": "2026-12-10", "reference": "VIR 42"}]
+        },
+    )
+
+    amount_cents: int = Field(
+        gt=0, le=10_000_000_000, description="The money received, VAT included, in cents."
+    )
+    received_on: Day = Field(description="The day it was received (YYYY-MM-DD), not before the issue date.")
+    source: Literal["transfer", "client_credit"] = Field(
+        default="transfer",
+        description="`client_credit` applies the buyer's credit (an earlier overpayment) to this invoice.",
+    )
+    reference: str | None = Field(default=None, max_length=140, description="The bank's reference.")
+
+
+class Payment(BaseModel):
+    id: UUID
+    invoice_id: UUID
+    source: str
+    amount_cents: int
+    allocated_cents: int = Field(description="The part that settles this invoice.")
+    allocated_excluding_vat_cents: int
+    excess_cents: int = Field(description="Kept as the client's credit.")
+    to_guarantee_fund: bool = Field(description="Received after the guarantee fund covered the invoice.")
+    received_on: date
+    reference: str | None
+    recorded_at: datetime
+
+
+class InterestPeriod(BaseModel):
+    first_day: date
+    last_day: date
+    unpaid_cents: int
+    rate_percent: Decimal
+
+
+class DunningNotice(BaseModel):
+    step: int
+    sent_on: date
+    days_late: int
+    unpaid_cents: int
+    interest_cents: int = Field(description="ECB rate of each half-year + 10 points, per day late, / 365.")
+    recovery_indemnity_cents: int = Field(description="40 EUR for a business buyer (a SIREN), else 0.")
+    interest_periods: list[InterestPeriod]
+
+
+class Receivable(BaseModel):
+    invoice_id: UUID
+    number: str
+    activity_id: UUID | None
+    buyer_siren: str | None
+    issue_date: date
+    due_date: date
+    status: Literal["open", "paid", "covered", "written_off"]
+    total_cents: int
+    owed_cents: int = Field(description="The total less credit notes.")
+    paid_cents: int
+    unpaid_cents: int
+    last_step: int
+    covered_on: date | None
+    provisioned_on: date | None
+    written_off_on: date | None
+    notices: list[DunningNotice]
+    payments: list[Payment]
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "client in receivership", "on": "2027-03-01"}]},
+    )
+
+    reason: str = Field(min_length=1, max_length=500)
+    on: Day
+
+
+class CollectionRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"run_on": "2027-01-02"}]})
+
+    run_on: Day = Field(description="The day the run looks at (YYYY-MM-DD).")
+
+
+class CollectionNotice(BaseModel):
+    invoice_id: UUID
+    step: int
+    unpaid_cents: int
+    interest_cents: int
+    recovery_indemnity_cents: int
+
+
+class CollectionCovered(BaseModel):
+    invoice_id: UUID
+    unpaid_cents: int
+    amount_excluding_vat_cents: int
+
+
+class CollectionRun(BaseModel):
+    run_on: date
+    notices: list[CollectionNotice]
+    covered: list[CollectionCovered]
+
+
+class AgeingBucket(BaseModel):
+    bucket: Literal["not_due", "0-30", "31-60", "61-90", "over_90"] = Field(
+        description="Days past the due date."
+    )
+    invoices: int
+    unpaid_cents: int
+
+
+class Ageing(BaseModel):
+    as_of: date
+    buckets: list[AgeingBucket]
+    total_unpaid_cents: int
+
+
+class FundEntry(BaseModel):
+    invoice_id: UUID
+    activity_id: UUID | None
+    kind: Literal["covered", "recovered"]
+    entry_date: date
+    amount_cents: int
+    amount_excluding_vat_cents: int
+
+
+class GuaranteeFund(BaseModel):
+    balance_excluding_vat_cents: int = Field(
+        description="Recovered less covered: what the fund is out of pocket."
+    )
+    covered_excluding_vat_cents: int
+    recovered_excluding_vat_cents: int
+    entries: list[FundEntry] = Field(description="The latest entries first.")
+
+
+class ClientCredit(BaseModel):
+    buyer_siren: str
+    balance_cents: int
+
+
+def _invoice_path(invoice_id: UUID, rest: str) -> str:
+    return f"/internal/invoices/{invoice_id}/{rest}"
+
+
+@router.post(
+    "/v1/invoices/{invoice_id:uuid}/payments",
+    status_code=201,
+    response_model=Payment,
+    summary="Record a payment received on an issued invoice",
+    description="Partial or several payments; an excess is kept as the client's credit (a buyer with a "
+    "SIREN; else 409). A draft, discarded or fully credited invoice takes no payment "
+    "(409 `payment_refused`).",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def record_payment(
+    invoice_id: UUID,
+    body: PaymentIn,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST", _invoice_path(invoice_id, "payments"), caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "/v1/invoices/{invoice_id:uuid}/payments",
+    response_model=list[Payment],
+    summary="The payments recorded on an invoice",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_payments(
+    invoice_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:read")]
+) -> Response:
+    return passed_through(await upstreams.billing.call("GET", _invoice_path(invoice_id, "payments"), caller))
+
+
+@router.get(
+    "/v1/invoices/{invoice_id:uuid}/receivable",
+    response_model=Receivable,
+    summary="What the client still owes on an invoice: payments, dunning notices, coverage, provision",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def read_receivable(
+    invoice_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:read")]
+) -> Response:
+    return passed_through(
+        await upstreams.billing.call("GET", _invoice_path(invoice_id, "receivable"), caller)
+    )
+
+
+@router.post(
+    "/v1/invoices/{invoice_id:uuid}/doubtful_provision",
+    response_model=Receivable,
+    summary="Provision an unpaid invoice as a doubtful receivable (with the reason)",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def provision(
+    invoice_id: UUID,
+    body: ReasonIn,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST", _invoice_path(invoice_id, "doubtful_provision"), caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
+@router.post(
+    "/v1/invoices/{invoice_id:uuid}/write_off",
+    response_model=Receivable,
+    summary="Write an unpaid invoice off (with the reason): no more notices, out of the ageing",
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+async def write_off(
+    invoice_id: UUID,
+    body: ReasonIn,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST", _invoice_path(invoice_id, "write_off"), caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
+@router.post(
+    "/v1/collection_runs",
+    status_code=201,
+    response_model=CollectionRun,
+    summary="Run the day's collection: dunning notices and the guarantee fund's coverage",
+    description="For every unpaid invoice past its due date: the notice whose day has come (due + 7, + 30, "
+    "+ 60; each step once, as `billing.DunningNoticeSent` and the `invoice.dunning_notice_sent` webhook), "
+    "and "
+    "the day after the last notice the guarantee fund's coverage. Running a day twice sends nothing more.",
+    responses=problem_responses(400, 401, 403, 413),
+)
+async def run_collection(
+    body: CollectionRunIn, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:write")]
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST", "/internal/collection_runs", caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "/v1/receivables/ageing",
+    response_model=Ageing,
+    summary="Receivables ageing: what was unpaid on a date, by days past due",
+    responses=problem_responses(400, 401, 403),
+)
+async def ageing(
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:read")],
+    as_of: Annotated[date, BeforeValidator(iso_date_only), Query(description="YYYY-MM-DD.")],
+) -> Response:
+    answer = await upstreams.billing.call(
+        "GET", "/internal/receivables/ageing", caller, params={"as_of": as_of.isoformat()}
+    )
+    return passed_through(answer)
+
+
+@router.get(
+    "/v1/guarantee-fund",
+    response_model=GuaranteeFund,
+    summary="The guarantee fund: its balance and its latest entries (coverages and recoveries)",
+    responses=problem_responses(400, 401, 403),
+)
+async def guarantee_fund(
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:read")],
+    limit: Annotated[int, Query(ge=1, le=500, description="The latest entries, at most.")] = 100,
+) -> Response:
+    answer = await upstreams.billing.call("GET", "/internal/guarantee_fund", caller, params={"limit": limit})
+    return passed_through(answer)
+
+
+@router.get(
+    "/v1/client_credits/{buyer_siren}",
+    response_model=ClientCredit,
+    summary="A client's credit (the excess of its payments), by SIREN",
+    responses=problem_responses(400, 401, 403),
+)
+async def client_credit(
+    buyer_siren: Annotated[str, Path(pattern=r"^[0-9]{9}$")],
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:read")],
+) -> Response:
+    return passed_through(
+        await upstreams.billing.call("GET", f"/internal/client_credits/{buyer_siren}", caller)
+    )
