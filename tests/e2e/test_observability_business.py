@@ -109,6 +109,17 @@ async def test_an_invoice_is_owed_until_credited_and_ages_once_past_its_due_date
     owed = invoice["totals"]["total_cents"]
     issue_date, due_date = date.fromisoformat(invoice["issue_date"]), date.fromisoformat(invoice["due_date"])
 
+    async def receivable_is(unpaid_cents: int) -> None:  # billing's consumer of its own events keeps it
+        async def there() -> bool:
+            found = await pools["billing"].fetchval(
+                "SELECT unpaid_cents FROM receivables WHERE tenant = $1 AND invoice_id = $2",
+                tenant,
+                uuid.UUID(invoice["id"]),
+            )
+            return bool(found == unpaid_cents)
+
+        await until(there, within=WITHIN)
+
     def figures() -> tuple[float | None, float | None, dict[str, float | None]]:
         ages = {age: gauge("billing_receivables_cents", tenant=tenant, age=age) for age, _ in AGES}
         return (
@@ -117,12 +128,13 @@ async def test_an_invoice_is_owed_until_credited_and_ages_once_past_its_due_date
             ages,
         )
 
+    await receivable_is(owed)
     await billing_metrics.sample(pools["billing"], issue_date)
     assert figures() == (1, 0, {**NOTHING, "not_due": owed})
     await billing_metrics.sample(pools["billing"], due_date)
     assert figures() == (0, 0, {**NOTHING, "not_due": owed})  # due today is not overdue yet
     await billing_metrics.sample(pools["billing"], due_date + timedelta(days=40))
-    assert figures() == (0, 1, {**NOTHING, "31_60": owed})
+    assert figures() == (0, 1, {**NOTHING, "31-60": owed})
 
     credited = await gateway.post(
         "/v1/credit_notes",
@@ -130,6 +142,7 @@ async def test_an_invoice_is_owed_until_credited_and_ages_once_past_its_due_date
         headers=auth(key),
     )
     assert credited.status_code == 201, credited.text
+    await receivable_is(0)
     await billing_metrics.sample(pools["billing"], due_date + timedelta(days=40))
     assert figures() == (0, 0, NOTHING)  # credited in full: nothing owed, not counted overdue
 
