@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +12,8 @@ from uuid import UUID, uuid4
 
 from payroll_svc import metrics
 from payroll_svc.config import Settings
+from payroll_svc.declarations.dsn import Person, Sender, monthly_dsn
+from payroll_svc.declarations.dsn_month import contract_month
 from payroll_svc.domain import contract_pay, payments, payslips
 from payroll_svc.domain.contract_pay import ContractPayCommand
 from payroll_svc.domain.contract_pay.pay_input import EmployerTerms, pay_input
@@ -28,6 +31,7 @@ from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
 from payroll_svc.domain.payslips.correction import CorrectedInputs, corrected, correction_id_of
 from payroll_svc.integration.employer_terms import EmployerTermsBook
 from payroll_svc.integration.fake_bank import FakeBank
+from payroll_svc.integration.identities import DSN_PURPOSE, FakeIdentities, Identities, checked_siret
 from payroll_svc.integration.outbound import to_public
 from payroll_svc.integration.payees import FakePayees, Payees
 from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
@@ -37,6 +41,7 @@ from payroll_svc.read_models.payroll_views import (
     ceiling_used,
     contracts_with_unpaid_work,
     lock_month,
+    paid_in_month,
     record_payment_run,
     record_payslip,
     record_salary_event,
@@ -60,6 +65,7 @@ SALARY_CODEC: EventCodec[SalaryPaymentEvent] = EventCodec(payments.EVENT_TYPES)
 CONTRACT_PAY_CODEC: EventCodec[contract_pay.ContractPayEvent] = EventCodec(contract_pay.EVENT_TYPES)
 RUN_CODEC: EventCodec[journal.PaymentRunEvent] = EventCodec(journal.EVENT_TYPES)
 CLOSE_RETRIES = 3
+DSN_SENDER = Sender("backoffice", "SmartFr SCIC", "0.1", "Service paie", "paie@smartfr.example")
 
 
 def salary_stream(payslip_id: UUID) -> str:
@@ -88,6 +94,8 @@ class Payroll:
     bank: Bank
     payees: Payees
     account: PayingAccount
+    identities: Identities = field(default_factory=FakeIdentities)
+    sender: Sender = DSN_SENDER
 
     async def on_contracts_event(self, conn: Conn, envelope: Envelope) -> None:
         """WorkReported and ContractCompleted -> the contract's pay record, and the payslips and salaries of
@@ -277,6 +285,27 @@ class Payroll:
                 await self._salary(conn, tenant, command, metadata, now)
         self.resources.store.committed()
         return Correction(event, difference)
+
+    async def dsn(self, tenant: str, siret: str, month: date, made_on: date) -> str:
+        """The monthly DSN of the establishment: the pay paid in the month, the people named through the
+        Identities port on this build (nothing of them kept here)."""
+        declared = self.identities.establishment(tenant, checked_siret(siret))
+        first = month.replace(day=1)
+        last = first.replace(day=monthrange(first.year, first.month)[1])
+        async with self.resources.pool.acquire() as conn:
+            rows = await paid_in_month(conn, tenant, first, last)
+        people: dict[UUID, Person] = {}
+        contracts = []
+        for text, paid_on in rows:
+            issued = payslips.PayslipIssued.model_validate_json(text)
+            if declared.employer_ids is not None and issued.employer_id not in declared.employer_ids:
+                continue
+            if issued.member_id not in people:
+                people[issued.member_id] = self.identities.person(tenant, issued.member_id, DSN_PURPOSE)
+            contracts.append(contract_month(issued, people[issued.member_id], paid_on))
+        return monthly_dsn(
+            first, self.sender, declared.company, declared.establishment, contracts, made_on=made_on
+        )
 
     async def _salary(
         self, conn: Conn, tenant: str, command: Any, metadata: dict[str, Any], now: datetime

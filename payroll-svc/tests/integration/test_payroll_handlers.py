@@ -21,11 +21,13 @@ from prometheus_client import REGISTRY
 
 from payroll_svc.bootstrap import Payroll, build
 from payroll_svc.config import Settings
+from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import BankReceipt, BankUnavailable, salary_due_on
 from payroll_svc.domain.payslips import PayslipAlreadyCorrected
 from payroll_svc.domain.payslips.correction import CorrectedInputs
 from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
+from payroll_svc.integration.identities import InvalidSiret
 from payroll_svc.read_models.payroll_views import ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
@@ -443,3 +445,27 @@ async def test_a_run_whose_file_never_reached_the_bank_is_abandoned_and_its_sala
     assert (await salary(payroll, event.data["contract_id"]))["status"] == "paid"
     assert (len(outcome.paid), len(bank.received)) == (1, 1)
     assert await run_rows(resources, tenant) == [("abandoned", 1), ("recorded", 1)]
+
+
+async def test_the_dsn_of_the_month_the_salaries_are_paid_in_passes_the_structural_check(
+    resources: Resources,
+) -> None:
+    tenant = "coop-dsn"
+    payroll = build(resources)
+    events = [completion(tenant) for _ in range(4)]
+    for event in events:
+        await deliver(payroll, event)
+    due_on = salary_due_on(date(2026, 12, 5))
+
+    text = await payroll.dsn(tenant, "73282932000074", due_on.replace(day=1), date(2027, 1, 5))
+
+    assert check_dsn(text) == []
+    lines = text.splitlines()
+    assert sum(line.startswith("S21.G00.30.001,") for line in lines) == 4  # one person each
+    assert sum(line.startswith("S21.G00.62.001,") for line in lines) == 4  # each contract ended
+    assert "S21.G00.06.001,'732829320'" in lines
+    empty = await payroll.dsn(tenant, "73282932000074", date(2026, 11, 1), date(2026, 12, 5))
+    assert check_dsn(empty) == []
+    assert not any(line.startswith("S21.G00.30.") for line in empty.splitlines())
+    with pytest.raises(InvalidSiret):
+        await payroll.dsn(tenant, "73282932000075", date(2026, 12, 1), date(2027, 1, 5))

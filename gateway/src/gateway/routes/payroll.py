@@ -13,7 +13,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
-from gateway.routes import payslips
+from gateway.routes import dsn, payslips
 from gateway.routes.upstreams import ServiceUpstreams
 from gateway.upstream import passed_through
 from services.http import problem_responses
@@ -170,3 +170,4 @@ async def simulate_payslip(
 
 
 router.include_router(payslips.router)  # payslips, salary payments and payment runs: one registration
+router.include_router(dsn.router)

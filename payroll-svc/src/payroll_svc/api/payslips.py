@@ -5,10 +5,12 @@ payment run."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,12 +22,14 @@ from payroll_svc.domain.payments import BankUnavailable
 from payroll_svc.domain.payroll import HeadcountBand, Status
 from payroll_svc.domain.payslips import PayslipIssued
 from payroll_svc.domain.payslips.correction import CorrectedInputs, NothingToCorrect
+from payroll_svc.integration.identities import InvalidSiret
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
+PARIS = ZoneInfo("Europe/Paris")  # business dates
 MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
@@ -340,6 +344,25 @@ async def list_overpayments(
     return Page[OverpaymentOut](data=page, has_more=has_more, next_cursor=next_cursor)
 
 
+@router.get("/dsn/{siret}/{month}", response_class=Response)
+async def monthly_dsn(siret: str, month: str, request: Request, caller: CurrentCaller) -> Response:
+    """The establishment's DSN of the month (flat format). It names people: the personal data scope too."""
+    require_scope(caller, "payslips:read")
+    require_scope(caller, "members:personal_data:read")
+    if not re.fullmatch(MONTH, month):
+        raise Problem(400, "invalid_month", detail="the month is YYYY-MM", param="path.month")
+    made_on = datetime.now(UTC).astimezone(PARIS).date()
+    text = await _payroll(request).dsn(caller.tenant, siret, date.fromisoformat(f"{month}-01"), made_on)
+    return Response(
+        text,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",  # it names people: no cache keeps it (ADR 007)
+            "Content-Disposition": f'attachment; filename="dsn-{siret}-{month}.txt"',
+        },
+    )
+
+
 @router.post("/payment_runs", status_code=201)
 async def run_payments(body: PaymentRunIn, request: Request, caller: CurrentCaller) -> PaymentRunOut:
     require_scope(caller, "payments:write")
@@ -365,5 +388,6 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     ),
     payslips.NotCorrectable: lambda error: Problem(409, "payslip_not_correctable", detail=str(error)),
     NothingToCorrect: lambda error: Problem(400, "nothing_to_correct", detail=str(error), param="body"),
+    InvalidSiret: lambda error: Problem(400, "invalid_siret", detail=str(error), param="path.siret"),
     BankUnavailable: lambda error: Problem(502, "bank_unavailable", detail=str(error)),
 }

@@ -177,3 +177,20 @@ async def runs_sending(conn: Conn, tenant: str) -> list[str]:
         "SELECT run_id FROM payment_runs WHERE tenant = $1 AND status = 'sending' ORDER BY started_at", tenant
     )
     return [row[0] for row in rows]
+
+
+async def paid_in_month(conn: Conn, tenant: str, first: date, last: date) -> list[tuple[str, date]]:
+    """The payslips (their PayslipIssued, as JSON) whose salary is paid, or due, in the month, corrected
+    ones aside: a DSN declares pay in the month it is paid in."""
+    rows = await conn.fetch(
+        """SELECT p.issued::text, coalesce(s.paid_on, s.due_on) AS paid_on
+           FROM payslips p JOIN salary_payments s USING (tenant, payslip_id)
+           WHERE p.tenant = $1 AND coalesce(s.paid_on, s.due_on) BETWEEN $2 AND $3
+             AND NOT EXISTS (SELECT FROM payslips c WHERE c.tenant = p.tenant
+                             AND c.corrects_payslip_id = p.payslip_id)
+           ORDER BY p.member_id, p.payslip_id""",
+        tenant,
+        first,
+        last,
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,31 @@
+"""An issued payslip -> the DSN's contract month (dsn.ContractMonth): what the payslip event keeps."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from payroll_svc.declarations.dsn import ContractMonth, Person
+from payroll_svc.domain.payroll import ContractType, Status
+from payroll_svc.domain.payslips import PayslipIssued
+
+
+def contract_month(issued: PayslipIssued, person: Person, paid_on: date) -> ContractMonth:
+    pay = issued.pay
+    ends_on = issued.last_day_worked
+    days = pay.calendar_days if pay is not None else None
+    # The contract's first day in the month: the payslip keeps its calendar days, not the date (UNVERIFIED
+    # for a contract that started in an earlier month: the month's first day is declared).
+    starts_on = issued.period if days is None else max(issued.period, ends_on - timedelta(days=days - 1))
+    return ContractMonth(
+        person=person,
+        contract_number=issued.contract_id.hex[:20],
+        contract_type=ContractType(issued.contract_type),
+        status=pay.status if pay is not None else Status.NON_CADRE,
+        job_title="NON COMMUNIQUE",  # contracts' events do not carry the job title (UNVERIFIED placeholder)
+        starts_on=starts_on,
+        ends_on=ends_on,
+        ended_in_month=pay.ends_in_period if pay is not None else True,
+        hours=issued.hours_paid,
+        paid_on=paid_on,
+        payslip=issued.payslip(),
+    )

@@ -1,0 +1,92 @@
+"""GET /v1/dsn/{siret}/{month} in both deployment modes: contracts worked and completed through the public
+API, their payslips issued, then the establishment's DSN for the month their salaries are paid in passes the
+structural check, one person block per person and one contract block per contract.
+
+The people are named through payroll's Identities port; its adapter here is the fake (ADR 019: the members-svc
+adapter is not written yet), so the NIRs are test ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from payroll_svc.declarations.dsn import check_dsn
+from payroll_svc.domain.payments import salary_due_on
+from tests.e2e.deployments import Deployment
+from tests.e2e.skeleton import auth, until
+from tests.e2e.test_contracts_api import EMPLOYEE, EMPLOYER, PARIS, cddu, employee
+from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
+
+PEOPLE = 3
+
+
+async def completed_contract(deployment: Deployment, key: str, starts_at: datetime) -> str:
+    member_id = await employee(deployment, key)
+    drafted = await deployment.gateway.post(
+        "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
+    )
+    assert drafted.status_code == 201, drafted.text
+    path = f"/v1/contracts/{drafted.json()['id']}"
+    for step, body in (("hire_declaration", {"employee": EMPLOYEE}), ("signature", None)):
+        answer = await deployment.gateway.post(f"{path}/{step}", json=body, headers=auth(key))
+        assert answer.status_code == 200, answer.text
+    work = {
+        "periods": [
+            {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=1)).isoformat()}
+        ]
+    }
+
+    async def work_reported() -> bool:
+        answer = await deployment.gateway.post(f"{path}/work_reports", json=work, headers=auth(key))
+        return answer.status_code == 200
+
+    await until(work_reported, within=WITHIN)
+    done = await deployment.gateway.post(
+        f"{path}/completion",
+        json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
+        headers=auth(key),
+    )
+    assert done.status_code == 200, done.text
+    return str(drafted.json()["id"])
+
+
+async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(deployment: Deployment) -> None:
+    key = await deployment.api_key("smartfr", *SCOPES, "members:personal_data:read")
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
+    contracts = await asyncio.gather(*(completed_contract(deployment, key, starts_at) for _ in range(PEOPLE)))
+
+    async def payslips_issued() -> bool:
+        for contract_id in contracts:
+            listed = await deployment.gateway.get(
+                "/v1/payslips", params={"contract_id": contract_id}, headers=auth(key)
+            )
+            if len(listed.json()["data"]) != 1:
+                return False
+        return True
+
+    await until(payslips_issued, within=WITHIN)
+    paid_in = salary_due_on(starts_at.astimezone(PARIS).date())
+    siret = EMPLOYER["siret"]
+
+    answer = await deployment.gateway.get(f"/v1/dsn/{siret}/{paid_in:%Y-%m}", headers=auth(key))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert answer.headers["cache-control"] == "no-store"
+    text = answer.text
+    assert check_dsn(text) == []
+    lines = text.splitlines()
+    numbers = {line.split(",")[1].strip("'") for line in lines if line.startswith("S21.G00.40.009,")}
+    assert {contract.replace("-", "")[:20] for contract in contracts} <= numbers
+    assert f"S21.G00.06.001,'{siret[:9]}'" in lines
+    assert f"S20.G00.05.005,'01{paid_in:%m%Y}'" in lines
+
+    bad = await deployment.gateway.get(f"/v1/dsn/73282932000075/{paid_in:%Y-%m}", headers=auth(key))
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_siret")
+    assert "siret" in bad.text
+    without_personal_data = await deployment.api_key("smartfr", "payslips:read")
+    refused = await deployment.gateway.get(
+        f"/v1/dsn/{siret}/{paid_in:%Y-%m}", headers=auth(without_personal_data)
+    )
+    assert refused.status_code == 403
