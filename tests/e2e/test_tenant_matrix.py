@@ -59,6 +59,12 @@ EXCLUDED = {
     ("POST", "/v1/employer_structures/{employer_structure_id}/contacts/{contact_id}/erasure"): "a contact id "
     "comes in the structure's answer (contacts[].id), no POST of its own: tests/e2e/"
     "test_employer_contacts_erasure.py checks another tenant gets 404 and a bad credential 401",
+    (
+        "GET",
+        "/v1/gdc/direct-debits/{direct_debit_id}.xml",
+    ): "a direct debit id comes in the GDC monthly run's "
+    "answer (invoices[].direct_debit_id), no POST of its own: tests/e2e/test_gdc_monthly_invoice.py checks "
+    "another tenant gets 404 and no credential 401",
 }
 
 # Fields of an example body replaced when the matrix creates with it, and why.

@@ -119,14 +119,14 @@ async def run_month(
 
 
 @router.post(
-    "/v1/employers/{employer_id:uuid}/sepa-mandates",
+    "/v1/employers/{employer_structure_id:uuid}/sepa-mandates",
     status_code=201,
     response_model=SepaMandate,
-    summary="Record an association's SEPA Core direct debit mandate",
+    summary="Record an association's SEPA Core direct debit mandate (the id of /v1/employer_structures)",
     responses=problem_responses(400, 401, 403, 404, 409),
 )
 async def sign_mandate(
-    employer_id: UUID,
+    employer_structure_id: UUID,
     body: SepaMandateIn,
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:write")],
@@ -134,7 +134,7 @@ async def sign_mandate(
     return passed_through(
         await upstreams.billing.call(
             "POST",
-            f"/internal/employers/{employer_id}/sepa-mandates",
+            f"/internal/employers/{employer_structure_id}/sepa-mandates",
             caller,
             json=body.model_dump(mode="json"),
         )
