@@ -5,17 +5,22 @@
 BENCH_GROWTH_EVENTS defaults to 1,000,000 at BENCH_SCALE=1 and 10,000,000 at BENCH_SCALE=10 (the seed's scale
 times 10 over years). Niced (`nice -n 10`) on a shared machine: the fill takes ten minutes or more.
 
-One fresh chassis schema is filled in steps (server-side INSERT ... SELECT: streams of 20 events, as a
-member's or a contract's stream over years, and as many outbox rows, since the outbox keeps what it published)
-up to BENCH_GROWTH_EVENTS. At each size the same workload runs for BENCH_SECONDS: single-event appends with
-their outbox row through EventStore from 8 connections (new streams and existing ones), stream reads of random
-existing streams, and a tail read of the whole log in commit order (a projection that is caught up). The plans
-of the stream read and the version check are printed: an index scan at every size, never a sequential scan.
+A fresh chassis schema per size (100,000, 1,000,000 and BENCH_GROWTH_EVENTS events), each filled
+server-side (INSERT ... SELECT: streams of 20 events, as a member's or a contract's stream over years, and as
+many outbox rows, since the outbox keeps what it published), then VACUUM ANALYZE and a CHECKPOINT, so no
+background maintenance of the fill runs during the measures. The same workload then runs for BENCH_SECONDS
+on each size in turn, BENCH_GROWTH_ROUNDS (3) times round-robin, so a shared machine's load weighs on every
+size alike; the median of the rounds is kept. Workload: single-event appends with their outbox row through
+EventStore from 8 connections (new streams and existing ones), stream reads of random existing streams,
+and a tail read of the whole log in commit order (a projection that is caught up). Plans: EXPLAIN ANALYZE of
+the stream read and the version check at each size, with the buffers they touch (an index scan touches the
+same few pages whatever the table's size; a scan would touch them all).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -32,6 +37,7 @@ from tests.perf.bench_event_store import DATA, TENANT, Schema, dsn, envelope
 from tests.perf.table import Figure, Target, scale
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_GROWTH_ROUNDS", "3"))
 TARGET = int(os.environ.get("BENCH_GROWTH_EVENTS", str(1_000_000 * scale())))
 STREAM_LENGTH = 20
 CONNECTIONS = 8
@@ -140,54 +146,91 @@ async def _tail_position(pool: asyncpg.Pool) -> LogPosition:
     return LogPosition(row["tx"], row["global_position"])
 
 
-async def plans(pool: asyncpg.Pool) -> list[str]:
-    shown = []
-    for what, sql in (
-        (
-            "stream read",
-            "SELECT * FROM events WHERE stream_id = 'member-42' AND stream_version >= 1"
-            " ORDER BY stream_version",
-        ),
-        ("version check", "SELECT max(stream_version) FROM events WHERE stream_id = 'member-42'"),
-    ):
-        plan = "\n".join(r[0] for r in await pool.fetch(f"EXPLAIN {sql}"))
-        shown.append(
-            f"{what}: {'SEQUENTIAL SCAN' if 'Seq Scan' in plan else 'index'} — {plan.splitlines()[0].strip()}"
-        )
-    return shown
+async def plans(pool: asyncpg.Pool, size: int) -> tuple[list[str], int, bool]:
+    """EXPLAIN ANALYZE of the stream read and the version check on a few streams: the lines to print, the most
+    buffers one touched, and whether any plan scanned the table."""
+    shown, most, scanned = [], 0, False
+    for n in (42, size // STREAM_LENGTH // 2, size // STREAM_LENGTH - 1):
+        for what, sql in (
+            (
+                "stream read",
+                f"SELECT * FROM events WHERE stream_id = 'member-{n}' AND stream_version >= 1"
+                " ORDER BY stream_version",
+            ),
+            ("version check", f"SELECT max(stream_version) FROM events WHERE stream_id = 'member-{n}'"),
+        ):
+            explained = await pool.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+            plan = json.loads(explained)[0]["Plan"]
+            text = json.dumps(plan)
+            buffers = int(plan.get("Shared Hit Blocks", 0)) + int(plan.get("Shared Read Blocks", 0))
+            most = max(most, buffers)
+            scanned = scanned or "Seq Scan" in text
+            if n == 42:
+                kind = "SEQUENTIAL SCAN" if "Seq Scan" in text else "index"
+                index = next((m for m in ("events_stream_id_stream_version_key",) if m in text), "")
+                shown.append(f"{what}: {kind} {index}; {buffers} buffers, {plan['Actual Total Time']:.3f} ms")
+    return shown, most, scanned
 
 
 async def run() -> list[Figure]:
-    async with Schema() as schema:
-        pool = await create_pool(dsn(), schema.name, min_size=CONNECTIONS, max_size=CONNECTIONS)
-        try:
-            loaded = 0
-            extended: dict[str, int] = {}
-            results: dict[int, dict[str, tuple[float, float, float]]] = {}
-            scans = 0
-            for size in sizes():
-                started = time.perf_counter()
-                async with pool.acquire() as conn:
-                    await fill(conn, loaded, size)
-                loaded = size
-                print(
-                    f"filled to {size:,} events (+ outbox) in {time.perf_counter() - started:.0f} s",
-                    flush=True,
-                )
-                for line in await plans(pool):
-                    print("  ", line)
-                    scans += "SEQUENTIAL SCAN" in line
-                results[size] = await measure(pool, size, extended)
-            plan_figure = Figure(
-                "sequential scans in the stream read and version check plans, all sizes",
-                scans,
-                "",
-                Target.below(1),
-                "EXPLAIN at each size",
-            )
-            return [*report(results), plan_figure]
-        finally:
-            await pool.close()
+    results: dict[int, dict[str, list[tuple[float, float, float]]]] = {}
+    buffers: dict[int, int] = {}
+    scans = 0
+    async with contextlib.AsyncExitStack() as stack:
+        pools: dict[int, asyncpg.Pool] = {}
+        for size in sizes():
+            schema = await stack.enter_async_context(Schema())
+            pool = await create_pool(dsn(), schema.name, min_size=CONNECTIONS, max_size=CONNECTIONS)
+            stack.push_async_callback(pool.close)
+            started = time.perf_counter()
+            async with pool.acquire() as conn:
+                await fill(conn, 0, size)
+                await conn.execute("VACUUM ANALYZE events")
+                await conn.execute("VACUUM ANALYZE outbox")
+                await conn.execute("CHECKPOINT")
+            print(f"filled {size:,} events (+ outbox) in {time.perf_counter() - started:.0f} s", flush=True)
+            pools[size] = pool
+        for size, pool in pools.items():
+            shown, buffers[size], scanned = await plans(pool, size)
+            scans += scanned
+            for line in shown:
+                print(f"   {size:>12,}: {line}", flush=True)
+        extended: dict[int, dict[str, int]] = {size: {} for size in pools}
+        for turn in range(ROUNDS):
+            for size, pool in pools.items():
+                measured = await measure(pool, size, extended[size])
+                for operation, figures in measured.items():
+                    results.setdefault(size, {}).setdefault(operation, []).append(figures)
+            print(f"round {turn + 1} of {ROUNDS} done; load average {os.getloadavg()[0]:.1f}", flush=True)
+    medians = {
+        size: {op: _median(samples) for op, samples in by_op.items()} for size, by_op in results.items()
+    }
+    first, last = min(buffers), max(buffers)
+    return [
+        *report(medians),
+        Figure(
+            "sequential scans in the stream read and version check plans, all sizes",
+            scans,
+            "",
+            Target.below(1),
+            "EXPLAIN ANALYZE at each size",
+        ),
+        Figure(
+            f"buffers one stream read touches at {last:,} / at {first:,} events",
+            buffers[last] / max(1, buffers[first]),
+            "x",
+            Target.below(2),
+            f"{buffers[last]} against {buffers[first]} buffers (EXPLAIN ANALYZE BUFFERS)",
+        ),
+    ]
+
+
+def _median(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+        statistics.median(s[2] for s in samples),
+    )
 
 
 def report(results: dict[int, dict[str, tuple[float, float, float]]]) -> list[Figure]:

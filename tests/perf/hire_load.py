@@ -1,0 +1,142 @@
+"""The load generator of the latency benchmark, in its own process: signed hires, or work reports and
+completions, sent to the gateway at a fixed rate whatever the answers' speed (an open loop, as associations
+push), each answer's wall-clock time written out for the benchmark to match with what it sees.
+
+    python -m tests.perf.hire_load PLAN.json RESULTS.jsonl
+
+PLAN: {"mode": "hire", "base_url", "api_key", "secret", "run", "members": [...], "starts_at", "rate",
+"count", "first"} sends hires `first .. first+count-1`, one per signed message, the association of hire n
+being `employer_id(run, n)` (so the benchmark knows which contract row is which hire); or
+{"mode": "complete", "base_url", "api_key", "contracts": [...], "work": {...}, "completed_on", "rate"}
+reports each contract's work and completes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.inbound.signatures import sign
+
+_EMPLOYERS = uuid.UUID("6a1d7a2e-9a35-5d0e-8b0c-2f3a4b5c6d7e")  # namespace of the load's associations
+
+
+def employer_id(run: str, n: int) -> uuid.UUID:
+    return uuid.uuid5(_EMPLOYERS, f"{run}:{n}")
+
+
+def _hire_body(plan: dict[str, Any], n: int) -> bytes:
+    members = plan["members"]
+    return json.dumps(
+        {
+            "employer": {
+                "id": str(employer_id(plan["run"], n)),
+                "legal_name": "Les Ateliers du Spectacle",
+                "siret": "73282932000074",
+                "ape_code": "90.01Z",
+                "street": "12 rue des Arts",
+                "postal_code": "75011",
+                "city": "Paris",
+                "occupational_health_service": "CMB Paris",
+            },
+            "hire": {
+                "reference": f"L-{n:06d}",
+                "member_id": members[n % len(members)],
+                "employee": {
+                    "last_name": "Garnier",
+                    "first_names": "Léa",
+                    "sex": "F",
+                    "birth_date": "1995-10-03",
+                    "birth_place": "Paris",
+                    "nir": "295107512611162",
+                },
+                "contract_type": "cddu",
+                "job_title": "Technicienne plateau",
+                "sector": "spectacle",
+                "starts_at": plan["starts_at"],
+                "ends_on": plan["ends_on"],
+                "pay": {"basis": "hourly", "amount_cents": 1500},
+            },
+        }
+    ).encode()
+
+
+async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
+    body = _hire_body(plan, n)
+    webhook_id = f"msg_{plan['run']}_{n}"
+    timestamp = int(time.time())
+    headers = {
+        "Authorization": f"Bearer {plan['api_key']}",
+        "Content-Type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(plan["secret"], webhook_id, timestamp, body),
+    }
+    sent = time.time()
+    answer = await client.post("/v1/webhooks/hires", content=body, headers=headers)
+    return {"n": n, "sent": sent, "answered": time.time(), "status": answer.status_code}
+
+
+async def _complete(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
+    contract_id = plan["contracts"][n]
+    auth = {"Authorization": f"Bearer {plan['api_key']}"}
+    path = f"/v1/contracts/{contract_id}"
+    sent = time.time()
+    reported = await client.post(f"{path}/work_reports", json=plan["work"], headers=auth)
+    if reported.status_code != 200:
+        return {
+            "n": n,
+            "contract_id": contract_id,
+            "sent": sent,
+            "answered": time.time(),
+            "status": reported.status_code,
+        }
+    done = await client.post(f"{path}/completion", json={"completed_on": plan["completed_on"]}, headers=auth)
+    return {
+        "n": n,
+        "contract_id": contract_id,
+        "sent": sent,
+        "answered": time.time(),
+        "status": done.status_code,
+    }
+
+
+async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    one = _hire if plan["mode"] == "hire" else _complete
+    first = int(plan.get("first", 0))
+    count = int(plan["count"]) if plan["mode"] == "hire" else len(plan["contracts"])
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=plan["base_url"], timeout=120, limits=limits) as client:
+        started = time.perf_counter()
+        tasks = []
+        for k in range(count):
+            # Pacing the sends (an open loop), not waiting for anything to happen.
+            await asyncio.sleep(max(0.0, started + k / float(plan["rate"]) - time.perf_counter()))
+            tasks.append(asyncio.ensure_future(one(client, plan, first + k)))
+        sending = time.perf_counter() - started
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    out = []
+    for k, result in enumerate(results):
+        if isinstance(result, BaseException):
+            out.append({"n": first + k, "status": 0, "error": repr(result)})
+        else:
+            out.append(result)
+    out.append({"sending_seconds": sending})
+    return out
+
+
+def main() -> None:
+    plan = json.loads(Path(sys.argv[1]).read_text())
+    results = asyncio.run(run(plan))
+    Path(sys.argv[2]).write_text("".join(json.dumps(r) + "\n" for r in results))
+
+
+if __name__ == "__main__":
+    main()
