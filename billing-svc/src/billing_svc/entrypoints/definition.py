@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from billing_svc import metrics
 from billing_svc.accounts import TOPICS as ACCOUNT_TOPICS
 from billing_svc.api import accounts, gdc, invoices, quotes, receivables
 from billing_svc.bootstrap import Billing, background, build
@@ -20,7 +21,10 @@ def definition() -> ServiceDefinition:
         migrations=MIGRATIONS,
         routers=[invoices.router, quotes.router, gdc.router, accounts.router, receivables.router],
         build=build,
-        background=background,
+        background=lambda service, resources: [
+            *background(service, resources),
+            *metrics.background(service, resources),
+        ],
         consumers=lambda service: [
             Consumer("billing.gdc-payslips", (PAYROLL_TOPIC,), on_payroll_event),
             Consumer("billing.gdc-associations", (MEMBERS_TOPIC,), on_members_event),
