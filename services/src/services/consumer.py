@@ -112,7 +112,11 @@ class ConsumerRunner:
         restart_delay: float = 1.0,
         tracer: trace.Tracer | None = None,
         service: str = "",
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency is at least 1")
+        self.concurrency = concurrency
         self._tracer = tracer or _tracer
         self.service = service
         self._pool = pool
@@ -164,12 +168,41 @@ class ConsumerRunner:
     async def _consume(self, subscription: Subscription) -> None:
         while not self._stop.is_set():
             deliveries = await self._fetch(subscription)
-            for delivery in deliveries:
-                await self._process(delivery)
+            await self._process_batch(deliveries)
             if deliveries:
                 if self._transport.name == "kafka":
                     await self._save_offsets(deliveries)
                 await subscription.commit(deliveries)
+
+    async def _process_batch(self, deliveries: Sequence[Delivery]) -> None:
+        """One key's messages in order; with `concurrency` > 1, up to that many keys side by side.
+
+        A key is one aggregate's stream, the only order the bus promises (a Kafka partition mixes keys), so
+        a handler whose effects touch only the message's own aggregates can take `concurrency`: a consumer
+        waiting on commits or on a peer's answer no longer waits for each message in turn. The batch is
+        acknowledged only once every lane is done; a lane that fails (or a stop) leaves it unacknowledged.
+        """
+        if self.concurrency == 1 or len(deliveries) < 2:
+            for delivery in deliveries:
+                await self._process(delivery)
+            return
+        lanes: dict[str, list[Delivery]] = {}
+        for delivery in deliveries:
+            lanes.setdefault(delivery.key, []).append(delivery)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def lane(queue: list[Delivery]) -> None:
+            async with gate:
+                for delivery in queue:
+                    await self._process(delivery)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for queue in lanes.values():
+                    group.create_task(lane(queue))
+        except BaseExceptionGroup as failed:
+            stopped = failed.subgroup(_Stopped)
+            raise (stopped or failed).exceptions[0] from None
 
     def _offset_checkpoint(self, topic: str, partition: int) -> str:
         return f"kafka-offset:{self.name}:{topic}:{partition}"

@@ -45,6 +45,8 @@ class Consumer:
     name: str
     topics: tuple[str, ...]
     handle: Handler
+    # Messages of different keys (aggregates) handled side by side, up to this many (ConsumerRunner).
+    concurrency: int = 1
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class ServiceRuntime:
                 consumer.handle,
                 retry=self.retry,
                 service=self.definition.name,
+                concurrency=consumer.concurrency,
             )
             self.consumer_runners.append(runner)
             self._spawn(runner.run(self._stop), f"consumer {consumer.name}")
