@@ -34,6 +34,8 @@ from services.runtime import Resources
 CONSUMER = "gateway-hires"
 TOPIC = "gateway.events"
 CONCURRENT_HIRES = 8
+# Messages (each its own stream) handled side by side: one at a time capped the pipeline at a few hires/s.
+CONCURRENT_MESSAGES = 16
 
 
 class HireNotProcessed(RuntimeError):
@@ -118,6 +120,7 @@ def background(service: object, resources: Resources) -> Sequence[Callable[[asyn
             handler(service, sealer),
             retry=retry,
             service="gateway",
+            concurrency=CONCURRENT_MESSAGES,
         )
         try:
             await runner.run(stop)
