@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ POLL = 0.02
 DRAIN = 60.0
 MAX_STEPS = 5
 STARTUP = 600.0
+LEAD = float(os.environ.get("BENCH_LATENCY_LEAD", "120"))  # seconds from the hires to the work
 PARIS = ZoneInfo("Europe/Paris")
 SCOPES = ("members:read", "members:write", "contracts:read", "contracts:write", "payslips:read")
 
@@ -60,6 +62,7 @@ class Step:
     accepted: int
     seen: int
     latencies_ms: list[float]
+    statuses: str = ""  # the generator's answers, by HTTP status
 
     @property
     def complete(self) -> bool:
@@ -177,13 +180,21 @@ class Bench:
             for n, answered in accepted.items()
             if employers[n - first] in seen
         ]
-        step = Step(rate, count / sending if sending else rate, len(accepted), len(latencies), latencies)
+        step = Step(
+            rate,
+            count / sending if sending else rate,
+            len(accepted),
+            len(latencies),
+            latencies,
+            _statuses(results),
+        )
         return step, employers
 
     async def payslips(self) -> Step:
-        """Hires starting a minute ahead, a minute of work each, then reported and completed at 20/s."""
-        starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=60)
-        _, employers = await self.hires(min(RATE, 50.0), PAYSLIPS, starts_at)
+        """Hires starting LEAD seconds ahead, a minute of work each, then reported and completed at 20/s."""
+        starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD)
+        hired, employers = await self.hires(10.0, PAYSLIPS, starts_at)
+        print(_line("hires for the payslips", hired), flush=True)
         rows = await self.conn.fetch(
             "SELECT contract_id FROM contracts.contract_directory WHERE tenant = 'smartfr'"
             " AND employer_id = ANY($1) AND status = 'signed'",
@@ -208,13 +219,21 @@ class Bench:
         results.pop()
         accepted = {uuid.UUID(r["contract_id"]): r["answered"] for r in results if r.get("status") == 200}
         latencies = [(seen[c] - answered) * 1000 for c, answered in accepted.items() if c in seen]
-        return Step(20.0, 20.0, len(accepted), len(latencies), latencies)
+        return Step(20.0, 20.0, len(accepted), len(latencies), latencies, _statuses(results))
+
+
+def _statuses(results: list[dict[str, Any]]) -> str:
+    counted = Counter(str(r.get("status")) for r in results)
+    errors = [r["error"] for r in results if "error" in r][:1]
+    return " ".join(f"{status}: {n}" for status, n in sorted(counted.items())) + "".join(
+        f" ({e})" for e in errors
+    )
 
 
 def _line(what: str, step: Step) -> str:
     return (
         f"  {what:<34} asked {step.rate:6.0f}/s sent {step.sent_rate:6.0f}/s accepted {step.accepted:6d}"
-        f" seen {step.seen:6d}  p50 {step.quantile(50):8.1f} ms  p99 {step.p99_ms:8.1f} ms"
+        f" seen {step.seen:6d}  p50 {step.quantile(50):8.1f} ms  p99 {step.p99_ms:8.1f} ms  {step.statuses}"
     )
 
 

@@ -81,7 +81,7 @@ async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict
     }
     sent = time.time()
     answer = await client.post("/v1/webhooks/hires", content=body, headers=headers)
-    return {"n": n, "sent": sent, "answered": time.time(), "status": answer.status_code}
+    return _answer(n, sent, answer)
 
 
 async def _complete(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
@@ -89,23 +89,19 @@ async def _complete(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> 
     auth = {"Authorization": f"Bearer {plan['api_key']}"}
     path = f"/v1/contracts/{contract_id}"
     sent = time.time()
-    reported = await client.post(f"{path}/work_reports", json=plan["work"], headers=auth)
-    if reported.status_code != 200:
-        return {
-            "n": n,
-            "contract_id": contract_id,
-            "sent": sent,
-            "answered": time.time(),
-            "status": reported.status_code,
-        }
-    done = await client.post(f"{path}/completion", json={"completed_on": plan["completed_on"]}, headers=auth)
-    return {
-        "n": n,
-        "contract_id": contract_id,
-        "sent": sent,
-        "answered": time.time(),
-        "status": done.status_code,
-    }
+    answer = await client.post(f"{path}/work_reports", json=plan["work"], headers=auth)
+    if answer.status_code == 200:
+        answer = await client.post(
+            f"{path}/completion", json={"completed_on": plan["completed_on"]}, headers=auth
+        )
+    return {**_answer(n, sent, answer), "contract_id": contract_id}
+
+
+def _answer(n: int, sent: float, answer: httpx.Response) -> dict[str, Any]:
+    out: dict[str, Any] = {"n": n, "sent": sent, "answered": time.time(), "status": answer.status_code}
+    if answer.status_code >= 300:
+        out["error"] = answer.text[:300]
+    return out
 
 
 async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:

@@ -66,6 +66,8 @@ class Figure:
 
 
 def _number(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return "never" if value > 0 else str(value)
     if value == int(value) and abs(value) >= 10:
         return f"{value:,.0f}"
     if abs(value) >= 100:
