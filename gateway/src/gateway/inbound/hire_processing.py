@@ -35,7 +35,7 @@ CONSUMER = "gateway-hires"
 TOPIC = "gateway.events"
 CONCURRENT_HIRES = 8
 # Messages (each its own stream) handled side by side: one at a time capped the pipeline at a few hires/s.
-CONCURRENT_MESSAGES = 16
+CONCURRENT_MESSAGES = 6  # each holds a pooled connection (its inbox transaction) while contracts-svc answers
 
 
 class HireNotProcessed(RuntimeError):

@@ -20,7 +20,7 @@ def definition() -> ServiceDefinition:
         routers=[simulations.router, payslips.router, metrics.ops_router],
         build=build,
         consumers=lambda service: (
-            [Consumer("payroll.payslips", (CONTRACTS_TOPIC,), service.on_contracts_event, concurrency=8)]
+            [Consumer("payroll.payslips", (CONTRACTS_TOPIC,), service.on_contracts_event, concurrency=6)]
             if isinstance(service, Payroll)
             else []
         ),
