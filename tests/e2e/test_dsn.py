@@ -15,40 +15,22 @@ from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import salary_due_on
 from tests.e2e.deployments import Deployment
 from tests.e2e.skeleton import auth, until
-from tests.e2e.test_contracts_api import EMPLOYEE, EMPLOYER, PARIS, cddu, employee
+from tests.e2e.test_contracts_api import EMPLOYER, PARIS
+from tests.e2e.test_payroll_months import worked_contract
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 PEOPLE = 3
 
 
 async def completed_contract(deployment: Deployment, key: str, starts_at: datetime) -> str:
-    member_id = await employee(deployment, key)
-    drafted = await deployment.gateway.post(
-        "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
-    )
-    assert drafted.status_code == 201, drafted.text
-    path = f"/v1/contracts/{drafted.json()['id']}"
-    for step, body in (("hire_declaration", {"employee": EMPLOYEE}), ("signature", None)):
-        answer = await deployment.gateway.post(f"{path}/{step}", json=body, headers=auth(key))
-        assert answer.status_code == 200, answer.text
-    work = {
-        "periods": [
-            {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=1)).isoformat()}
-        ]
-    }
-
-    async def work_reported() -> bool:
-        answer = await deployment.gateway.post(f"{path}/work_reports", json=work, headers=auth(key))
-        return answer.status_code == 200
-
-    await until(work_reported, within=WITHIN)
+    _, contract_id = await worked_contract(deployment, key, starts_at)
     done = await deployment.gateway.post(
-        f"{path}/completion",
+        f"/v1/contracts/{contract_id}/completion",
         json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
         headers=auth(key),
     )
     assert done.status_code == 200, done.text
-    return str(drafted.json()["id"])
+    return contract_id
 
 
 async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(deployment: Deployment) -> None:

@@ -21,18 +21,15 @@ from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 
-async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnities(
-    deployment: Deployment,
-) -> None:
-    key = await deployment.api_key("smartfr", *SCOPES)
+async def worked_contract(deployment: Deployment, key: str, starts_at: datetime) -> tuple[str, str]:
+    """A new employee's CDDU, declared and signed, with one minute of work reported once done: the member's
+    and the contract's ids."""
     member_id = await employee(deployment, key)
-    # Ahead enough for the DPAE to arrive first on a loaded machine.
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
     drafted = await deployment.gateway.post(
         "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
     )
     assert drafted.status_code == 201, drafted.text
-    contract_id = drafted.json()["id"]
+    contract_id = str(drafted.json()["id"])
     path = f"/v1/contracts/{contract_id}"
     for step, body in (("hire_declaration", {"employee": EMPLOYEE}), ("signature", None)):
         answer = await deployment.gateway.post(f"{path}/{step}", json=body, headers=auth(key))
@@ -48,6 +45,17 @@ async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnit
         return answer.status_code == 200
 
     await until(work_reported, within=WITHIN)
+    return member_id, contract_id
+
+
+async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnities(
+    deployment: Deployment,
+) -> None:
+    key = await deployment.api_key("smartfr", *SCOPES)
+    # Ahead enough for the DPAE to arrive first on a loaded machine.
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
+    member_id, contract_id = await worked_contract(deployment, key, starts_at)
+    path = f"/v1/contracts/{contract_id}"
     day = starts_at.astimezone(PARIS).date()
     month = f"{day:%Y-%m}"
     closes: list[Any] = []

@@ -180,11 +180,9 @@ class Payroll:
         employer = self.employers.terms(tenant, period.employer_id)
         pay = pay_input(period, employer, used)
         payslip = compute_payslip(pay)
-        issued = await command_loop.handle(
-            self.resources.store,
-            payslips.payslip_decider,
-            PAYSLIP_CODEC,
-            payslips.stream_id(period.payslip_id),
+        issued = await self._issue_payslip(
+            conn,
+            tenant,
             payslips.IssuePayslip(
                 payslip_id=period.payslip_id,
                 contract_id=period.contract_id,
@@ -198,19 +196,35 @@ class Payroll:
                 now=now,
                 pay=pay,
             ),
+            metadata,
+        )
+        if issued is None:
+            return  # issued before: a repeat
+        if payslip.net_paid_cents > 0:
+            await self._salary(conn, tenant, schedule_salary(period, payslip, now), metadata, now)
+
+    async def _issue_payslip(
+        self, conn: Conn, tenant: str, command: payslips.IssuePayslip, metadata: dict[str, Any]
+    ) -> payslips.PayslipIssued | None:
+        """The payslip's event, public event and read-model row; None when it was issued before."""
+        issued = await command_loop.handle(
+            self.resources.store,
+            payslips.payslip_decider,
+            PAYSLIP_CODEC,
+            payslips.stream_id(command.payslip_id),
+            command,
             tenant=tenant,
             metadata=metadata,
             to_public=to_public,
-            occurred_at=now,
+            occurred_at=command.now,
             conn=conn,
         )
         if not issued.events:
-            return  # issued before: a repeat
+            return None
         [event] = issued.events
         assert isinstance(event, payslips.PayslipIssued)
         await record_payslip(conn, tenant, event)
-        if payslip.net_paid_cents > 0:
-            await self._salary(conn, tenant, schedule_salary(period, payslip, now), metadata, now)
+        return event
 
     async def correct_payslip(
         self,
@@ -244,11 +258,9 @@ class Payroll:
             assert old.pay is not None  # the decider refuses a payslip without its inputs
             pay = corrected(old.pay, changes)
             payslip = compute_payslip(pay)
-            issued = await command_loop.handle(
-                self.resources.store,
-                payslips.payslip_decider,
-                PAYSLIP_CODEC,
-                payslips.stream_id(correction_id),
+            event = await self._issue_payslip(
+                conn,
+                tenant,
                 payslips.IssuePayslip(
                     payslip_id=correction_id,
                     contract_id=old.contract_id,
@@ -263,15 +275,9 @@ class Payroll:
                     corrects_payslip_id=payslip_id,
                     pay=pay,
                 ),
-                tenant=tenant,
-                metadata=metadata,
-                to_public=to_public,
-                occurred_at=now,
-                conn=conn,
+                metadata,
             )
-            [event] = issued.events
-            assert isinstance(event, payslips.PayslipIssued)
-            await record_payslip(conn, tenant, event)
+            assert event is not None  # a correction's id is new: PayslipAlreadyCorrected otherwise
             difference = payslip.net_paid_cents - old.net_paid_cents
             if difference > 0:
                 command: Any = payments.ScheduleSalary(

@@ -25,6 +25,14 @@ EXAMPLE: dict[str, Any] = json.loads((SCHEMAS / "ContractCompleted.v1.json").rea
 REPORTED: dict[str, Any] = json.loads((SCHEMAS / "WorkReported.v1.json").read_text())["examples"][0]
 EMPLOYER = EmployerTerms(headcount=HeadcountBand.FROM_50, accident_at_work_rate=Decimal("0.007"))
 NOW = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
+MONTHLY_CDD: dict[str, Any] = {  # 3,100.00 € a month, 35 h a week
+    "contract_type": "cdd",
+    "pay_basis": "monthly",
+    "hourly_rate_cents": None,
+    "monthly_gross_cents": 310000,
+    "gross_cents": None,
+    "precarity_bonus_rate": "0.10",
+}
 
 
 def completed(**changes: Any) -> ContractCompletedV1:
@@ -70,16 +78,7 @@ def test_a_redelivered_completion_gives_the_same_payslip_id() -> None:
 
 
 def test_a_monthly_paid_contract_ending_mid_month_is_paid_by_calendar_days() -> None:
-    event = completed(
-        contract_type="cdd",
-        pay_basis="monthly",
-        hourly_rate_cents=None,
-        monthly_gross_cents=310000,
-        gross_cents=None,
-        precarity_bonus_rate="0.10",
-        period_start="2026-12-01",
-        period_end="2026-12-15",
-    )
+    event = completed(**MONTHLY_CDD, period_start="2026-12-01", period_end="2026-12-15")
 
     pay = final_pay(event)
 
@@ -93,16 +92,7 @@ def test_a_monthly_paid_contract_ending_mid_month_is_paid_by_calendar_days() -> 
 
 
 def test_a_monthly_paid_contract_over_two_months_gives_a_payslip_for_each() -> None:
-    event = completed(
-        contract_type="cdd",
-        pay_basis="monthly",
-        hourly_rate_cents=None,
-        monthly_gross_cents=310000,
-        gross_cents=None,
-        precarity_bonus_rate="0.10",
-        period_start="2026-11-16",
-        period_end="2026-12-15",
-    )
+    event = completed(**MONTHLY_CDD, period_start="2026-11-16", period_end="2026-12-15")
     command = complete_contract(event, NOW)
     assert command is not None
 
