@@ -1,0 +1,180 @@
+"""Receivables through the public API, in both deployment modes: an unpaid invoice goes through every
+dunning step (events and webhook messages) and the guarantee fund, then a late payment goes back to the fund;
+a partial payment and an overpayment whose excess, kept as the client's credit, pays another invoice of the
+buyer."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from tests.e2e.deployments import Deployment
+from tests.e2e.skeleton import auth, eventually, until
+from tests.e2e.test_invoices_api import BUYER, draft
+
+WITHIN = 90.0
+SCOPES = ("invoices:read", "invoices:write")
+TENANT = "smartfr"  # a real tenant: the activity accounts take the fund's coverage at its contribution rate
+LINE = {"description": "Régie son", "quantity": "1", "unit_price_cents": 100_000, "vat_percent": "20"}
+
+
+async def _issued(deployment: Deployment, key: str, series: str) -> dict[str, Any]:
+    made = await deployment.gateway.post(
+        "/v1/invoices", json=draft(series=series, lines=[LINE], finalise=True), headers=auth(key)
+    )
+    assert made.status_code == 201, made.text
+    invoice: dict[str, Any] = made.json()
+    assert invoice["totals"]["total_cents"] == 120_000
+    return invoice
+
+
+async def test_an_unpaid_invoice_is_dunned_covered_by_the_fund_and_recovered_to_it(
+    deployment: Deployment,
+) -> None:
+    key = await deployment.api_key(TENANT, *SCOPES)
+    gateway = deployment.gateway
+    invoice = await _issued(deployment, key, "RCV")
+    receivable = await eventually(
+        lambda: gateway.get(f"/v1/invoices/{invoice['id']}/receivable", headers=auth(key)),
+        status=200,
+        within=WITHIN,
+    )
+    assert receivable.json()["status"] == "open"
+    due = date.fromisoformat(invoice["due_date"])
+
+    async def run(days: int) -> dict[str, Any]:
+        on = (due + timedelta(days=days)).isoformat()
+        answer = await gateway.post("/v1/collection_runs", json={"run_on": on}, headers=auth(key))
+        assert answer.status_code == 201, answer.text
+        ran: dict[str, Any] = answer.json()
+        return ran
+
+    assert await run(6) == {"run_on": (due + timedelta(days=6)).isoformat(), "notices": [], "covered": []}
+    steps = [[n["step"] for n in (await run(days))["notices"]] for days in (7, 30, 30, 60)]
+    assert steps == [[1], [2], [], [3]]  # each step once, on its day
+    covered = await run(61)
+    assert covered["covered"] == [
+        {"invoice_id": invoice["id"], "unpaid_cents": 120_000, "amount_excluding_vat_cents": 100_000}
+    ]
+
+    read = (await gateway.get(f"/v1/invoices/{invoice['id']}/receivable", headers=auth(key))).json()
+    assert read["status"] == "covered"
+    notices = read["notices"]
+    assert [(n["step"], n["days_late"], n["recovery_indemnity_cents"]) for n in notices] == [
+        (1, 7, 4000),
+        (2, 30, 4000),
+        (3, 60, 4000),
+    ]
+    assert 0 < notices[0]["interest_cents"] < notices[1]["interest_cents"] < notices[2]["interest_cents"]
+    fund = (await gateway.get("/v1/guarantee-fund", headers=auth(key))).json()
+    assert (fund["covered_excluding_vat_cents"], fund["balance_excluding_vat_cents"]) == (100_000, -100_000)
+    ageing = await gateway.get(
+        "/v1/receivables/ageing", params={"as_of": (due + timedelta(days=75)).isoformat()}, headers=auth(key)
+    )
+    assert {b["bucket"]: b["unpaid_cents"] for b in ageing.json()["buckets"]}["61-90"] == 120_000
+
+    late = await gateway.post(
+        f"/v1/invoices/{invoice['id']}/payments",
+        json={"amount_cents": 120_000, "received_on": (due + timedelta(days=80)).isoformat()},
+        headers=auth(key),
+    )
+    assert late.status_code == 201, late.text
+    assert late.json()["to_guarantee_fund"] is True
+    fund = (await gateway.get("/v1/guarantee-fund", headers=auth(key))).json()
+    assert fund["balance_excluding_vat_cents"] == 0
+    assert [(e["kind"], e["amount_excluding_vat_cents"]) for e in fund["entries"]] == [
+        ("recovered", 100_000),
+        ("covered", -100_000),
+    ]
+
+    published = await deployment.fetchval(
+        "billing",
+        "SELECT string_agg(envelope->>'event_type', ' ' ORDER BY position) FROM outbox"
+        " WHERE message_key = $1",
+        f"receivable-{invoice['id']}",
+    )
+    assert published == (
+        "billing.DunningNoticeSent billing.DunningNoticeSent billing.DunningNoticeSent "
+        "billing.GuaranteeFundCovered billing.GuaranteeFundRecovered"
+    )
+
+    async def dunning_webhooks_made() -> bool:  # the gateway's fan-out made one message per notice
+        made = await deployment.fetchval(
+            "gateway",
+            "SELECT count(*) FROM webhook_messages WHERE event_type = 'invoice.dunning_notice_sent'"
+            " AND payload::text LIKE '%' || $1 || '%'",
+            invoice["id"],
+        )
+        return made == 3
+
+    await until(dunning_webhooks_made, within=WITHIN)
+
+
+async def test_a_partial_payment_then_an_overpayment_whose_excess_pays_another_invoice(
+    deployment: Deployment,
+) -> None:
+    key = await deployment.api_key("grandsensemble", *SCOPES)
+    gateway = deployment.gateway
+    first = await _issued(deployment, key, "RCP")
+    second = await _issued(deployment, key, "RCP")
+    today = first["issue_date"]
+
+    async def pay(invoice: dict[str, Any], cents: int, **fields: Any) -> dict[str, Any]:
+        answer = await gateway.post(
+            f"/v1/invoices/{invoice['id']}/payments",
+            json={"amount_cents": cents, "received_on": today, **fields},
+            headers=auth(key),
+        )
+        assert answer.status_code == 201, answer.text
+        paid: dict[str, Any] = answer.json()
+        return paid
+
+    part = await pay(first, 50_000)
+    assert (part["allocated_cents"], part["allocated_excluding_vat_cents"], part["excess_cents"]) == (
+        50_000,
+        41_667,
+        0,
+    )
+    over = await pay(first, 100_000)
+    assert (over["allocated_cents"], over["allocated_excluding_vat_cents"], over["excess_cents"]) == (
+        70_000,
+        58_333,  # the remainder: the two parts sum to the invoice's 1,000.00 excluding VAT
+        30_000,
+    )
+    credit = await gateway.get(f"/v1/client_credits/{BUYER['siren']}", headers=auth(key))
+    assert credit.json()["balance_cents"] == 30_000
+    applied = await pay(second, 30_000, source="client_credit")
+    assert applied["allocated_cents"] == 30_000
+    credit = await gateway.get(f"/v1/client_credits/{BUYER['siren']}", headers=auth(key))
+    assert credit.json()["balance_cents"] == 0
+
+    listed = await gateway.get(f"/v1/invoices/{first['id']}/payments", headers=auth(key))
+    assert [p["amount_cents"] for p in listed.json()] == [50_000, 100_000]
+    second_read = (await gateway.get(f"/v1/invoices/{second['id']}/receivable", headers=auth(key))).json()
+    assert (second_read["paid_cents"], second_read["unpaid_cents"]) == (30_000, 90_000)
+
+    received = await deployment.fetchval(
+        "billing",
+        "SELECT string_agg((envelope->'data'->>'amount_cents') || '/' ||"
+        " (envelope->'data'->>'amount_excluding_vat_cents'), ' ' ORDER BY position) FROM outbox"
+        " WHERE message_key = $1 AND envelope->>'event_type' = 'billing.PaymentReceived'",
+        f"receivable-{first['id']}",
+    )
+    assert received == "50000/41667 70000/58333"  # the excess is not in it
+
+    unfinished = await gateway.post("/v1/invoices", json=draft(series="RCP"), headers=auth(key))
+    refused = await gateway.post(
+        f"/v1/invoices/{unfinished.json()['id']}/payments",
+        json={"amount_cents": 1_000, "received_on": today},
+        headers=auth(key),
+    )
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "payment_refused"
+    bad = await gateway.post(
+        f"/v1/invoices/{first['id']}/payments",
+        json={"amount_cents": 1_000, "received_on": 0},
+        headers=auth(key),
+    )
+    assert bad.status_code == 400
+    assert bad.json()["param"] == "body.received_on"
