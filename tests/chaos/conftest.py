@@ -4,6 +4,8 @@ comes from the environment and is not this session's to restart)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,13 +18,16 @@ from tests.e2e.deployments import fresh_database
 
 
 @pytest.fixture(scope="session")
-def chaos_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    server = PostgresServer.private(tmp_path_factory.mktemp("chaos-pg"))
-    server.start_sync()
-    try:
-        yield server
-    finally:
-        server.stop_sync()
+def chaos_postgres() -> Iterator[PostgresServer]:
+    # Not under pytest's temporary directory: another session resets its root to 0700, and the server (run as
+    # another user when the tests run as root) would lose its data directory mid-round.
+    with tempfile.TemporaryDirectory(prefix="backoffice-chaos-", ignore_cleanup_errors=True) as var_dir:
+        server = PostgresServer.private(Path(var_dir))
+        server.start_sync()
+        try:
+            yield server
+        finally:
+            server.stop_sync()
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +40,21 @@ def chaos_kafka(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
     kafka_broker.start_sync()  # up again for the next tests, whatever the round did
 
 
+@pytest.fixture(scope="session")
+def chaos_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The processes' logs; CHAOS_LOGS keeps them where a failed round can be read after pytest's clean-up."""
+    kept = os.environ.get("CHAOS_LOGS")
+    logs = Path(kept) if kept else tmp_path_factory.mktemp("chaos-processes")
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs
+
+
 @pytest_asyncio.fixture(scope="session")
 async def cluster(
-    chaos_postgres: PostgresServer, chaos_kafka: KafkaBroker, tmp_path_factory: pytest.TempPathFactory
+    chaos_postgres: PostgresServer, chaos_kafka: KafkaBroker, chaos_logs: Path
 ) -> AsyncIterator[Cluster]:
-    logs: Path = tmp_path_factory.mktemp("chaos-processes")
     async with fresh_database(chaos_postgres.url) as url:
-        running = Cluster(url, chaos_kafka.bootstrap, logs)
+        running = Cluster(url, chaos_kafka.bootstrap, chaos_logs)
         try:
             await running.start()
             yield running

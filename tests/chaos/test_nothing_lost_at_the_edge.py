@@ -39,7 +39,7 @@ async def killed_on_answer(cluster: Cluster, proxy: KillOnAnswer, request: httpx
     return answer
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)
 async def test_a_2xx_survives_the_gateway_killed_right_after_answering(cluster: Cluster) -> None:
     def kill() -> None:
         popen = cluster.processes["gateway"].popen

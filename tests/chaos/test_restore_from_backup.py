@@ -64,7 +64,7 @@ async def relay_caught_up(url: str) -> bool:
     return behind == 0
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)
 async def test_a_service_restored_from_a_dump_resumes_without_loss_or_duplicates(
     cluster: Cluster, tmp_path: Path
 ) -> None:
