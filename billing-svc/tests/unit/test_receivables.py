@@ -26,6 +26,7 @@ from billing_svc.domain.receivables.events import (
     InterestPeriod,
     PaymentRecorded,
     ProvisionedAsDoubtful,
+    ReceivableEvent,
     ReceivableOpened,
     WrittenOff,
 )
@@ -252,7 +253,7 @@ def test_a_missed_run_sends_the_latest_step_only_and_a_consumer_owes_no_indemnit
 def test_the_fund_covers_what_is_unpaid_after_the_last_notice_then_payments_go_back_to_it() -> None:
     part = paid(1, 30_000, 30_000, 25_000)
     last = notice(3, DUE + timedelta(days=60), 90_000, 0, ())
-    history = [opened(), part, notice(1, DUE + timedelta(days=7), 90_000, 0, ()), last]
+    history: list[ReceivableEvent] = [opened(), part, notice(1, DUE + timedelta(days=7), 90_000, 0, ()), last]
     spec.given(*history).when(collect(DUE + timedelta(days=60))).then()  # not the day of the last notice
     covered = GuaranteeFundCovered(
         invoice_id=INVOICE,

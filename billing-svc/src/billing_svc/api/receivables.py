@@ -4,7 +4,7 @@ write-off), the daily collection run, the ageing, the guarantee fund and a clien
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -26,6 +26,7 @@ from billing_svc.receivables import Receivables
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.ids import new_event_id
+from services.internal_token import Caller
 from services.log_reader import Conn
 from services.tenancy import tenant_transaction
 
@@ -285,12 +286,16 @@ def _receivable_out(
     )
 
 
-@router.post("/invoices/{invoice_id}/doubtful_provision")
-async def provision(
-    invoice_id: UUID, body: ReasonIn, caller: CurrentCaller, receivables: ReceivablesDep
+async def _closing(
+    command: Callable[..., Awaitable[object]],
+    invoice_id: UUID,
+    body: ReasonIn,
+    caller: Caller,
+    receivables: Receivables,
 ) -> ReceivableOut:
+    """Provision or write-off: the command with its reason and date, then the receivable as it now stands."""
     require_scope(caller, WRITE)
-    await receivables.provision(
+    await command(
         invoice_id,
         reason=body.reason,
         on=body.on,
@@ -298,21 +303,20 @@ async def provision(
         correlation_id=current_request_id() or "",
     )
     return await read_receivable(invoice_id, caller, receivables)
+
+
+@router.post("/invoices/{invoice_id}/doubtful_provision")
+async def provision(
+    invoice_id: UUID, body: ReasonIn, caller: CurrentCaller, receivables: ReceivablesDep
+) -> ReceivableOut:
+    return await _closing(receivables.provision, invoice_id, body, caller, receivables)
 
 
 @router.post("/invoices/{invoice_id}/write_off")
 async def write_off(
     invoice_id: UUID, body: ReasonIn, caller: CurrentCaller, receivables: ReceivablesDep
 ) -> ReceivableOut:
-    require_scope(caller, WRITE)
-    await receivables.write_off(
-        invoice_id,
-        reason=body.reason,
-        on=body.on,
-        tenant=caller.tenant,
-        correlation_id=current_request_id() or "",
-    )
-    return await read_receivable(invoice_id, caller, receivables)
+    return await _closing(receivables.write_off, invoice_id, body, caller, receivables)
 
 
 @router.post("/collection_runs", status_code=201)

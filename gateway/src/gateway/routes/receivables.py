@@ -176,6 +176,16 @@ def _invoice_path(invoice_id: UUID, rest: str) -> str:
     return f"/internal/invoices/{invoice_id}/{rest}"
 
 
+async def _post(
+    invoice_id: UUID, rest: str, body: BaseModel, upstreams: ServiceUpstreams, caller: Caller
+) -> Response:
+    """A command on one invoice's receivable, passed to billing-svc as it is."""
+    answer = await upstreams.billing.call(
+        "POST", _invoice_path(invoice_id, rest), caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
+
+
 @router.post(
     "/v1/invoices/{invoice_id:uuid}/payments",
     status_code=201,
@@ -192,10 +202,7 @@ async def record_payment(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:write")],
 ) -> Response:
-    answer = await upstreams.billing.call(
-        "POST", _invoice_path(invoice_id, "payments"), caller, json=body.model_dump(mode="json")
-    )
-    return passed_through(answer)
+    return await _post(invoice_id, "payments", body, upstreams, caller)
 
 
 @router.get(
@@ -236,10 +243,7 @@ async def provision(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:write")],
 ) -> Response:
-    answer = await upstreams.billing.call(
-        "POST", _invoice_path(invoice_id, "doubtful_provision"), caller, json=body.model_dump(mode="json")
-    )
-    return passed_through(answer)
+    return await _post(invoice_id, "doubtful_provision", body, upstreams, caller)
 
 
 @router.post(
@@ -254,10 +258,7 @@ async def write_off(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:write")],
 ) -> Response:
-    answer = await upstreams.billing.call(
-        "POST", _invoice_path(invoice_id, "write_off"), caller, json=body.model_dump(mode="json")
-    )
-    return passed_through(answer)
+    return await _post(invoice_id, "write_off", body, upstreams, caller)
 
 
 @router.post(
