@@ -13,6 +13,7 @@ from gateway.outbound import running as outbound
 from gateway.read_cache.bus import invalidation_consumer
 from gateway.read_cache.store import ReadCache
 from gateway.routes import (
+    activities,
     assemblies,
     contract_statistics,
     contracts,
@@ -81,6 +82,7 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
             contract_statistics.router,
             invoices.router,
             receivables.router,
+            activities.router,
             gdc.router,
             hires.router,
         ],

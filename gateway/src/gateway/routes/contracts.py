@@ -266,6 +266,20 @@ class Contract(BaseModel):
     days_worked: int
     completed_on: date | None
     drafted_at: datetime
+    cancel_reason: str | None = Field(
+        default=None, description="Why it was cancelled (activity_budget: the activity account refused)."
+    )
+    budget_reservation: BudgetReservation | None = Field(
+        default=None,
+        description="A member's activity contract: the employer cost reserved on the activity account; "
+        "pending until billing answers, then accepted, or refused and the contract cancelled (ADR 016).",
+    )
+
+
+class BudgetReservation(BaseModel):
+    activity_id: UUID
+    amount_cents: int
+    status: Literal["accepted", "pending", "refused"]
 
 
 class ContractSummary(BaseModel):
