@@ -55,6 +55,16 @@ def credited(command: CreditPayment, balance_before: int = 0) -> PaymentCredited
     return event.model_copy(update={"balance_after_cents": balance_before + event.balance_after_cents})
 
 
+def reservation(reservation_id: UUID, amount: int, available_after: int) -> BudgetReserved:
+    return BudgetReserved(
+        activity_id=ACTIVITY,
+        reservation_id=reservation_id,
+        amount_cents=amount,
+        available_after_cents=available_after,
+        reserved_at=NOW,
+    )
+
+
 def test_a_payment_of_1000_euros_excluding_vat_credits_900_after_the_10_percent_contribution() -> None:
     command = payment(100_000)
     state = (
@@ -91,24 +101,10 @@ def test_a_reservation_within_the_available_budget_is_reserved_and_beyond_it_ref
     state = (
         spec.given(credited(payment(100_000)))
         .when(ReserveBudget(ACTIVITY, first, 60_000, NOW))
-        .then(
-            BudgetReserved(
-                activity_id=ACTIVITY,
-                reservation_id=first,
-                amount_cents=60_000,
-                available_after_cents=30_000,
-                reserved_at=NOW,
-            )
-        )
+        .then(reservation(first, 60_000, 30_000))
     )
     assert (state.balance_cents, state.available_cents) == (90_000, 30_000)
-    reserved = BudgetReserved(
-        activity_id=ACTIVITY,
-        reservation_id=first,
-        amount_cents=60_000,
-        available_after_cents=30_000,
-        reserved_at=NOW,
-    )
+    reserved = reservation(first, 60_000, 30_000)
     spec.given(credited(payment(100_000)), reserved).when(ReserveBudget(ACTIVITY, second, 30_001, NOW)).then(
         BudgetReservationRefused(
             activity_id=ACTIVITY,
@@ -125,13 +121,7 @@ def test_a_reservation_within_the_available_budget_is_reserved_and_beyond_it_ref
 def test_a_payslip_debits_the_employer_cost_and_settles_its_contracts_reservation() -> None:
     contract = uuid4()
     payslip = uuid4()
-    reserved = BudgetReserved(
-        activity_id=ACTIVITY,
-        reservation_id=contract,
-        amount_cents=80_000,
-        available_after_cents=10_000,
-        reserved_at=NOW,
-    )
+    reserved = reservation(contract, 80_000, 10_000)
     state = (
         spec.given(credited(payment(100_000)), reserved)
         .when(DebitPayslip(ACTIVITY, payslip, contract, "2026-11", 85_000, date(2026, 11, 26), NOW))
@@ -155,13 +145,7 @@ def test_a_payslip_debits_the_employer_cost_and_settles_its_contracts_reservatio
 
 def test_a_released_reservation_gives_its_amount_back_and_a_second_release_changes_nothing() -> None:
     contract = uuid4()
-    reserved = BudgetReserved(
-        activity_id=ACTIVITY,
-        reservation_id=contract,
-        amount_cents=80_000,
-        available_after_cents=10_000,
-        reserved_at=NOW,
-    )
+    reserved = reservation(contract, 80_000, 10_000)
     released = BudgetReservationReleased(
         activity_id=ACTIVITY, reservation_id=contract, amount_cents=80_000, released_at=NOW
     )
@@ -174,6 +158,23 @@ def test_a_released_reservation_gives_its_amount_back_and_a_second_release_chang
     spec.given(credited(payment(100_000)), reserved, released).when(
         ReleaseReservation(ACTIVITY, contract, NOW)
     ).then()
+
+
+def test_a_payslip_correction_moves_only_the_difference_with_the_corrected_payslip() -> None:
+    contract, first, second = uuid4(), uuid4(), uuid4()
+    issued = decide(
+        DebitPayslip(ACTIVITY, first, contract, "2026-11", 85_000, date(2026, 11, 26), NOW),
+        ACCOUNT.fold([credited(payment(100_000))]),
+    )
+    state = ACCOUNT.fold([credited(payment(100_000)), *issued])
+    [lower] = decide(
+        DebitPayslip(ACTIVITY, second, contract, "2026-11", 80_000, date(2026, 11, 28), NOW, first), state
+    )
+    assert isinstance(lower, PayslipDebited)
+    assert lower.entries == (
+        entry("Employer cost, payslip 2026-11 (correction)", "salaries_payable", "activity", 5_000),
+    )
+    assert (lower.corrects_payslip_id, ACCOUNT.fold_from(state, [lower]).balance_cents) == (first, 10_000)
 
 
 def claim(*receipts: Receipt, claim_id: UUID | None = None) -> ClaimExpenses:

@@ -10,6 +10,8 @@ payment and invoice, the payslip, the claim...), so a resent event changes nothi
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from billing_svc.domain.accounts.commands import (
@@ -36,7 +38,7 @@ from billing_svc.domain.accounts.events import (
     PayslipDebited,
     Receipt,
 )
-from billing_svc.domain.accounts.ledger import Entry, entry
+from billing_svc.domain.accounts.ledger import Entry, LedgerAccount, entry
 from billing_svc.domain.accounts.rules import BudgetExceeded, InvalidAccountField
 from billing_svc.domain.accounts.state import Account
 
@@ -76,48 +78,47 @@ def _credit_payment(command: CreditPayment, state: Account) -> list[AccountEvent
         return []
     if command.invoice_id in state.covered_invoices:
         return []  # the fund advanced this invoice: its money is the fund's, recorded as its recovery
-    amount = command.amount_excluding_vat_cents
-    contribution = contribution_cents(amount, command.contribution.rate)
-    entries = (
-        entry("Client payment (excluding VAT)", "bank", "activity", amount),
-        entry("Cooperative contribution", "activity", "contribution_income", contribution),
-    )
+    fields = _credited(command.amount_excluding_vat_cents, command.contribution.rate, "bank", state)
     return [
         PaymentCredited(
             activity_id=command.activity_id,
             payment_id=command.payment_id,
             invoice_id=command.invoice_id,
-            amount_excluding_vat_cents=amount,
-            contribution_rate=command.contribution.rate,
-            contribution_cents=contribution,
-            entries=entries,
             on=command.received_on,
-            balance_after_cents=state.balance_cents + activity_effect(entries),
             recorded_at=command.now,
+            **fields,
         )
     ]
+
+
+def _credited(amount: int, rate: Decimal, source: LedgerAccount, state: Account) -> dict[str, Any]:
+    """Money in for the activity (a client's, or the fund's advance), less the cooperative contribution."""
+    contribution = contribution_cents(amount, rate)
+    label = "Client payment (excluding VAT)" if source == "bank" else "Guarantee fund advance (excluding VAT)"
+    entries = (
+        entry(label, source, "activity", amount),
+        entry("Cooperative contribution", "activity", "contribution_income", contribution),
+    )
+    return {
+        "amount_excluding_vat_cents": amount,
+        "contribution_rate": rate,
+        "contribution_cents": contribution,
+        "entries": entries,
+        "balance_after_cents": state.balance_cents + activity_effect(entries),
+    }
 
 
 def _cover(command: CoverByGuaranteeFund, state: Account) -> list[AccountEvent]:
     if command.invoice_id in state.covered_invoices or command.amount_excluding_vat_cents <= 0:
         return []
-    amount = command.amount_excluding_vat_cents
-    contribution = contribution_cents(amount, command.contribution.rate)
-    entries = (
-        entry("Guarantee fund advance (unpaid invoice, excluding VAT)", "guarantee_fund", "activity", amount),
-        entry("Cooperative contribution", "activity", "contribution_income", contribution),
-    )
+    fields = _credited(command.amount_excluding_vat_cents, command.contribution.rate, "guarantee_fund", state)
     return [
         GuaranteeFundCovered(
             activity_id=command.activity_id,
             invoice_id=command.invoice_id,
-            amount_excluding_vat_cents=amount,
-            contribution_rate=command.contribution.rate,
-            contribution_cents=contribution,
-            entries=entries,
             on=command.covered_on,
-            balance_after_cents=state.balance_cents + activity_effect(entries),
             recorded_at=command.now,
+            **fields,
         )
     ]
 
