@@ -98,7 +98,7 @@ class Worker:
     port: int
     log: Path
 
-    async def ready(self, within: float = 90) -> None:
+    async def ready(self, within: float = 300) -> None:
         deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2) as client:
             while True:
