@@ -141,12 +141,16 @@ async def test_a_partial_payment_then_an_overpayment_whose_excess_pays_another_i
         58_333,  # the remainder: the two parts sum to the invoice's 1,000.00 excluding VAT
         30_000,
     )
-    credit = await gateway.get(f"/v1/client_credits/{BUYER['siren']}", headers=auth(key))
-    assert credit.json()["balance_cents"] == 30_000
+    credit = await gateway.get(
+        "/v1/client_credits", params={"buyer_siren": BUYER["siren"]}, headers=auth(key)
+    )
+    assert credit.json()[0]["balance_cents"] == 30_000
     applied = await pay(second, 30_000, source="client_credit")
     assert applied["allocated_cents"] == 30_000
-    credit = await gateway.get(f"/v1/client_credits/{BUYER['siren']}", headers=auth(key))
-    assert credit.json()["balance_cents"] == 0
+    credit = await gateway.get(
+        "/v1/client_credits", params={"buyer_siren": BUYER["siren"]}, headers=auth(key)
+    )
+    assert credit.json()[0]["balance_cents"] == 0
 
     listed = await gateway.get(f"/v1/invoices/{first['id']}/payments", headers=auth(key))
     assert [p["amount_cents"] for p in listed.json()] == [50_000, 100_000]

@@ -98,16 +98,20 @@ async def test_payments_partial_over_and_the_clients_credit_on_another_invoice(
     receivable = await _receivable(billing, first["id"])
     assert (receivable["status"], receivable["unpaid_cents"]) == ("paid", 0)
     assert [p["amount_cents"] for p in receivable["payments"]] == [33_333, 100_000]
-    credit = await billing.get(f"/internal/client_credits/{first['buyer']['siren']}", headers=headers(TENANT))
-    assert credit.json()["balance_cents"] == 13_333
+    credit = await billing.get(
+        "/internal/client_credits", params={"buyer_siren": first["buyer"]["siren"]}, headers=headers(TENANT)
+    )
+    assert credit.json()[0]["balance_cents"] == 13_333
 
     applied = await _pay(billing, second["id"], 13_333, today, source="client_credit")
     assert applied.status_code == 201, applied.text
     too_much = await _pay(billing, second["id"], 1, today, source="client_credit")
     assert too_much.status_code == 409
     assert too_much.json()["code"] == "not_enough_client_credit"
-    credit = await billing.get(f"/internal/client_credits/{first['buyer']['siren']}", headers=headers(TENANT))
-    assert credit.json()["balance_cents"] == 0
+    credit = await billing.get(
+        "/internal/client_credits", params={"buyer_siren": first["buyer"]["siren"]}, headers=headers(TENANT)
+    )
+    assert credit.json()[0]["balance_cents"] == 0
 
     received = [
         p for p in await _public(billing_url, "billing.PaymentReceived") if p["invoice_id"] == first["id"]

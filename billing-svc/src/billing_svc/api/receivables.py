@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_svc.domain.receivables.events import PaymentRecorded
@@ -418,18 +418,23 @@ async def guarantee_fund(
     )
 
 
-@router.get("/client_credits/{buyer_siren}")
-async def client_credit(
-    buyer_siren: Annotated[str, Path(pattern=SIREN)], caller: CurrentCaller, receivables: ReceivablesDep
-) -> ClientCreditOut:
+@router.get("/client_credits")
+async def client_credits(
+    caller: CurrentCaller,
+    receivables: ReceivablesDep,
+    buyer_siren: Annotated[str | None, Query(pattern=SIREN)] = None,
+) -> list[ClientCreditOut]:
+    """The clients' credits (by SIREN) kept from their overpayments, all or one client's."""
     require_scope(caller, READ)
     async with tenant_transaction(receivables.resources.pool, caller.tenant) as conn:
-        balance = await conn.fetchval(
-            "SELECT balance_cents FROM client_credits WHERE tenant = $1 AND buyer_siren = $2",
+        rows = await conn.fetch(
+            """SELECT buyer_siren, balance_cents FROM client_credits
+               WHERE tenant = $1 AND ($2::text IS NULL OR buyer_siren = $2)
+               ORDER BY buyer_siren LIMIT 500""",
             caller.tenant,
             buyer_siren,
         )
-    return ClientCreditOut(buyer_siren=buyer_siren, balance_cents=int(balance or 0))
+    return [ClientCreditOut(buyer_siren=r["buyer_siren"], balance_cents=r["balance_cents"]) for r in rows]
 
 
 def _invalid_field(error: Exception) -> Problem:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gateway.auth.dependencies import require
@@ -314,16 +314,19 @@ async def guarantee_fund(
 
 
 @router.get(
-    "/v1/client_credits/{buyer_siren}",
-    response_model=ClientCredit,
-    summary="A client's credit (the excess of its payments), by SIREN",
+    "/v1/client_credits",
+    response_model=list[ClientCredit],
+    summary="The clients' credits (the excess of their payments), by SIREN",
+    description="A credit is applied to another invoice of the same buyer by a payment of `source: "
+    "client_credit`.",
     responses=problem_responses(400, 401, 403),
 )
-async def client_credit(
-    buyer_siren: Annotated[str, Path(pattern=r"^[0-9]{9}$")],
+async def client_credits(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:read")],
+    buyer_siren: Annotated[str | None, Query(pattern=r"^[0-9]{9}$", description="One client's.")] = None,
 ) -> Response:
+    params = {} if buyer_siren is None else {"buyer_siren": buyer_siren}
     return passed_through(
-        await upstreams.billing.call("GET", f"/internal/client_credits/{buyer_siren}", caller)
+        await upstreams.billing.call("GET", "/internal/client_credits", caller, params=params)
     )
