@@ -29,17 +29,14 @@ from tests.e2e.test_tenant_matrix import (
 )
 from tests.security.conftest import filled
 
+# Grouped where one field refuses or accepts them alike, so that each text field costs six requests.
 HOSTILE = {
-    "quotes": 'O\'Brien "the" `tick` \\ back',
-    "sql terminator": "x'); DROP TABLE member_register; --",
-    "sql union": "' OR '1'='1' UNION SELECT tenant FROM member_register --",
+    "quotes and sql": "O'Brien \"the\" `tick` \\ x'); DROP TABLE member_register; -- ' OR '1'='1",
     "nul byte": "Robert\x00Tables",
     "lone surrogate": "\ud800",
     "very long": "é" * 100_000,
-    "rtl override": "\u202eFDP.exe\u202c",
-    "emoji": "🧑\u200d🌾 coopérative 🎉",
+    "rtl override, emoji, format directives": "\u202eFDP.exe\u202c 🧑\u200d🌾 %s%n{0}${jndi:ldap://x/a}{{7*7}}",
     "huge exponent": "1E+999999999",
-    "format directives": "%s%n{0}${jndi:ldap://x/a}{{7*7}}",
 }
 
 

@@ -8,11 +8,14 @@ it, and so is every log record the suite captured (message, fields and traceback
 
 from __future__ import annotations
 
+import random
 import uuid
+
+from stdnum import luhn
 
 from gateway.auth.api_keys import create_client
 from gateway.auth.scopes import SCOPES
-from tests.e2e.test_tenant_matrix import API_VERSION, TENANT_A, World
+from tests.e2e.test_tenant_matrix import API_VERSION, OPERATIONS, TENANT_A, World, example_body
 from tests.security.conftest import Captured
 from tests.security.scan import where_found
 
@@ -42,7 +45,7 @@ async def _secrets(world: World) -> dict[str, str]:
         headers=_auth(made.api_key),
     )
     assert endpoint.status_code == 201, endpoint.text
-    structure = world.objects["employer_structure_id"]
+    structure = await _fresh_structure(world, made.api_key)
     inbound = await world.gateway.post(
         f"/v1/employer_structures/{structure}/webhook_secret",
         json={"client_id": pusher.client_id},
@@ -64,6 +67,22 @@ async def _secrets(world: World) -> dict[str, str]:
     for what in ("endpoint signing secret", "inbound webhook secret"):
         secrets[f"{what} without its prefix"] = secrets[what].removeprefix("whsec_")
     return secrets
+
+
+async def _fresh_structure(world: World, key: str) -> str:
+    """An active association of its own (other tests suspend the shared one), under a SIRET of its own."""
+    siren = "".join(random.choices("0123456789", k=8))
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + "".join(random.choices("0123456789", k=4))
+    siret += luhn.calc_check_digit(siret)
+    operation = next(o for o in OPERATIONS if (o.method, o.path) == ("POST", "/v1/employer_structures"))
+    body = {k: v for k, v in example_body(world.document, operation).items() if k != "vat_number"}
+    created = await world.gateway.post(
+        "/v1/employer_structures", json={**body, "siret": siret}, headers=_auth(key)
+    )
+    assert created.status_code == 201, created.text
+    structure: str = created.json()["id"]
+    return structure
 
 
 async def test_no_secret_is_stored_or_logged_in_clear(world: World, captured_logs: Captured) -> None:
