@@ -9,7 +9,7 @@ adapter is not written yet), so the NIRs are test ones.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import salary_due_on
@@ -22,21 +22,22 @@ from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 PEOPLE = 3
 
 
-async def completed_contract(deployment: Deployment, key: str, starts_at: datetime) -> str:
-    _, contract_id = await worked_contract(deployment, key, starts_at)
+async def completed_contract(deployment: Deployment, key: str) -> tuple[str, datetime]:
+    _, contract_id, starts_at = await worked_contract(deployment, key)
     done = await deployment.gateway.post(
         f"/v1/contracts/{contract_id}/completion",
         json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
         headers=auth(key),
     )
     assert done.status_code == 200, done.text
-    return contract_id
+    return contract_id, starts_at
 
 
 async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES, "members:personal_data:read")
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
-    contracts = await asyncio.gather(*(completed_contract(deployment, key, starts_at) for _ in range(PEOPLE)))
+    done = await asyncio.gather(*(completed_contract(deployment, key) for _ in range(PEOPLE)))
+    contracts = [contract_id for contract_id, _ in done]
+    days = {starts_at.astimezone(PARIS).date() for _, starts_at in done}
 
     async def payslips_issued() -> bool:
         for contract_id in contracts:
@@ -48,7 +49,8 @@ async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(deployment
         return True
 
     await until(payslips_issued, within=WITHIN)
-    paid_in = salary_due_on(starts_at.astimezone(PARIS).date())
+    paid_in = salary_due_on(min(days))
+    assert {salary_due_on(day).replace(day=1) for day in days} == {paid_in.replace(day=1)}  # one month
     siret = EMPLOYER["siret"]
 
     answer = await deployment.gateway.get(f"/v1/dsn/{siret}/{paid_in:%Y-%m}", headers=auth(key))

@@ -21,10 +21,12 @@ from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 
-async def worked_contract(deployment: Deployment, key: str, starts_at: datetime) -> tuple[str, str]:
+async def worked_contract(deployment: Deployment, key: str) -> tuple[str, str, datetime]:
     """A new employee's CDDU, declared and signed, with one minute of work reported once done: the member's
-    and the contract's ids."""
+    and the contract's ids, and when the work started."""
     member_id = await employee(deployment, key)
+    # Ahead enough for the DPAE to arrive first on a loaded machine (once the employee is known).
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
     drafted = await deployment.gateway.post(
         "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
     )
@@ -45,16 +47,14 @@ async def worked_contract(deployment: Deployment, key: str, starts_at: datetime)
         return answer.status_code == 200
 
     await until(work_reported, within=WITHIN)
-    return member_id, contract_id
+    return member_id, contract_id, starts_at
 
 
 async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnities(
     deployment: Deployment,
 ) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
-    # Ahead enough for the DPAE to arrive first on a loaded machine.
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
-    member_id, contract_id = await worked_contract(deployment, key, starts_at)
+    member_id, contract_id, starts_at = await worked_contract(deployment, key)
     path = f"/v1/contracts/{contract_id}"
     day = starts_at.astimezone(PARIS).date()
     month = f"{day:%Y-%m}"
