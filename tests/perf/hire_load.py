@@ -18,12 +18,14 @@ import json
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from gateway.inbound.signatures import sign
+from tests.e2e.test_hires import employer, hire
 
 _EMPLOYERS = uuid.UUID("6a1d7a2e-9a35-5d0e-8b0c-2f3a4b5c6d7e")  # namespace of the load's associations
 
@@ -33,39 +35,11 @@ def employer_id(run: str, n: int) -> uuid.UUID:
 
 
 def _hire_body(plan: dict[str, Any], n: int) -> bytes:
+    """tests.e2e's hire (a CDDU of an intermittent), with an association and a reference of its own."""
     members = plan["members"]
-    return json.dumps(
-        {
-            "employer": {
-                "id": str(employer_id(plan["run"], n)),
-                "legal_name": "Les Ateliers du Spectacle",
-                "siret": "73282932000074",
-                "ape_code": "90.01Z",
-                "street": "12 rue des Arts",
-                "postal_code": "75011",
-                "city": "Paris",
-                "occupational_health_service": "CMB Paris",
-            },
-            "hire": {
-                "reference": f"L-{n:06d}",
-                "member_id": members[n % len(members)],
-                "employee": {
-                    "last_name": "Garnier",
-                    "first_names": "Léa",
-                    "sex": "F",
-                    "birth_date": "1995-10-03",
-                    "birth_place": "Paris",
-                    "nir": "295107512611162",
-                },
-                "contract_type": "cddu",
-                "job_title": "Technicienne plateau",
-                "sector": "spectacle",
-                "starts_at": plan["starts_at"],
-                "ends_on": plan["ends_on"],
-                "pay": {"basis": "hourly", "amount_cents": 1500},
-            },
-        }
-    ).encode()
+    one = hire(f"L-{n:06d}", members[n % len(members)], datetime.fromisoformat(plan["starts_at"]))
+    structure = {**employer(), "id": str(employer_id(plan["run"], n))}
+    return json.dumps({"employer": structure, "hire": {**one, "ends_on": plan["ends_on"]}}).encode()
 
 
 async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
