@@ -15,8 +15,10 @@ import asyncpg
 
 from tests.chaos.load import Load
 
-# Each contract of a hire, exactly once each: drafted, declared (DPAE), signed, its work, its completion.
+# Each contract of an accepted hire, exactly once each: drafted, declared (DPAE), signed, its work, its
+# completion; of a hire refused as late: drafted, and flagged.
 CONTRACT_EVENTS = ("ContractDrafted", "HireDeclared", "ContractSigned", "WorkReported", "ContractCompleted")
+LATE_CONTRACT_EVENTS = ("ContractDrafted", "LateHireDeclarationFlagged")
 SCHEMAS = ("gateway", "members", "contracts", "billing", "payroll")
 STREAM_COUNTS = (
     "SELECT stream_id, event_type, count(*) FROM {schema}.events WHERE stream_id = ANY($1) GROUP BY 1, 2"
@@ -26,6 +28,8 @@ STREAM_COUNTS = (
 @dataclass
 class Counts:
     acknowledged_hires: int = 0
+    accepted_hires: int = 0
+    late_hires: int = 0  # refused as a late DPAE after an outage longer than the lead
     contracts: int = 0
     completed_contracts: int = 0
     payslips: int = 0
@@ -46,8 +50,8 @@ async def until(condition: Callable[[], Awaitable[bool]], within: float, what: s
 
 
 async def drained(url: str, load: Load, within: float) -> None:
-    """Until every acknowledged hire's contract is completed and has its payslip and scheduled salary."""
-    contracts = [UUID(h.contract_id) for h in load.acknowledged]
+    """Until every accepted hire's contract is completed and has its payslip and scheduled salary."""
+    contracts = [UUID(h.contract_id) for h in load.accepted]
 
     async def done() -> bool:
         conn = await asyncpg.connect(url)
@@ -82,7 +86,7 @@ async def _count_events(
 async def count(url: str, load: Load) -> Counts:
     acknowledged = load.acknowledged
     contracts = [UUID(h.contract_id) for h in acknowledged]
-    counts = Counts(acknowledged_hires=len(acknowledged))
+    counts = Counts(len(acknowledged), len(load.accepted), len(acknowledged) - len(load.accepted))
     conn = await asyncpg.connect(url)
     try:
         counts.contracts = await conn.fetchval(
@@ -94,7 +98,8 @@ async def count(url: str, load: Load) -> Counts:
             " WHERE contract_id = ANY($1) AND status = 'completed'",
             contracts,
         )
-        streams = [f"contract-{c}" for c in contracts]
+        contracts = [UUID(h.contract_id) for h in load.accepted]  # the paid ones, from here on
+        streams = [f"contract-{h.contract_id}" for h in acknowledged]
         await _count_events(conn, "contracts", streams, counts.contract_events, counts.duplicates)
         hires = [f"hire-{h.hire_id}" for h in acknowledged]
         await _count_events(conn, "contracts", hires, counts.hire_events, counts.duplicates)

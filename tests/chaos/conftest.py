@@ -23,6 +23,7 @@ def chaos_postgres() -> Iterator[PostgresServer]:
     # another user when the tests run as root) would lose its data directory mid-round.
     with tempfile.TemporaryDirectory(prefix="backoffice-chaos-", ignore_cleanup_errors=True) as var_dir:
         server = PostgresServer.private(Path(var_dir))
+        server.env["PG_START_TIMEOUT"] = "600"  # a loaded machine (load average 30+ on 2 cores) is slow
         server.start_sync()
         try:
             yield server
@@ -36,6 +37,8 @@ def chaos_kafka(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
         pytest.skip(
             f"restarts Kafka, but {kafka_broker.bootstrap} comes from BACKOFFICE_TEST_KAFKA_BOOTSTRAP"
         )
+    # The round restarts it; a loaded machine took over the script's 90 s to answer again.
+    kafka_broker.env.setdefault("KAFKA_START_TIMEOUT", "600")
     yield kafka_broker
     kafka_broker.start_sync()  # up again for the next tests, whatever the round did
 

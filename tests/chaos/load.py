@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Answers a careful client tries again (the gateway, or a service behind it, is down or busy); anything else
 # is an answer, and a wrong one fails the round.
 RETRIED = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+LATE = {"code": "hire_declaration_late", "param": None}
 PAY = {"basis": "hourly", "amount_cents": 9000}  # 10 seconds of work: 25 cents gross, as the e2e minute
 
 
@@ -46,6 +47,7 @@ class PlannedHire:
     hire_id: str | None = None  # once acknowledged
     reported: bool = False
     completed: bool = False
+    late: bool = False  # refused as a late DPAE: contracts-svc heard of it after its start
 
     @property
     def work_ends_at(self) -> datetime:
@@ -84,6 +86,10 @@ class Load:
     @property
     def acknowledged(self) -> list[PlannedHire]:
         return [h for h in self.hires if h.hire_id is not None]
+
+    @property
+    def accepted(self) -> list[PlannedHire]:
+        return [h for h in self.acknowledged if not h.late]
 
     async def _call(
         self, send: Callable[[], Awaitable[httpx.Response]], until: float
@@ -202,6 +208,11 @@ class Load:
             until,
         )
         if answer is None or answer.status_code == 404:  # 404: not decided yet
+            return False
+        if answer.status_code == 200 and answer.json()["reasons"] == [LATE]:
+            # Reached contracts-svc after its hiring hour (an outage longer than the lead): R1221-5 refuses
+            # the DPAE, the drafted contract is flagged. A business outcome, checked once like the others.
+            planned.late = planned.completed = True
             return False
         if answer.status_code != 200 or answer.json()["status"] != "accepted":
             self.wrong.append(f"hire {planned.reference}: {answer.status_code} {answer.text}")
