@@ -2,7 +2,7 @@
 contracts' read model, at a sustained rate; a completion accepted -> the payslip in payroll's read model;
 and the highest rate whose p99 stays under 1 s.
 
-    uv run python -m tests.perf latency    # BENCH_LATENCY_SECONDS (15 per step), BENCH_LATENCY_RATE (200)
+    uv run python -m tests.perf latency    # BENCH_LATENCY_SECONDS (10 per step), BENCH_LATENCY_RATE (200)
 
 Every service and the gateway run as their own processes over Kafka (tests.e2e.deployments.distributed).
 The load generator (tests/perf/hire_load.py) is a process of its own on loopback: one hire per signed
@@ -11,9 +11,10 @@ process polls contract_directory every 20 ms for the contracts of the hires sent
 association of its own, so the row says which hire it is): latency = first poll that sees the contract
 signed - the gateway's 202 at the generator (both wall clock, one machine; the poll adds 10 ms on average).
 The first step is the rate asked for; then the rate doubles while the p99 stays under 1 s, or halves until
-it does. A step whose contracts are not all signed within a minute after its last send counts as over.
-Payslips: hires that start a minute ahead, one minute of work each, then the work reported and the
-contract completed through the gateway (generator again), payslip seen in payroll's `payslips`.
+it does. A step whose contracts are not all signed within a minute after its last send counts as over; the
+next step starts once the backlog has drained (at most BENCH_LATENCY_BACKLOG, 600 s, else no next step).
+Payslips: hires that start BENCH_LATENCY_LEAD (120) s ahead, one minute of work each, then the work reported
+and the contract completed through the gateway (generator again), payslip seen in payroll's `payslips`.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ from tests.e2e.test_hires import association, members
 from tests.perf.hire_load import employer_id
 from tests.perf.table import Figure, Target, load_average
 
-SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "15"))
+SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
 RATE = float(os.environ.get("BENCH_LATENCY_RATE", "200"))
 PAYSLIPS = int(os.environ.get("BENCH_LATENCY_PAYSLIPS", "100"))
 POLL = 0.02
 DRAIN = 60.0
 MAX_STEPS = 5
 STARTUP = 600.0
+BACKLOG = float(os.environ.get("BENCH_LATENCY_BACKLOG", "600"))
 LEAD = float(os.environ.get("BENCH_LATENCY_LEAD", "120"))  # seconds from the hires to the work
 PARIS = ZoneInfo("Europe/Paris")
 SCOPES = ("members:read", "members:write", "contracts:read", "contracts:write", "payslips:read")
@@ -188,7 +190,21 @@ class Bench:
             latencies,
             _statuses(results),
         )
-        return step, employers
+        return step, [employers[n - first] for n in accepted]
+
+    async def drained(self, employers: list[uuid.UUID]) -> bool:
+        """Every contract of the step signed (a step must not start behind the last one's backlog)."""
+        deadline = time.monotonic() + BACKLOG
+        while time.monotonic() < deadline:
+            signed = await self.conn.fetchval(
+                "SELECT count(*) FROM contracts.contract_directory WHERE tenant = 'smartfr'"
+                " AND employer_id = ANY($1) AND status = 'signed'",
+                employers,
+            )
+            if signed == len(employers):
+                return True
+            await asyncio.sleep(1.0)  # polling the read model while the backlog drains
+        return False
 
     async def payslips(self) -> Step:
         """Hires starting LEAD seconds ahead, a minute of work each, then reported and completed at 20/s."""
@@ -254,9 +270,14 @@ async def bench() -> list[Figure]:
                 steps: list[Step] = []
                 rate = RATE
                 while len(steps) < MAX_STEPS:
-                    step, _ = await bench.hires(rate, int(rate * SECONDS), later)
+                    step, employers = await bench.hires(rate, int(rate * SECONDS), later)
                     steps.append(step)
                     print(_line(f"hire -> contract signed, step {len(steps)}", step), flush=True)
+                    if not await bench.drained(employers):
+                        print(
+                            f"  the backlog did not drain within {BACKLOG:.0f} s: no further step", flush=True
+                        )
+                        break
                     under = step.p99_ms < 1000
                     going_down_and_under = under and step.rate < steps[0].rate
                     going_up_and_over = not under and any(s.p99_ms < 1000 for s in steps)
