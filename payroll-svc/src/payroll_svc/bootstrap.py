@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
+
 from payroll_svc import metrics
 from payroll_svc.config import Settings
 from payroll_svc.declarations.dsn import Person, Sender, monthly_dsn
@@ -31,7 +33,13 @@ from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
 from payroll_svc.domain.payslips.correction import CorrectedInputs, corrected, correction_id_of
 from payroll_svc.integration.employer_terms import EmployerTermsBook
 from payroll_svc.integration.fake_bank import FakeBank
-from payroll_svc.integration.identities import DSN_PURPOSE, FakeIdentities, Identities, checked_siret
+from payroll_svc.integration.identities import (
+    DSN_PURPOSE,
+    FakeIdentities,
+    Identities,
+    MembersIdentities,
+    checked_siret,
+)
 from payroll_svc.integration.outbound import to_public
 from payroll_svc.integration.payees import FakePayees, Payees
 from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
@@ -295,7 +303,7 @@ class Payroll:
     async def dsn(self, tenant: str, siret: str, month: date, made_on: date) -> str:
         """The monthly DSN of the establishment: the pay paid in the month, the people named through the
         Identities port on this build (nothing of them kept here)."""
-        declared = self.identities.establishment(tenant, checked_siret(siret))
+        declared = await self.identities.establishment(tenant, checked_siret(siret))
         first = month.replace(day=1)
         last = first.replace(day=monthrange(first.year, first.month)[1])
         async with self.resources.pool.acquire() as conn:
@@ -307,7 +315,7 @@ class Payroll:
             if declared.employer_ids is not None and issued.employer_id not in declared.employer_ids:
                 continue
             if issued.member_id not in people:
-                people[issued.member_id] = self.identities.person(tenant, issued.member_id, DSN_PURPOSE)
+                people[issued.member_id] = await self.identities.person(tenant, issued.member_id, DSN_PURPOSE)
             contracts.append(contract_month(issued, people[issued.member_id], paid_on))
         return monthly_dsn(
             first, self.sender, declared.company, declared.establishment, contracts, made_on=made_on
@@ -486,8 +494,14 @@ def _metadata(envelope: Envelope) -> dict[str, Any]:
 def build(resources: Resources) -> Payroll:
     settings = resources.settings
     assert isinstance(settings, Settings)
+    identities: Identities = FakeIdentities()
+    if settings.members_url is not None:  # distributed mode: people from members-svc (ADR 019)
+        client = httpx.AsyncClient(base_url=settings.members_url, timeout=10)
+        secret = settings.internal_token_secret.get_secret_value()
+        identities = MembersIdentities(client, secret, FakeIdentities())
     return Payroll(
         resources=resources,
+        identities=identities,
         employers=EmployerTermsBook.load(
             EmployerTerms(
                 headcount=HeadcountBand(settings.employer_headcount_band),

@@ -20,6 +20,8 @@ class Settings(ServiceSettings):
     employer_headcount_band: str = "50_and_over"
     employer_accident_at_work_rate: Decimal = Decimal("0.0070")
     employer_terms_file: Path | None = None
+    # members-svc's internal API (the people a DSN names, ADR 019); unset: a fake gives test identities.
+    members_url: str | None = None
     # The paying account of the salary files (a test account: the bank is a fake adapter here).
     paying_account_name: str = "SmartFr SCIC"
     paying_account_iban: str = "FR7630004000031234567890143"

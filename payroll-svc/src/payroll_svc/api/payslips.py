@@ -22,7 +22,7 @@ from payroll_svc.domain.payments import BankUnavailable
 from payroll_svc.domain.payroll import HeadcountBand, Status
 from payroll_svc.domain.payslips import PayslipIssued
 from payroll_svc.domain.payslips.correction import CorrectedInputs, NothingToCorrect
-from payroll_svc.integration.identities import InvalidSiret
+from payroll_svc.integration.identities import InvalidSiret, PersonUnknown
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
@@ -389,5 +389,6 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     payslips.NotCorrectable: lambda error: Problem(409, "payslip_not_correctable", detail=str(error)),
     NothingToCorrect: lambda error: Problem(400, "nothing_to_correct", detail=str(error), param="body"),
     InvalidSiret: lambda error: Problem(400, "invalid_siret", detail=str(error), param="path.siret"),
+    PersonUnknown: lambda error: Problem(409, "dsn_person_unknown", detail=str(error)),
     BankUnavailable: lambda error: Problem(502, "bank_unavailable", detail=str(error)),
 }

@@ -1,9 +1,10 @@
 """Who a DSN names: the people (NIR, names, birth) and the declared establishment, behind a port.
 
 The NIR, names and birth date are personal data kept by members-svc only (ADR 008): payroll asks for them on
-each DSN build, with the purpose, and keeps nothing (ADR 019). The adapter that asks members-svc's internal
-personal-data API is not written yet: `FakeIdentities` stands in, with the real shapes (a NIR with its key,
-an establishment by SIRET), as `FakePayees` does for the bank details.
+each DSN build, with the purpose, and keeps nothing (ADR 019). `MembersIdentities` asks members-svc's internal
+personal-data API (each read lands in its access log, the caller naming payroll and the purpose); the
+establishment still comes from `FakeIdentities`, which stands in for both when members-svc is not configured
+(embedded mode, tests), with the real shapes (a NIR with its key, an establishment by SIRET).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
+import httpx
 from stdnum.fr import siret as siret_number
 
 from payroll_svc.declarations.dsn import Company, Establishment, Person
+from services.internal_token import Caller, TokenIssuer
 
 DSN_PURPOSE = "dsn"  # the purpose each read is logged with
 
@@ -31,10 +34,14 @@ class DeclaredEstablishment:
     employer_ids: frozenset[UUID] | None  # the employers it declares for; None: every employer of the tenant
 
 
-class Identities(Protocol):
-    def person(self, tenant: str, member_id: UUID, purpose: str) -> Person: ...
+class PersonUnknown(LookupError):
+    """members-svc has no natural person of that id with a NIR (unknown, erased, or never given)."""
 
-    def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment: ...
+
+class Identities(Protocol):
+    async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person: ...
+
+    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment: ...
 
 
 def checked_siret(siret: str) -> str:
@@ -47,7 +54,7 @@ class FakeIdentities:
     """A stable test identity per member (a valid NIR: sex, birth year and month, Paris, then the key) and one
     establishment per SIRET declaring for every employer of the tenant. Not anyone's data."""
 
-    def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
+    async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
         n = member_id.int
         sex, year, month = 1 + n % 2, 50 + n % 50, 1 + n % 12
         body = f"{sex}{year:02d}{month:02d}75{100 + n % 900:03d}{100 + (n // 900) % 900:03d}"
@@ -55,10 +62,49 @@ class FakeIdentities:
         born = date(1900 + year, month, 1)
         return Person(nir, f"NOM{str(member_id)[:8].upper()}", "PRENOM", f"{sex:02d}", born, "PARIS")
 
-    def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
+    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
         siren, nic = siret[:9], siret[9:]
         return DeclaredEstablishment(
             company=Company(siren, nic, "9001Z", "12 rue des Arts", "75011", "PARIS"),
             establishment=Establishment(nic, "9001Z", "12 rue des Arts", "75011", "PARIS", 50),
             employer_ids=None,
         )
+
+
+class MembersIdentities:
+    """The people from members-svc's `GET /internal/members/{id}/personal_data`, asked on each build with a
+    service token whose client id names payroll and the purpose (`payroll-svc/dsn`): members-svc logs that
+    read like any other. The establishment from `establishments` (members' employer structures by SIRET are
+    not asked yet)."""
+
+    SCOPE = "members:personal_data:read"
+
+    def __init__(self, client: httpx.AsyncClient, token_secret: str, establishments: Identities) -> None:
+        self._client = client
+        self._tokens = TokenIssuer(token_secret, audience="members")
+        self._establishments = establishments
+
+    async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
+        caller = Caller(tenant, f"payroll-svc/{purpose}", frozenset({self.SCOPE}))
+        answer = await self._client.get(
+            f"/internal/members/{member_id}/personal_data",
+            headers={"Authorization": f"Bearer {self._tokens.token_for(caller)}"},
+        )
+        if answer.status_code in (404, 409, 422):
+            raise PersonUnknown(f"member {member_id}: {answer.text[:200]}")
+        answer.raise_for_status()
+        data = answer.json()
+        nir = data.get("nir")
+        if data.get("erased") or not nir or not data.get("birth_date"):
+            raise PersonUnknown(f"member {member_id}: no NIR or birth date to declare (erased, or not given)")
+        return Person(
+            nir=nir,
+            family_name=data.get("family_name") or "",
+            first_names=data.get("given_names") or "",
+            sex="01" if nir.startswith(("1", "3", "7")) else "02",  # the NIR's first digit
+            birth_date=date.fromisoformat(data["birth_date"]),
+            birth_place=data.get("birth_place") or "",
+        )
+
+    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
+        return await self._establishments.establishment(tenant, siret)
