@@ -1,6 +1,7 @@
 """payroll's Identities adapter against members-svc's real internal API (ADR 019): a person recorded in
-members-svc is read back for the DSN with a service token, the read lands in members' access log naming
-payroll and the purpose, and a member without a NIR, or unknown, cannot be declared.
+members-svc is read back for the DSN (and a payee's IBAN for the payment file) with a service token, the read
+lands in members' access log naming payroll and the purpose, and a member without a NIR (or an IBAN), or
+unknown, cannot be declared (or paid).
 
 members-svc runs in this process on a database of its own (ASGI transport): the adapter's HTTP call is the
 one the distributed mode makes over the network (`PAYROLL_MEMBERS_URL`).
@@ -21,6 +22,7 @@ from members_svc.config import Settings as MembersSettings
 from members_svc.entrypoints.definition import definition as members_definition
 from payroll_svc.declarations.dsn import Person
 from payroll_svc.integration.identities import DSN_PURPOSE, FakeIdentities, MembersIdentities, PersonUnknown
+from payroll_svc.integration.payees import Payee
 from services.internal_token import Caller, issue
 from services.runtime import ServiceRuntime
 from services.settings import DEV_INTERNAL_TOKEN_SECRET
@@ -101,3 +103,25 @@ async def test_a_member_without_a_nir_or_unknown_cannot_be_declared(
         await identities.person(TENANT, no_nir, DSN_PURPOSE)
     with pytest.raises(PersonUnknown):
         await identities.person(TENANT, uuid4(), DSN_PURPOSE)
+
+
+async def test_a_payee_is_read_from_members_for_the_payment_file_and_logged_with_its_purpose(
+    members: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, url = members
+    iban = "FR7630006000011234567890189"
+    member_id = await a_person(client, family_name="Garnier", given_names="Léa", iban=iban)
+    no_iban = await a_person(client, family_name="Martin")
+    payees = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET, FakeIdentities())
+
+    payee = await payees.payee(TENANT, member_id)
+
+    assert payee == Payee(name="Léa Garnier", iban=iban, bic=None)
+    with pytest.raises(PersonUnknown, match="no IBAN"):
+        await payees.payee(TENANT, no_iban)
+    conn = await asyncpg.connect(url, server_settings={"search_path": "members"})
+    try:
+        who = await conn.fetchval("SELECT client_id FROM personal_data_reads WHERE member_id = $1", member_id)
+    finally:
+        await conn.close()
+    assert who == "payroll-svc/salary_payment"

@@ -1,24 +1,42 @@
-"""The payroll engine alone: payslips computed per second over a generated population of contracts.
+"""The payroll engine alone, then a month's payroll in distributed mode.
 
-    uv run python -m tests.perf payroll     # BENCH_CONTRACTS (default 10,000), BENCH_ROUNDS (default 3)
+    uv run python -m tests.perf payroll     # BENCH_CONTRACTS (default 10,000), BENCH_ROUNDS (default 3),
+                                            # BENCH_PAYROLL_MONTH (completions, default 10,000; 0 skips it)
 
-Pure computation in one process, no I/O: a seeded mix of CDI, CDD, CDDU and portage contracts, full and
-incomplete months, part time, cadres and non-cadres, every headcount band, some intermittents. Target: at
-least 5,000 payslips/s on this machine. The gross-from-budget solve (a bisection, ~17 payslips each) is
-measured too, on a tenth of the population.
+The engine: pure computation in one process, no I/O: a seeded mix of CDI, CDD, CDDU and portage contracts,
+full and incomplete months, part time, cadres and non-cadres, every headcount band, some intermittents.
+Target: at least 5,000 payslips/s. The gross-from-budget solve (a bisection, ~17 payslips each) is measured
+too, on a tenth of the population.
+
+The month: one payroll-svc worker process (`serve payroll --role worker`, Kafka bus, a fresh database), fed
+the contracts' completions (contracts.ContractCompleted v1, keyed by contract, as contracts-svc's relay sends
+them) all at once, timed from the first one sent to the last payslip issued. Target: under 30 s for 10,000.
+Then the consumer's handler is profiled in this process on a few hundred completions (cProfile), to say where
+the time of one message goes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import cProfile
+import io
 import os
 import platform
+import pstats
 import random
 import statistics
+import tempfile
 import time
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from uuid import uuid4
 
+import asyncpg
+
+from payroll_svc.bootstrap import build
+from payroll_svc.config import Settings
 from payroll_svc.domain.payroll import (
     ContractType,
     HeadcountBand,
@@ -30,10 +48,28 @@ from payroll_svc.domain.payroll import (
     gross_for_budget,
     parameters_on,
 )
+from payroll_svc.entrypoints.definition import definition as payroll_definition
+from services.db import create_pool, migrate
+from services.eventstore.store import EventStore
+from services.runtime import Resources
+from tests.e2e.deployments import fresh_database
+from tests.perf.payroll_workers import (
+    TOPIC,
+    completion,
+    outcome,
+    partition_count,
+    payslips_made,
+    send,
+    start_worker,
+    until,
+)
+from tests.perf.table import Figure, Target, load_average
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "10000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGET = 5000
+MONTH = int(os.environ.get("BENCH_PAYROLL_MONTH", "10000"))
+PROFILED = 300
 
 
 def population(size: int, seed: int = 20261126) -> list[PayInput]:
@@ -70,7 +106,15 @@ def population(size: int, seed: int = 20261126) -> list[PayInput]:
     return people
 
 
-def main() -> None:
+def main() -> list[Figure]:
+    figures = engine()
+    if MONTH > 0:
+        figures += asyncio.run(month_distributed(MONTH))
+        asyncio.run(profile_handler(PROFILED))
+    return figures
+
+
+def engine() -> list[Figure]:
     people = population(CONTRACTS)
     parameters_on(people[0].period)  # the tables are read once per period, outside the timing
     print(f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs")
@@ -97,8 +141,100 @@ def main() -> None:
     for pay, original in zip(budgets, payslips, strict=False):
         gross_for_budget(pay, original.employer_cost_cents)
     elapsed = time.perf_counter() - started
-    print(f"budget solves/s: {len(budgets) / elapsed:,.0f} ({len(budgets)} solves)")
+    solves = len(budgets) / elapsed
+    print(f"budget solves/s: {solves:,.0f} ({len(budgets)} solves)")
     print("target met" if cpu_median >= TARGET else "TARGET NOT MET")
+    load = f"load average {load_average()}"
+    return [
+        Figure("payslips per CPU-second, engine alone", cpu_median, "/s", Target.at_least(TARGET), load),
+        Figure("payslips/s wall clock, engine alone", median, "/s", None, load),
+        Figure("budget solves/s wall clock", solves, "/s", None, load),
+    ]
+
+
+def _servers() -> tuple[str, str]:
+    server = os.environ.get("BACKOFFICE_BENCH_DATABASE_URL") or os.environ["BACKOFFICE_TEST_DATABASE_URL"]
+    bootstrap = (
+        os.environ.get("BACKOFFICE_BENCH_KAFKA_BOOTSTRAP") or os.environ["BACKOFFICE_TEST_KAFKA_BOOTSTRAP"]
+    )
+    return server, bootstrap
+
+
+async def month_distributed(count: int) -> list[Figure]:
+    """Seconds from the first of `count` completions sent to the last payslip issued, one worker process."""
+    server, bootstrap = _servers()
+    with tempfile.TemporaryDirectory(prefix="bench-payroll-") as logs:
+        async with fresh_database(server) as url:
+            worker = start_worker(url, bootstrap, Path(logs), "month")
+            try:
+                await worker.ready()
+                every = {f"{TOPIC}:{p}" for p in range(await partition_count(bootstrap))}
+
+                async def subscribed() -> bool:
+                    return await worker.partitions() == every
+
+                await until(subscribed, within=180, what="the worker holds every partition")
+                contract_ids = [uuid4() for _ in range(count)]
+                envelopes = [completion(c) for c in contract_ids]
+                load_before = load_average()
+                started = time.perf_counter()
+                sent_in = await send(bootstrap, envelopes)
+
+                async def issued() -> bool:
+                    return await payslips_made(url, contract_ids) >= count
+
+                await until(issued, within=max(600.0, count / 5), what=f"{count} payslips", poll=0.5)
+                elapsed = time.perf_counter() - started
+                made = await outcome(url, contract_ids, [e.event_id for e in envelopes])
+            finally:
+                worker.stop()
+    load = f"load average {load_before} before, {load_average()} after"
+    print(f"month, distributed: {count} completions sent in {sent_in:.1f} s, last payslip at {elapsed:.1f} s")
+    print(f"  {made} ({load})")
+    assert (made.payslips, made.salaries, made.dead_letters) == (count, count, 0), made
+    return [
+        Figure(
+            f"a month of {count:,} completions -> last PayslipIssued, 1 worker",
+            elapsed,
+            "s",
+            Target.below(30.0) if count >= 10_000 else None,
+            load,
+        ),
+        Figure("payslips/s, distributed, 1 worker", count / elapsed, "/s", None, load),
+    ]
+
+
+async def profile_handler(count: int) -> None:
+    """Where one message's time goes: the consumer's handler in this process on the real PostgreSQL."""
+    server, _ = _servers()
+    async with fresh_database(server) as url:
+        definition = payroll_definition()
+        admin = await asyncpg.connect(url)
+        try:
+            await migrate(admin, "payroll", definition.migrations_to_apply())
+        finally:
+            await admin.close()
+        pool = await create_pool(url, "payroll")
+        try:
+            resources = Resources(Settings(database_url=url, db_schema="payroll"), pool, EventStore(pool))
+            payroll = build(resources)
+            envelopes = [completion(uuid4()) for _ in range(count + 1)]
+            async with pool.acquire() as conn, conn.transaction():  # one-time costs (the holiday tables)
+                await payroll.on_contracts_event(conn, envelopes.pop())
+            profiler = cProfile.Profile()
+            started = time.perf_counter()
+            profiler.enable()
+            for envelope in envelopes:
+                async with pool.acquire() as conn, conn.transaction():
+                    await payroll.on_contracts_event(conn, envelope)
+            profiler.disable()
+            elapsed = time.perf_counter() - started
+        finally:
+            await pool.close()
+    print(f"handler in process: {count / elapsed:,.0f} completions/s ({elapsed / count * 1000:.1f} ms each)")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    print(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from payroll_svc.integration.identities import (
     FakeIdentities,
     Identities,
     MembersIdentities,
+    PersonUnknown,
     checked_siret,
 )
 from payroll_svc.integration.outbound import to_public
@@ -426,8 +427,13 @@ class Payroll:
             return RunOutcome(None, run_on)
         run_id = f"SAL-{run_on:%Y%m%d}-{uuid4().hex[:12]}"
         transfers = []
-        for payment in due:
-            payee = self.payees.payee(payment.member_id)
+        for payment in list(due):
+            try:
+                payee = await self.payees.payee(tenant, payment.member_id)
+            except PersonUnknown as unknown:  # no bank details to pay to: it stays due, and shows late
+                log.warning("payroll: salary of payslip %s left out: %s", payment.payslip_id, unknown)
+                due.remove(payment)
+                continue
             transfers.append(
                 SalaryTransfer(
                     payslip_id=payment.payslip_id,
@@ -439,6 +445,8 @@ class Payroll:
                     remittance=f"Salaire bulletin {payment.payslip_id.hex[:12]}",
                 )
             )
+        if not due:
+            return RunOutcome(None, run_on)
         document = salary_transfer_file(run_id, now, self.account, transfers)
         metrics.SALARIES_DUE.labels(tenant).inc(len(due))
         journaled = tuple(
@@ -495,10 +503,11 @@ def build(resources: Resources) -> Payroll:
     settings = resources.settings
     assert isinstance(settings, Settings)
     identities: Identities = FakeIdentities()
+    payees: Payees = FakePayees()
     if settings.members_url is not None:  # distributed mode: people from members-svc (ADR 019)
         client = httpx.AsyncClient(base_url=settings.members_url, timeout=10)
         secret = settings.internal_token_secret.get_secret_value()
-        identities = MembersIdentities(client, secret, FakeIdentities())
+        identities = payees = MembersIdentities(client, secret, FakeIdentities())
     return Payroll(
         resources=resources,
         identities=identities,
@@ -510,6 +519,6 @@ def build(resources: Resources) -> Payroll:
             settings.employer_terms_file,
         ),
         bank=FakeBank(rejects=dict(settings.bank_rejects), fails=settings.bank_fails),
-        payees=FakePayees(),
+        payees=payees,
         account=PayingAccount(name=settings.paying_account_name, iban=settings.paying_account_iban),
     )

@@ -272,7 +272,7 @@ async def test_a_run_pays_what_is_due_records_a_rejection_and_pays_it_late_the_n
     for event in (paid_event, rejected_event):
         await deliver(payroll, event)
     due_on = salary_due_on(date(2026, 12, 5))
-    rejected_iban = payroll.payees.payee(UUID(rejected_event.data["member_id"])).iban
+    rejected_iban = (await payroll.payees.payee(RUNS, UUID(rejected_event.data["member_id"]))).iban
     rejecting = dataclasses.replace(payroll, bank=FakeBank(rejects={rejected_iban: "AC04"}))
 
     def counted() -> tuple[float, ...]:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import httpx
 from stdnum.fr import siret as siret_number
 
 from payroll_svc.declarations.dsn import Company, Establishment, Person
+from payroll_svc.integration.payees import Payee
 from services.internal_token import Caller, TokenIssuer
 
-DSN_PURPOSE = "dsn"  # the purpose each read is logged with
+DSN_PURPOSE = "dsn"  # the purposes reads are logged with (in the caller's client id)
+SALARY_PURPOSE = "salary_payment"
 
 
 class InvalidSiret(ValueError):
@@ -84,7 +86,7 @@ class MembersIdentities:
         self._tokens = TokenIssuer(token_secret, audience="members")
         self._establishments = establishments
 
-    async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
+    async def _personal_data(self, tenant: str, member_id: UUID, purpose: str) -> dict[str, Any]:
         caller = Caller(tenant, f"payroll-svc/{purpose}", frozenset({self.SCOPE}))
         answer = await self._client.get(
             f"/internal/members/{member_id}/personal_data",
@@ -93,7 +95,11 @@ class MembersIdentities:
         if answer.status_code in (404, 409, 422):
             raise PersonUnknown(f"member {member_id}: {answer.text[:200]}")
         answer.raise_for_status()
-        data = answer.json()
+        data: dict[str, Any] = answer.json()
+        return data
+
+    async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
+        data = await self._personal_data(tenant, member_id, purpose)
         nir = data.get("nir")
         if data.get("erased") or not nir or not data.get("birth_date"):
             raise PersonUnknown(f"member {member_id}: no NIR or birth date to declare (erased, or not given)")
@@ -108,3 +114,11 @@ class MembersIdentities:
 
     async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
         return await self._establishments.establishment(tenant, siret)
+
+    async def payee(self, tenant: str, member_id: UUID) -> Payee:
+        """Where the salary goes (the Payees port): the IBAN and the name, read for the payment file."""
+        data = await self._personal_data(tenant, member_id, SALARY_PURPOSE)
+        if data.get("erased") or not data.get("iban"):
+            raise PersonUnknown(f"member {member_id}: no IBAN to pay (erased, or not given)")
+        names = " ".join(part for part in (data.get("given_names"), data.get("family_name")) if part)
+        return Payee(name=names or str(data.get("display_name") or member_id), iban=data["iban"], bic=None)

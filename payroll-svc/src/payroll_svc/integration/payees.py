@@ -1,9 +1,9 @@
 """Where a salary is paid: the port to the employees' bank details, and a fake adapter.
 
-The bank details are personal data kept by members-svc and never published; reading them needs an internal
-call that does not exist yet. The fake gives each member a stable, valid French test IBAN (schwifty computes
-the RIB key and the IBAN check digits), so the payment file is real pain.001 and the fake bank can reject a
-line by IBAN.
+The bank details are personal data kept by members-svc and never published: with `PAYROLL_MEMBERS_URL` set,
+a run reads them from members-svc (integration.identities.MembersIdentities, purpose salary_payment, ADR 019).
+The fake gives each member a stable, valid French test IBAN (schwifty computes the RIB key and the IBAN
+check digits), so the payment file is real pain.001 and the fake bank can reject a line by IBAN.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ class Payee:
 
 
 class Payees(Protocol):
-    def payee(self, member_id: UUID) -> Payee: ...
+    async def payee(self, tenant: str, member_id: UUID) -> Payee: ...
 
 
 class FakePayees:
-    def payee(self, member_id: UUID) -> Payee:
+    async def payee(self, tenant: str, member_id: UUID) -> Payee:
         iban = IBAN.generate("FR", bank_code=TEST_BANK, account_code=f"{member_id.int % 10**11:011d}")
         return Payee(name=f"Membre {str(member_id)[:8]}", iban=str(iban), bic=None)
