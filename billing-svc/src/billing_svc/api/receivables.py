@@ -49,7 +49,8 @@ class PaymentIn(BaseModel):
     amount_cents: int = Field(gt=0, le=10_000_000_000)
     received_on: date
     source: Literal["transfer", "client_credit"] = "transfer"
-    reference: str | None = Field(default=None, max_length=140)
+    # No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
+    reference: str | None = Field(default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$")
 
 
 class PaymentOut(BaseModel):
@@ -106,7 +107,7 @@ class ReceivableOut(BaseModel):
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*$")
     on: date
 
 

@@ -45,7 +45,10 @@ class PaymentIn(BaseModel):
         default="transfer",
         description="`client_credit` applies the buyer's credit (an earlier overpayment) to this invoice.",
     )
-    reference: str | None = Field(default=None, max_length=140, description="The bank's reference.")
+    # No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
+    reference: str | None = Field(
+        default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$", description="The bank's reference."
+    )
 
 
 class Payment(BaseModel):
@@ -105,7 +108,7 @@ class ReasonIn(BaseModel):
         json_schema_extra={"examples": [{"reason": "client in receivership", "on": "2027-03-01"}]},
     )
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]*$")
     on: Day
 
 
