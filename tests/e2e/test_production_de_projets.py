@@ -259,16 +259,21 @@ async def test_expense_claims_debit_the_account_and_another_tenant_sees_nothing(
     assert (too_much.status_code, too_much.json()["code"]) == (422, "activity_budget_exceeded"), too_much.text
     assert (await account_of(deployment, key, activity_id))["balance_cents"] == 79_091
 
+    # Every operation of the account: another tenant's 404, no credential's 401, no scope's 403.
+    base = f"/v1/activities/{activity_id}"
+    calls = [
+        ("GET", f"{base}/account", None, None),
+        ("GET", f"{base}/account/entries", None, None),
+        ("GET", f"{base}/statement", {"month": "2026-11"}, None),
+        ("POST", path, None, {"description": "x", "receipts": [receipt]}),
+    ]
     other = await deployment.api_key("alterna", "activities:read", "activities:write")
-    assert (
-        await deployment.gateway.get(f"/v1/activities/{activity_id}/account", headers=auth(other))
-    ).status_code == 404
-    assert (
-        await deployment.gateway.post(
-            path, json={"description": "x", "receipts": [receipt]}, headers=auth(other)
-        )
-    ).status_code == 404
     no_scope = await deployment.api_key("smartfr", "invoices:read")
-    assert (
-        await deployment.gateway.get(f"/v1/activities/{activity_id}/account", headers=auth(no_scope))
-    ).status_code == 403
+    for method, url, params, body in calls:
+        statuses = []
+        for headers in (auth(other), {}, auth(no_scope)):
+            answer = await deployment.gateway.request(method, url, params=params, json=body, headers=headers)
+            assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
+            statuses.append(answer.status_code)
+        assert statuses == [404, 401, 403], (method, url, statuses)
+    assert (await account_of(deployment, key, activity_id))["balance_cents"] == 79_091

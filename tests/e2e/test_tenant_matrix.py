@@ -42,6 +42,10 @@ TENANT_A, TENANT_B = "coop-portage", "grandsensemble"
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAM = re.compile(r"\{([^}]+)\}")
 
+ACTIVITY_ACCOUNTS = (
+    "an activity is known to billing by its invoices' payments, no POST creates one: tests/e2e/"
+    "test_production_de_projets.py checks another tenant's 404, no credential's 401 and no scope's 403"
+)
 # Operations the matrix does not call, and why. Anything else it cannot fill fails the test.
 EXCLUDED = {
     ("POST", "/v1/oauth/token"): "authenticates the client itself (client credentials): tests/integration/"
@@ -65,6 +69,10 @@ EXCLUDED = {
     ): "a direct debit id comes in the GDC monthly run's "
     "answer (invoices[].direct_debit_id), no POST of its own: tests/e2e/test_gdc_monthly_invoice.py checks "
     "another tenant gets 404 and no credential 401",
+    ("GET", "/v1/activities/{activity_id}/account"): ACTIVITY_ACCOUNTS,
+    ("GET", "/v1/activities/{activity_id}/account/entries"): ACTIVITY_ACCOUNTS,
+    ("GET", "/v1/activities/{activity_id}/statement"): ACTIVITY_ACCOUNTS,
+    ("POST", "/v1/activities/{activity_id}/expense-claims"): ACTIVITY_ACCOUNTS,
 }
 
 # Fields of an example body replaced when the matrix creates with it, and why.
