@@ -2,20 +2,26 @@
 
 The load touches every family of metric the dashboards show: HTTP answers (2xx, 4xx), events appended and
 published, consumers handling them, an outbound delivery that fails, inbound webhooks accepted, duplicated
-and badly signed, and a poisoned message that ends as a dead letter.
+and badly signed, a poisoned message that ends as a dead letter; and the business flow the business
+dashboard counts: a signed hire, its minute of work, its completion, the payslip and the salary paid on its
+due date by a payment run, and an invoice issued.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaProducer
 from standardwebhooks import Webhook
 
@@ -23,10 +29,40 @@ from gateway.auth.api_keys import create_client
 from gateway.config import Settings as GatewaySettings
 from gateway.inbound.sealing import Sealer
 from gateway.inbound.sources import issue_secret
+from payroll_svc.domain.payments import salary_due_on
 from services.envelope import Envelope
 from services.ids import new_event_id
-from tests.e2e.deployments import API_VERSION, Deployment, distributed
-from tests.e2e.skeleton import APPLICATION, auth
+from tests.e2e.deployments import (
+    API_VERSION,
+    Deployment,
+    _start_processes,
+    _stop_processes,
+    _until_ready,
+    fresh_database,
+)
+from tests.e2e.skeleton import APPLICATION, auth, until
+from tests.e2e.test_contracts_api import PARIS, employee
+from tests.e2e.test_hires import association, employer, hire
+from tests.e2e.test_invoices_api import draft
+
+# Five processes importing at once on the machine the engineers share: each got 1 s of CPU in its first
+# minute under a load of 40 on 2 cores, and needs some 6 s to import and migrate.
+READY_WITHIN = 300.0
+# A module's run: the processes' start, the flow (START_AHEAD + WORK + its steps), then the test's own polls.
+OBSERVED_TIMEOUT = 900
+FLOW_WITHIN = 120.0  # seconds for each step of the business flow under the shared machine's load
+# A hire is declared before it starts: the contract starts some seconds ahead; work is reported once over.
+START_AHEAD = timedelta(seconds=30)  # 5 s was too short on the loaded machine: hire_declaration_late
+WORK = timedelta(minutes=1)  # the shortest work a contract counts (minutes)
+FLOW_SCOPES = (
+    "members:read",
+    "members:write",
+    "contracts:read",
+    "contracts:write",
+    "payslips:read",
+    "payments:write",
+    "invoices:write",
+)
 
 # Retries short enough that a poisoned message is dead-lettered within a second; loopback endpoints allowed.
 FAST_FAILURES = {
@@ -59,9 +95,18 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 @asynccontextmanager
 async def observed_deployment(database_url: str, bootstrap: str, logs: Path) -> AsyncIterator[Deployment]:
+    """deployments.distributed with FAST_FAILURES, given READY_WITHIN to start."""
     with environment(FAST_FAILURES):
-        async with distributed(database_url, bootstrap, logs) as deployment:
-            yield deployment
+        async with fresh_database(database_url) as url:
+            processes, ports = _start_processes(url, bootstrap, logs)
+            try:
+                gateway = f"http://127.0.0.1:{ports['gateway']}"
+                async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+                    deployment = Deployment("distributed", url, client, processes, ports, logs)
+                    await _until_ready(deployment, within=READY_WITHIN)
+                    yield deployment
+            finally:
+                await asyncio.to_thread(_stop_processes, processes)
 
 
 def closed_port() -> int:
@@ -107,8 +152,11 @@ async def push(deployment: Deployment, api_key: str, secret: str, webhook_id: st
     return answer.status_code
 
 
-async def poison(bootstrap: str, topic: str = "members.events", tenant: str = "smartfr") -> Envelope:
-    """A members.MemberApplied v1 whose data is not one: every consumer of it fails, then dead-letters it."""
+async def poison(
+    bootstrap: str, topic: str = "members.events", tenant: str = "smartfr", traceparent: str | None = None
+) -> Envelope:
+    """A members.MemberApplied v1 whose data is not one: every consumer of it fails, then dead-letters it.
+    With `traceparent`, it is sent in that trace (in the envelope and the Kafka header, as the relay does)."""
     envelope = Envelope(
         event_id=new_event_id(),
         event_type="members.MemberApplied",
@@ -118,13 +166,15 @@ async def poison(bootstrap: str, topic: str = "members.events", tenant: str = "s
         occurred_at=datetime.now(UTC),
         tenant=tenant,
         correlation_id=uuid.uuid4(),
+        traceparent=traceparent,
         data={"not": "a member application"},
     )
+    headers = [("traceparent", traceparent.encode())] if traceparent else None
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
         await producer.send_and_wait(
-            topic, envelope.model_dump_json().encode(), key=envelope.stream_id.encode()
+            topic, envelope.model_dump_json().encode(), key=envelope.stream_id.encode(), headers=headers
         )
     finally:
         await producer.stop()
@@ -155,3 +205,63 @@ async def generate_load(deployment: Deployment, bootstrap: str) -> Envelope:
     assert await push(deployment, source_key, secret, "msg_load_1", body) == 202  # a duplicate
     assert await push(deployment, source_key, "whsec_" + "A" * 43 + "=", "msg_load_2", body) == 401
     return await poison(bootstrap)
+
+
+async def business_flow(deployment: Deployment, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A signed hire pushed by an association, through to its payslip, its salary paid on time, and an
+    invoice issued; `headers` go on every request the flow sends (a traceparent, to make it one trace).
+    Gives the hire, the contract and the payslip as the API answered them."""
+    extra = headers or {}
+    gateway = deployment.gateway
+    key = await deployment.api_key("smartfr", *FLOW_SCOPES)
+    sender = await association(deployment)
+    member_id = await employee(deployment, key)
+    starts_at = datetime.now(UTC).replace(microsecond=0) + START_AHEAD
+    body = json.dumps({"employer": employer(), "hire": hire("OBS-1", member_id, starts_at)}).encode()
+    pushed = await gateway.post("/v1/webhooks/hires", content=body, headers={**sender.headers(body), **extra})
+    assert pushed.status_code == 202, pushed.text
+    [hire_id] = [h["id"] for h in pushed.json()["hires"]]
+    found: dict[str, Any] = {}
+
+    async def hire_accepted() -> bool:
+        answer = await gateway.get(f"/v1/hires/{hire_id}", headers=auth(sender.api_key))
+        found["hire"] = answer.json()
+        return answer.status_code == 200
+
+    await until(hire_accepted, within=FLOW_WITHIN)
+    assert found["hire"]["status"] == "accepted", found["hire"]
+    path = f"/v1/contracts/{found['hire']['contract_id']}"
+    work = {"periods": [{"starts_at": starts_at.isoformat(), "ends_at": (starts_at + WORK).isoformat()}]}
+
+    async def work_reported() -> bool:  # refused until the minute is over
+        answer = await gateway.post(f"{path}/work_reports", json=work, headers={**auth(key), **extra})
+        return answer.status_code == 200
+
+    await until(work_reported, within=FLOW_WITHIN)
+    last_day = starts_at.astimezone(PARIS).date()
+    done = await gateway.post(
+        f"{path}/completion", json={"completed_on": last_day.isoformat()}, headers={**auth(key), **extra}
+    )
+    assert done.status_code == 200, done.text
+    found["contract"] = done.json()
+
+    async def payslip_issued() -> bool:
+        listed = await gateway.get(
+            "/v1/payslips", params={"contract_id": found["hire"]["contract_id"]}, headers=auth(key)
+        )
+        found["payslips"] = listed.json().get("data", [])
+        return len(found["payslips"]) == 1
+
+    await until(payslip_issued, within=FLOW_WITHIN)
+    found["payslip"] = found["payslips"][0]
+    run = await gateway.post(
+        "/v1/payment_runs", json={"run_on": salary_due_on(last_day).isoformat()}, headers=auth(key)
+    )
+    assert run.status_code == 201, run.text
+    assert found["payslip"]["id"] in run.json()["paid"]
+    invoiced = await gateway.post(
+        "/v1/invoices", json=draft(series="OBS", finalise=True), headers={**auth(key), **extra}
+    )
+    assert invoiced.status_code == 201, invoiced.text
+    found["invoice"] = invoiced.json()
+    return found
