@@ -26,7 +26,8 @@ LOAD = 600
 RATE = 100.0  # completions per second, sent beside the processing; the kill once a quarter is paid
 WITHIN = 180.0
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+# Two processes start, rebalance twice and wait out a session timeout: minutes on a loaded 2-core machine.
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 async def test_a_killed_worker_s_partitions_move_and_no_payslip_is_lost_or_doubled(
@@ -34,11 +35,9 @@ async def test_a_killed_worker_s_partitions_move_and_no_payslip_is_lost_or_doubl
 ) -> None:
     async with fresh_database(database_url) as url:
         first = start_worker(url, kafka_bootstrap, tmp_path, "a")
-        second = None
+        second = start_worker(url, kafka_bootstrap, tmp_path, "b")
         try:
-            await first.ready()
-            second = start_worker(url, kafka_bootstrap, tmp_path, "b")
-            await second.ready()
+            await asyncio.gather(first.ready(), second.ready())
             partitions = await partition_count(kafka_bootstrap)
             assert partitions >= 2, f"{TOPIC} has {partitions} partition(s): two instances cannot share it"
             every = {f"{TOPIC}:{p}" for p in range(partitions)}
@@ -87,5 +86,4 @@ async def test_a_killed_worker_s_partitions_move_and_no_payslip_is_lost_or_doubl
             assert made.dead_letters == 0
         finally:
             first.stop()
-            if second is not None:
-                second.stop()
+            second.stop()
