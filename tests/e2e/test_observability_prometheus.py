@@ -4,7 +4,8 @@ promtool checks the config and the rules and runs each alert's unit test. Then D
 loopback (temporary storage, the committed config with the test's ports) scraping every process of a
 distributed run under a short load, and every PromQL expression of every dashboard panel, Grafana variables
 substituted, must parse and return at least one series. The dead letter the load creates must fire the
-DeadLettersPending rule, evaluated by that Prometheus from the committed rules file.
+DeadLettersPending rule, evaluated by that Prometheus from the committed rules file; the business flow of the
+load (a hire to its salary paid, an invoice) must show in the business gauges with its figures.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ import yaml
 
 from services.envelope import Envelope
 from tests.e2e.deployments import Deployment
-from tests.e2e.observability import closed_port, generate_load, observed_deployment
+from tests.e2e.observability import (
+    OBSERVED_TIMEOUT,
+    business_flow,
+    closed_port,
+    generate_load,
+    observed_deployment,
+)
 from tests.e2e.skeleton import auth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +42,9 @@ DASHBOARDS = sorted((ROOT / "deploy/grafana").glob("*.json"))
 RULES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
 WITHIN = 90.0  # seconds for a series to show up: scraped every second, sampled every 5
-# The load's poisoned message, once the module's deployment has run it.
+# The load's poisoned message and business flow, once the module's deployment has run them.
 POISONED: list[Envelope] = []
+FLOW: list[dict[str, Any]] = []
 
 
 def tool(name: str) -> str:
@@ -71,7 +79,13 @@ def test_the_committed_config_and_rules_pass_promtool() -> None:
 
 def test_every_alert_has_a_passing_unit_test_and_a_runbook_entry() -> None:
     alerts = alerts_in(RULES)
-    assert {"OutboxStale", "ConsumerLagGrowing", "DeadLettersPending", "HighServerErrorRatio"} <= alerts
+    assert {
+        "OutboxStale",
+        "ConsumerLagGrowing",
+        "DeadLettersPending",
+        "HighServerErrorRatio",
+        "SalaryPaymentLate",
+    } <= alerts
     tested = {
         case["alertname"]
         for path in RULE_TESTS
@@ -108,7 +122,10 @@ async def deployment(
 ) -> AsyncIterator[Deployment]:
     logs = tmp_path_factory.mktemp("observed-processes")
     async with observed_deployment(database_url, kafka_bootstrap, logs) as running:
-        POISONED.append(await generate_load(running, kafka_bootstrap))
+        # The flow waits for its minute of work: the rest of the load runs meanwhile.
+        poisoned, flow = await asyncio.gather(generate_load(running, kafka_bootstrap), business_flow(running))
+        POISONED.append(poisoned)
+        FLOW.append(flow)
         yield running
 
 
@@ -223,6 +240,7 @@ async def substituted(client: httpx.AsyncClient, dashboard: dict[str, Any], expr
 
 @pytest.mark.kafka
 @pytest.mark.slow
+@pytest.mark.timeout(OBSERVED_TIMEOUT)
 async def test_every_dashboard_expression_returns_series_from_a_real_prometheus(
     deployment: Deployment, prometheus: str
 ) -> None:
@@ -257,9 +275,30 @@ async def test_every_dashboard_expression_returns_series_from_a_real_prometheus(
         assert alert["metric"]["messaging_consumer_group_name"] == "contracts.known-members"
         assert alert["metric"]["severity"] == "ticket"
 
+        # The business gauges count the load's flow: one hire starting today, its payslip, its salary paid on
+        # its due date, nothing late, one invoice issued today and owed in full, not yet due.
+        [flow] = FLOW
+        owed = flow["invoice"]["totals"]["total_cents"]
+        figures = [
+            'max(contracts_hires_today{tenant="smartfr"}) == 1',
+            'max(payroll_payslips_issued_today{tenant="smartfr"}) == 1',
+            'max(payroll_salary_payments_paid_30d{tenant="smartfr",timeliness="on_time"}) == 1',
+            'max(payroll_salary_payments_paid_30d{tenant="smartfr",timeliness="late"}) == 0',
+            'max(payroll_salary_payments_due{tenant="smartfr"}) == 0',
+            'max(payroll_salary_payments_late{tenant="smartfr"}) == 0',
+            'max(billing_invoices_issued_today{tenant="smartfr"}) == 1',
+            'max(billing_invoices_overdue{tenant="smartfr"}) == 0',
+            f'max(billing_receivables_cents{{tenant="smartfr",age="not_due"}}) == {owed}',
+            'sum(billing_receivables_cents{tenant="smartfr",age!="not_due"}) == 0',
+        ]
+        await until_series(client, figures, WITHIN)
+        quiet = 'ALERTS{alertname="SalaryPaymentLate"}'
+        assert await query(client, quiet) == [], "no salary is late: the alert stays quiet"
+
 
 @pytest.mark.kafka
 @pytest.mark.slow
+@pytest.mark.timeout(OBSERVED_TIMEOUT)
 def test_every_process_logs_one_json_object_per_line(deployment: Deployment) -> None:
     assert deployment.logs is not None
     for name in deployment.ports:
@@ -277,6 +316,7 @@ def test_every_process_logs_one_json_object_per_line(deployment: Deployment) -> 
 
 @pytest.mark.kafka
 @pytest.mark.slow
+@pytest.mark.timeout(OBSERVED_TIMEOUT)
 async def test_the_ops_api_shows_the_distributed_pipeline_and_a_replay_that_fails_again(
     deployment: Deployment,
 ) -> None:
