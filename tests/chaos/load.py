@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # is an answer, and a wrong one fails the round.
 RETRIED = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 LATE = {"code": "hire_declaration_late", "param": None}
-PAY = {"basis": "hourly", "amount_cents": 9000}  # 10 seconds of work: 25 cents gross, as the e2e minute
+PAY = {"basis": "hourly", "amount_cents": 1500}  # a minute of work: 25 cents gross, as in the e2e test
 
 
 @dataclass
@@ -62,11 +62,13 @@ class PlannedHire:
 @dataclass
 class LoadSettings:
     members: int = 40
-    hire_interval: float = 0.5  # seconds between two pushes (when the gateway answers at once)
+    # Seconds between two pushes (when the gateway answers at once): a member's hires come members x interval
+    # apart, more than a stretch of work, since a person works for one employer at a time.
+    hire_interval: float = 2.0
     # A hire starts this long after it is pushed, and its DPAE must be sent before: longer than the slowest
     # recovery from a fault (a process restarting on a loaded machine takes a minute or more).
     lead: float = float(os.environ.get("CHAOS_LEAD", "180"))
-    work_seconds: int = 10
+    work_seconds: int = 60  # contracts-svc counts whole minutes: less is no work, and no payslip
 
 
 @dataclass
