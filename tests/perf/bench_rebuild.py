@@ -77,7 +77,7 @@ async def _populate(url: str) -> str:
                 return signed == HIRES
 
             await until(all_signed, within=WITHIN, what=f"{HIRES} contracts signed", poll=0.5)
-        return f"{report.members} members, {report.structures} associations, {HIRES:,} hires"
+        return f"{sum(report.members.values()):,} members, {report.structures} associations, {HIRES:,} hires"
     finally:
         await backoffice.stop()
 
