@@ -60,11 +60,12 @@ async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict
 
 async def _complete(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
     contract_id = plan["contracts"][n]
-    auth = {"Authorization": f"Bearer {plan['api_key']}"}
+    auth = {"Authorization": f"Bearer {plan['api_key']}", "Idempotency-Key": str(uuid.uuid4())}
     path = f"/v1/contracts/{contract_id}"
     sent = time.time()
     answer = await client.post(f"{path}/work_reports", json=plan["work"], headers=auth)
     if answer.status_code == 200:
+        auth["Idempotency-Key"] = str(uuid.uuid4())  # a key per POST
         answer = await client.post(
             f"{path}/completion", json={"completed_on": plan["completed_on"]}, headers=auth
         )
