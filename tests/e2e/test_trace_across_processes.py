@@ -1,4 +1,5 @@
-"""One trace across processes: a signed hire, from the association's webhook through contracts to payroll.
+"""One trace across processes: a signed hire, from the association's webhook through contracts and payroll
+to billing.
 
 Every process of a distributed run exports its spans over OTLP/HTTP (protobuf, the standard
 OTEL_EXPORTER_OTLP_* variables) to a receiver inside this test. The test plays the association's system: it
@@ -7,8 +8,9 @@ partner continuing its own trace would. Then every span of that trace must hang 
 without a missing link; each `process <topic>` span must have for parent the context its message carried
 (the outbox row's traceparent, read from the producer's schema); the trace must cross the gateway, contracts
 and payroll processes along the flow (payroll's process span of the completion under contracts' span under
-the gateway's); and no span name or attribute may carry the employee's identity or an IBAN. And a message
-that fails in a consumer leaves log lines (JSON) carrying its trace id and the id of the consumer's span.
+the gateway's) and reach billing's consumers of the payslip; and no span name or attribute may carry the
+employee's identity or an IBAN. And a message that fails in a consumer leaves log lines (JSON) carrying its
+trace id and the id of the consumer's span.
 """
 
 from __future__ import annotations
@@ -204,9 +206,27 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
             and s.attributes.get("messaging.message.id") == completed
         ]
 
+    # Billing consumes payroll's events (the GDC month, activity accounts): the payslip's PayslipIssued.
+    issued = await traced.fetchval(
+        "payroll",
+        "SELECT event_id::text FROM outbox WHERE message_key = $1"
+        " AND envelope->>'event_type' = 'payroll.PayslipIssued'",
+        f"payslip-{flow['payslip']['id']}",
+    )
+    assert issued is not None
+
+    def billing_heard_of_the_payslip() -> list[Span]:
+        return [
+            s
+            for s in receiver.trace(ROOT_TRACE)
+            if s.service == "billing"
+            and s.name == "process payroll.events"
+            and s.attributes.get("messaging.message.id") == issued
+        ]
+
     deadline = time.monotonic() + WITHIN
-    while not payroll_handled_the_completion():
-        assert time.monotonic() < deadline, f"no payroll span in the trace after {WITHIN}s"
+    while not (payroll_handled_the_completion() and billing_heard_of_the_payslip()):
+        assert time.monotonic() < deadline, f"no payroll or no billing span in the trace after {WITHIN}s"
         await asyncio.sleep(0.2)  # the next export batch is what we wait for
     # Spans of the same requests may still be in a batch: wait until the tree has no missing link.
     while True:
@@ -218,8 +238,10 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
         assert time.monotonic() < deadline, f"spans whose parent never came: {orphans}"
         await asyncio.sleep(0.2)
 
-    # One trace, rooted at the association's span, across at least three processes.
-    assert {s.service for s in spans} >= {"gateway", "contracts", "payroll"}, {s.service for s in spans}
+    # One trace, rooted at the association's span, across four processes.
+    assert {s.service for s in spans} >= {"gateway", "contracts", "payroll", "billing"}, {
+        s.service for s in spans
+    }
     assert len(by_id) == len(spans), "every span exported once"
     roots = [s for s in spans if s.parent_id == ROOT_SPAN]
     assert {s.name for s in roots} >= {
@@ -256,6 +278,10 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
         ("gateway", "POST /v1/contracts/{contract_id}/completion"),
     ]
     assert payslip.attributes["messaging.consumer.group.name"] == "payroll.payslips"
+    # ... -> billing, under the same completion (its parent: what PayslipIssued carried, checked above).
+    for heard in billing_heard_of_the_payslip():
+        root = path_to_root(heard, by_id)[-1]
+        assert (root.service, root.name) == ("gateway", "POST /v1/contracts/{contract_id}/completion")
 
     # No personal data in a span: not the employee's names, birth date, NIR, nor any IBAN.
     identity = [EMPLOYEE[field] for field in ("last_name", "first_names", "birth_date", "birth_place", "nir")]
