@@ -57,7 +57,7 @@ async def test_keys_side_by_side_one_key_in_order_each_effect_once(
         world.background(runner.run(world.stop))
 
         async def all_handled() -> bool:
-            return await world.effect_count() == STREAMS * VERSIONS
+            return int(await world.effect_count()) == STREAMS * VERSIONS
 
         await wait_until(all_handled, 60, "every message handled")
         effects = await world.effects()
