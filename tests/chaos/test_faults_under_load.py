@@ -141,7 +141,7 @@ async def one_round(
     expected.update({event_type: late for event_type in LATE_CONTRACT_EVENTS})
     assert counts.contract_events == +expected, report
     assert counts.hire_events == +Counter({"HireAccepted": accepted, "HireRejected": late}), report
-    assert counts.payroll_events == {"PayslipIssued": accepted, "SalaryPaymentScheduled": accepted}, report
+    assert counts.payroll_events == {"PayslipIssued": accepted, "SalaryScheduled": accepted}, report
     assert sum(counts.dead_letters.values()) == 0, report
     assert all(not r["changed_tables"] for r in rebuilds.values()), report
     return report
