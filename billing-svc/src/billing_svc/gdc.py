@@ -34,6 +34,7 @@ from billing_svc.domain.gdc.mandates import (
 from billing_svc.domain.invoicing import IssuedInvoice, Party
 from billing_svc.domain.invoicing.events import Address
 from billing_svc.domain.invoicing.rules import InvoiceAlreadyExists
+from billing_svc.gdc_outbound import IDS, direct_debit_id_of, mandate_public
 from billing_svc.invoices import Invoices, paris_today
 from billing_svc.reference.tenants import TENANTS
 from billing_svc.sepa.direct_debit import Collection, collection_file
@@ -45,7 +46,6 @@ from services.telemetry import current_traceparent
 from services.tenancy import tenant_transaction
 
 # Derived ids (uuid5): the same association and month always name the same invoice, a reference one mandate.
-IDS = UUID("0b9c6c1e-7a51-5d35-9a7e-2f3c1d4e5a60")
 RUN_CONCURRENCY = 4  # associations invoiced at once; finalisation serialises on the series anyway
 
 GDC_MONTH = Decider(gdc.decide, gdc.evolve, gdc.initial_state)
@@ -96,10 +96,6 @@ def invoice_id_of(tenant: str, employer_id: UUID, month: str) -> UUID:
     return uuid5(IDS, f"gdc-invoice:{tenant}:{employer_id}:{month}")
 
 
-def direct_debit_id_of(invoice_id: UUID) -> UUID:
-    return uuid5(IDS, f"direct-debit:{invoice_id}")
-
-
 def _last_day(month: str) -> date:
     year, number = (int(part) for part in month.split("-"))
     return date(year, number, monthrange(year, number)[1])
@@ -131,6 +127,14 @@ class Gdc:
         now = datetime.now(UTC)
         mandate_id = mandate_id_of(tenant, reference)
         command = SignMandate(mandate_id, employer_id, reference, signed_on, debtor, paris_today(now), now)
+        signing = SepaMandateSigned(
+            mandate_id=mandate_id,
+            employer_id=employer_id,
+            reference=reference,
+            signed_on=signed_on,
+            debtor=debtor,
+            recorded_at=now,
+        )
         async with resources.pool.acquire() as conn, conn.transaction():
             handled = await command_loop.handle(
                 resources.store,
@@ -140,6 +144,7 @@ class Gdc:
                 command,
                 tenant=tenant,
                 metadata=self._metadata(correlation_id),
+                to_public=mandate_public(signing),
                 occurred_at=now,
                 conn=conn,
             )
@@ -398,6 +403,7 @@ class Gdc:
                 command,
                 tenant=tenant,
                 metadata=self._metadata(correlation_id),
+                to_public=mandate_public(signed),
                 occurred_at=now,
                 conn=conn,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -217,6 +218,22 @@ async def test_the_month_of_an_association_with_20_contracts_is_one_invoice_and_
 
     again = await _run(client, "2026-12-01")
     assert _of(again, association) == invoiced  # the same invoice, the same file
+    published = await _value(
+        billing.url,
+        """SELECT jsonb_agg(envelope->'data' ORDER BY position) FROM outbox
+           WHERE envelope->>'event_type' IN ('billing.SepaMandateSigned', 'billing.DirectDebitPrepared')
+             AND envelope->'data'->>'employer_id' = $1""",
+        str(association),
+    )
+    signed_event, prepared = json.loads(published)
+    assert (signed_event["reference"], signed_event["scheme"]) == ("GDC-ATELIERS-0001", "CORE")
+    assert "iban" not in signed_event  # the debtor's account stays in billing-svc
+    assert (prepared["direct_debit_id"], prepared["invoice_id"], prepared["amount_cents"]) == (
+        invoiced["direct_debit_id"],
+        invoiced["invoice_id"],
+        invoiced["total_cents"],
+    )
+    assert (prepared["sequence_type"], prepared["collection_date"]) == ("FRST", invoice["due_date"])
     months = await _value(billing.url, "SELECT count(*) FROM gdc_months WHERE employer_id = $1", association)
     debits = await _value(
         billing.url, "SELECT count(*) FROM direct_debits WHERE invoice_id = $1", UUID(invoiced["invoice_id"])
