@@ -28,6 +28,7 @@ from backoffice.demo import DEMO_NOMINALS, Population, generate, load
 from backoffice.embedded import EmbeddedBackoffice
 from tests.e2e.demo_read_models import read_models_add_up
 from tests.e2e.deployments import distributed
+from tests.perf.table import Figure
 
 SCALE = float(os.environ.get("BENCH_DEMO_SCALE", "1.0"))
 MODE = os.environ.get("BENCH_DEMO_MODE", "embedded")
@@ -42,7 +43,7 @@ def dsn() -> str:
     return url
 
 
-async def run_embedded() -> None:
+async def run_embedded() -> list[Figure]:
     name = f"bench_demo_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(dsn())
     await admin.execute(f"CREATE DATABASE {name}")
@@ -57,7 +58,7 @@ async def run_embedded() -> None:
         population = generate(scale=SCALE)
         transport = httpx.ASGITransport(app=backoffice.gateway.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as gateway:
-            await load_and_check("embedded", gateway, keys, population)
+            return await load_and_check("embedded", gateway, keys, population)
     finally:
         await backoffice.stop()
         admin = await asyncpg.connect(dsn())
@@ -65,7 +66,7 @@ async def run_embedded() -> None:
         await admin.close()
 
 
-async def run_distributed() -> None:
+async def run_distributed() -> list[Figure]:
     """Each service and the gateway its own `backoffice serve` process, over the bench's Kafka broker."""
     bootstrap = os.environ.get("BACKOFFICE_BENCH_KAFKA_BOOTSTRAP") or os.environ.get(
         "BACKOFFICE_TEST_KAFKA_BOOTSTRAP"
@@ -78,12 +79,12 @@ async def run_distributed() -> None:
         keys = {
             tenant: await deployment.api_key(tenant, "members:read", "members:write") for tenant in TENANTS
         }
-        await load_and_check("distributed", deployment.gateway, keys, generate(scale=SCALE))
+        return await load_and_check("distributed", deployment.gateway, keys, generate(scale=SCALE))
 
 
 async def load_and_check(
     mode: str, gateway: httpx.AsyncClient, keys: dict[str, str], population: Population
-) -> None:
+) -> list[Figure]:
     report = await load(gateway, keys, population)
     started = time.perf_counter()
     for tenant in TENANTS:
@@ -96,14 +97,23 @@ async def load_and_check(
         f"{mode}: capital (in all, by category) and membership counts of {', '.join(TENANTS)} add up to the "
         f"population {caught_up:.1f} s after the last call; load average {os.getloadavg()[0]:.2f}"
     )
+    # Recorded, not judged: the issue asks that the population loads and adds up (the check above fails
+    # the run otherwise), not for a rate.
+    return [
+        Figure(f"{mode}: members loaded, read models add up", sum(report.members.values()), "members"),
+        Figure(f"{mode}: API calls through the gateway", rate, "calls/s"),
+        Figure(f"{mode}: read models caught up after the last call", caught_up, "s"),
+    ]
 
 
 def _scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="bench_demo_"))
 
 
-def main() -> None:
+def main() -> list[Figure]:
+    figures: list[Figure] = []
     if MODE in ("embedded", "both"):
-        asyncio.run(run_embedded())
+        figures += asyncio.run(run_embedded())
     if MODE in ("distributed", "both"):
-        asyncio.run(run_distributed())
+        figures += asyncio.run(run_distributed())
+    return figures
