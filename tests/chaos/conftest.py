@@ -17,7 +17,7 @@ from tests.chaos.cluster import Cluster
 from tests.e2e.deployments import fresh_database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chaos_postgres() -> Iterator[PostgresServer]:
     # Not under pytest's temporary directory: another session resets its root to 0700, and the server (run as
     # another user when the tests run as root) would lose its data directory mid-round.
@@ -31,7 +31,7 @@ def chaos_postgres() -> Iterator[PostgresServer]:
             server.stop_sync()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chaos_kafka(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
     if not kafka_broker.controllable:
         pytest.skip(
@@ -52,7 +52,9 @@ def chaos_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return logs
 
 
-@pytest_asyncio.fixture(scope="session")
+# Package-scoped: stopped once the chaos tests are done. Its consumers share the broker's topics and groups
+# with any later distributed deployment, and would take half of their partitions if left running.
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def cluster(
     chaos_postgres: PostgresServer, chaos_kafka: KafkaBroker, chaos_logs: Path
 ) -> AsyncIterator[Cluster]:
