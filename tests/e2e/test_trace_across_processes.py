@@ -280,6 +280,7 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
     assert payslip.attributes["messaging.consumer.group.name"] == "payroll.payslips"
     # ... -> billing, under the same completion (its parent: what PayslipIssued carried, checked above).
     for heard in billing_heard_of_the_payslip():
+        assert by_id[heard.parent_id] == payslip, "PayslipIssued carries the span that issued it"
         root = path_to_root(heard, by_id)[-1]
         assert (root.service, root.name) == ("gateway", "POST /v1/contracts/{contract_id}/completion")
 

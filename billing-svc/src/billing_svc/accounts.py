@@ -44,6 +44,7 @@ from services.envelope import Envelope
 from services.eventstore.errors import ConcurrencyConflict
 from services.log_reader import Conn
 from services.runtime import Resources
+from services.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -190,5 +191,6 @@ def _metadata(envelope: Envelope) -> dict[str, Any]:
     return {
         "correlation_id": envelope.correlation_id,
         "causation_id": envelope.event_id,
-        "traceparent": envelope.traceparent,
+        # The span processing this message, so what it causes is a child of it (not a sibling).
+        "traceparent": current_traceparent() or envelope.traceparent,
     }

@@ -14,6 +14,7 @@ from services import command_loop
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
 from services.log_reader import Conn
+from services.telemetry import current_traceparent
 
 BILLING_TOPIC = "billing.events"
 
@@ -37,7 +38,8 @@ class BudgetAnswers:
             metadata={
                 "correlation_id": envelope.correlation_id,
                 "causation_id": envelope.event_id,
-                "traceparent": envelope.traceparent,
+                # The span processing this message, so what it causes is a child of it (not a sibling).
+                "traceparent": current_traceparent() or envelope.traceparent,
             },
             to_public=to_public,
             occurred_at=now,
