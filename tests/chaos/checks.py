@@ -34,6 +34,7 @@ class Counts:
     completed_contracts: int = 0
     payslips: int = 0
     scheduled_payments: int = 0
+    statement_lines: int = 0  # the payslip on its association's GDC month (billing.gdc_payslips)
     contract_events: Counter[str] = field(default_factory=Counter)
     hire_events: Counter[str] = field(default_factory=Counter)
     payroll_events: Counter[str] = field(default_factory=Counter)
@@ -66,11 +67,16 @@ async def drained(url: str, load: Load, within: float) -> None:
                 " JOIN payroll.salary_payments s USING (tenant, payslip_id) WHERE p.contract_id = ANY($1)",
                 contracts,
             )
+            on_statement = await conn.fetchval(
+                "SELECT count(*) FROM payroll.payslips p"
+                " JOIN billing.gdc_payslips b USING (tenant, payslip_id) WHERE p.contract_id = ANY($1)",
+                contracts,
+            )
         finally:
             await conn.close()
-        return bool(completed == scheduled == len(contracts))
+        return bool(completed == scheduled == on_statement == len(contracts))
 
-    await until(done, within, f"{len(contracts)} contracts to complete, pay-slip and schedule")
+    await until(done, within, f"{len(contracts)} contracts to complete, pay-slip, schedule and bill")
 
 
 async def _count_events(
@@ -120,6 +126,10 @@ async def count(url: str, load: Load) -> Counts:
             "SELECT count(*) FROM payroll.salary_payments"
             " WHERE payslip_id = ANY($1) AND status = 'scheduled'",
             payslips,
+        )
+        # One line per payslip: billing keys them by payslip id, and its inbox keeps a repeat from counting.
+        counts.statement_lines = await conn.fetchval(
+            "SELECT count(*) FROM billing.gdc_payslips WHERE payslip_id = ANY($1)", payslips
         )
         payroll_streams = [f"payslip-{p}" for p in payslips] + [f"salary-payment-{p}" for p in payslips]
         await _count_events(conn, "payroll", payroll_streams, counts.payroll_events, counts.duplicates)

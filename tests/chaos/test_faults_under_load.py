@@ -32,7 +32,7 @@ from tests.e2e.deployments import API_VERSION, Deployment
 from tests.e2e.test_hires import TENANT, association, members
 
 ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "1"))
-BETWEEN_FAULTS = float(os.environ.get("CHAOS_BETWEEN_FAULTS", "4"))
+BETWEEN_FAULTS = float(os.environ.get("CHAOS_BETWEEN_FAULTS", "3"))
 DRAIN_WITHIN = 240.0
 REPORT = os.environ.get("CHAOS_REPORT")  # a JSON lines file each round's report is appended to
 
@@ -119,6 +119,7 @@ async def one_round(
         "completed_contracts": counts.completed_contracts,
         "payslips": counts.payslips,
         "scheduled_payments": counts.scheduled_payments,
+        "statement_lines": counts.statement_lines,
         "contract_events": dict(counts.contract_events),
         "hire_events": dict(counts.hire_events),
         "payroll_events": dict(counts.payroll_events),
@@ -134,9 +135,16 @@ async def one_round(
     n, accepted, late = counts.acknowledged_hires, counts.accepted_hires, counts.late_hires
     assert accepted > 0, report
     assert counts.duplicates == [], report
-    # Every acknowledged hire has its one contract; the accepted ones are completed, paid-slipped, scheduled.
-    effects = (counts.contracts, counts.completed_contracts, counts.payslips, counts.scheduled_payments)
-    assert effects == (n, accepted, accepted, accepted), report
+    # Every acknowledged hire has its one contract; the accepted ones are completed, paid-slipped, scheduled
+    # and on their association's monthly statement.
+    effects = (
+        counts.contracts,
+        counts.completed_contracts,
+        counts.payslips,
+        counts.scheduled_payments,
+        counts.statement_lines,
+    )
+    assert effects == (n, accepted, accepted, accepted, accepted), report
     expected = Counter({event_type: accepted for event_type in CONTRACT_EVENTS})
     expected.update({event_type: late for event_type in LATE_CONTRACT_EVENTS})
     assert counts.contract_events == +expected, report
