@@ -1,4 +1,8 @@
-"""The back-office in each mode, started once per test module: `deployment` runs a test body in both."""
+"""The back-office in each mode: `deployment` runs a test body in both.
+
+The distributed deployment (five processes over Kafka, some 20 s to start) is started once for the package and
+serves every module: tests keep to their own members, contracts and invoices, and count by difference. The
+embedded one is cheap and started per module. Tests that need processes of their own are in tests/system."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pytest_asyncio
 from tests.e2e.deployments import Deployment, distributed, embedded
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture(scope="package")
 async def distributed_deployment(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Deployment]:

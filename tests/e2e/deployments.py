@@ -29,6 +29,8 @@ API_VERSION = "2026-11-26"
 # Tests poll until a projection catches up; the rate limiter has its own tests (gateway/tests).
 E2E_RATE_LIMIT = 1_000_000
 PROCESSES = ("members", "contracts", "billing", "payroll", "gateway")
+# Five processes importing and migrating at once: some 20 s on a quiet 2-core machine, minutes when loaded.
+READY_WITHIN = 300.0
 
 
 @dataclass
@@ -102,14 +104,16 @@ async def embedded(server_url: str) -> AsyncIterator[Deployment]:
 
 
 @asynccontextmanager
-async def distributed(server_url: str, bootstrap: str, logs: Path) -> AsyncIterator[Deployment]:
+async def distributed(
+    server_url: str, bootstrap: str, logs: Path, ready_within: float = READY_WITHIN
+) -> AsyncIterator[Deployment]:
     async with fresh_database(server_url) as url:
         processes, ports = _start_processes(url, bootstrap, logs)
         try:
             gateway_url = f"http://127.0.0.1:{ports['gateway']}"
             async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
                 deployment = Deployment("distributed", url, client, processes, ports, logs)
-                await _until_ready(deployment)
+                await _until_ready(deployment, within=ready_within)
                 yield deployment
         finally:
             await asyncio.to_thread(_stop_processes, processes)
@@ -144,7 +148,7 @@ def _start_processes(
     return processes, ports
 
 
-async def _until_ready(deployment: Deployment, within: float = 90) -> None:
+async def _until_ready(deployment: Deployment, within: float = READY_WITHIN) -> None:
     """Each process answers /readyz; a process that exits fails at once with the logs."""
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=2) as probe:

@@ -9,7 +9,6 @@ due date by a payment run, and an invoice issued.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 from aiokafka import AIOKafkaProducer
 from standardwebhooks import Webhook
 
@@ -32,22 +30,12 @@ from gateway.inbound.sources import issue_secret
 from payroll_svc.domain.payments import salary_due_on
 from services.envelope import Envelope
 from services.ids import new_event_id
-from tests.e2e.deployments import (
-    API_VERSION,
-    Deployment,
-    _start_processes,
-    _stop_processes,
-    _until_ready,
-    fresh_database,
-)
+from tests.e2e.deployments import API_VERSION, Deployment, distributed
 from tests.e2e.skeleton import APPLICATION, auth, until
 from tests.e2e.test_contracts_api import PARIS, employee
 from tests.e2e.test_hires import association, employer, hire
 from tests.e2e.test_invoices_api import draft
 
-# Five processes importing at once on the machine the engineers share: each got 1 s of CPU in its first
-# minute under a load of 40 on 2 cores, and needs some 6 s to import and migrate.
-READY_WITHIN = 300.0
 # A module's run: the processes' start, the flow (START_AHEAD + WORK + its steps), then the test's own polls.
 OBSERVED_TIMEOUT = 900
 FLOW_WITHIN = 120.0  # seconds for each step of the business flow under the shared machine's load
@@ -95,18 +83,10 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 @asynccontextmanager
 async def observed_deployment(database_url: str, bootstrap: str, logs: Path) -> AsyncIterator[Deployment]:
-    """deployments.distributed with FAST_FAILURES, given READY_WITHIN to start."""
+    """deployments.distributed with FAST_FAILURES."""
     with environment(FAST_FAILURES):
-        async with fresh_database(database_url) as url:
-            processes, ports = _start_processes(url, bootstrap, logs)
-            try:
-                gateway = f"http://127.0.0.1:{ports['gateway']}"
-                async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
-                    deployment = Deployment("distributed", url, client, processes, ports, logs)
-                    await _until_ready(deployment, within=READY_WITHIN)
-                    yield deployment
-            finally:
-                await asyncio.to_thread(_stop_processes, processes)
+        async with distributed(database_url, bootstrap, logs) as deployment:
+            yield deployment
 
 
 def closed_port() -> int:

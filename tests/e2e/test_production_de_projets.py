@@ -143,7 +143,8 @@ async def test_a_paid_invoice_funds_a_contract_whose_payslip_is_debited_and_one_
         f"{path}/hire_declaration", json={"employee": EMPLOYEE}, headers=auth(key)
     )
     assert declared.status_code == 200, declared.text
-    assert (await deployment.gateway.post(f"{path}/signature", headers=auth(key))).status_code == 200
+    signed = await deployment.gateway.post(f"{path}/signature", headers=auth(key))
+    assert signed.status_code == 200, signed.text
 
     contracts: dict[str, dict[str, Any]] = {}
 

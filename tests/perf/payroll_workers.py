@@ -1,6 +1,6 @@
 """payroll-svc's worker as several processes of one consumer group, fed with completed contracts over Kafka.
 
-Shared by the scale-out test (tests/e2e/test_consumer_scale_out.py) and its benchmark (bench_scale_out.py).
+Shared by the scale-out test (tests/system/test_consumer_scale_out.py) and its benchmark (bench_scale_out.py).
 The load is contracts-svc's public `contracts.ContractCompleted` v1, the schema's own example with a new
 contract per message, validated against the generated model before it is sent, and keyed by the contract's
 stream as the relay keys it.
