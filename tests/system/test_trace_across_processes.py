@@ -6,7 +6,8 @@ OTEL_EXPORTER_OTLP_* variables) to a receiver inside this test. The test plays t
 starts the trace and sends its `traceparent` with the hire, the work report and the completion, as a
 partner continuing its own trace would. Then every span of that trace must hang from the test's root
 without a missing link; each `process <topic>` span must have for parent the context its message carried
-(the outbox row's traceparent, read from the producer's schema); the trace must cross the gateway, contracts
+(the outbox row's traceparent, read from the producer's schema), as has the relay's `send <topic>` span
+of the same message; the trace must cross the gateway, contracts
 and payroll processes along the flow (payroll's process span of the completion under contracts' span under
 the gateway's) and reach billing's consumers of the payslip; and no span name or attribute may carry the
 employee's identity or an IBAN. And a message that fails in a consumer leaves log lines (JSON) carrying its
@@ -57,6 +58,7 @@ EMPLOYEE = hire("X", "x", datetime.now(UTC))["employee"]
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b")
 NIR = re.compile(r"\b[12]\d{12}(?:\d{2})?\b")
 SERVER, CONSUMER = SpanProto.SPAN_KIND_SERVER, SpanProto.SPAN_KIND_CONSUMER
+PRODUCER = SpanProto.SPAN_KIND_PRODUCER
 
 
 @dataclass(frozen=True)
@@ -228,14 +230,22 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
     while not (payroll_handled_the_completion() and billing_heard_of_the_payslip()):
         assert time.monotonic() < deadline, f"no payroll or no billing span in the trace after {WITHIN}s"
         await asyncio.sleep(0.2)  # the next export batch is what we wait for
-    # Spans of the same requests may still be in a batch: wait until the tree has no missing link.
+    # Spans of the same requests may still be in a batch: wait until the tree has no missing link, and each
+    # message processed has the relay's `send` span too.
     while True:
         spans = receiver.trace(ROOT_TRACE)
         by_id = {s.span_id: s for s in spans}
         orphans = [s for s in spans if s.parent_id != ROOT_SPAN and s.parent_id not in by_id]
-        if not orphans:
+        sent = {(s.name.removeprefix("send "), s.attributes.get("messaging.message.id")) for s in spans}
+        unsent = [
+            s
+            for s in spans
+            if s.name.startswith("process ")
+            and (s.name.removeprefix("process "), s.attributes.get("messaging.message.id")) not in sent
+        ]
+        if not orphans and not unsent:
             break
-        assert time.monotonic() < deadline, f"spans whose parent never came: {orphans}"
+        assert time.monotonic() < deadline, f"spans whose parent never came: {orphans}; never sent: {unsent}"
         await asyncio.sleep(0.2)
 
     # One trace, rooted at the association's span, across four processes.
@@ -262,6 +272,18 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
         assert carried.split("-")[1:3] == [ROOT_TRACE, span.parent_id], (span, carried)
         producer = by_id[span.parent_id]
         assert producer.service != span.service or topic.startswith(f"{span.service}."), (span, producer)
+        # ... and the producer's relay sent it in a `send <topic>` span under the same context.
+        sends = [
+            s
+            for s in spans
+            if s.name == f"send {topic}"
+            and s.attributes["messaging.message.id"] == span.attributes["messaging.message.id"]
+        ]
+        assert sends, span
+        for send in sends:
+            assert (send.kind, send.service) == (PRODUCER, producer.service), send
+            assert send.parent_id == span.parent_id, send
+            assert send.attributes["messaging.destination.name"] == topic
 
     # The hire: webhook (gateway) -> its stored message consumed by the gateway -> contracts' internal API.
     [accepted] = [s for s in spans if s.service == "contracts" and s.name == "PUT /internal/hires/{hire_id}"]

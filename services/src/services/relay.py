@@ -19,16 +19,19 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending, wait_for_wakeup
 from services.eventstore.types import LogPosition
 from services.log_reader import load_checkpoint, read_committed, save_checkpoint
 from services.metrics import OUTBOX_PUBLISHED
-from services.telemetry import kafka_headers
+from services.telemetry import context_from_traceparent, kafka_headers
 
 log = logging.getLogger(__name__)
 
 RELAY_CHECKPOINT = "relay"
+_TRACER = trace.get_tracer("services.relay")
 _COLUMNS = "position, topic, message_key, event_id, envelope::text AS envelope, traceparent"
 
 
@@ -113,14 +116,20 @@ class OutboxRelay:
         producer = await self._get_producer()
         acks: list[asyncio.Future[Any]] = []
         for row in rows:
-            acks.append(
-                await producer.send(
+            traceparent = row["traceparent"] or _traceparent_of(row["envelope"])
+            span = _send_span(row["topic"], str(row["event_id"]), traceparent)
+            try:
+                ack = await producer.send(
                     row["topic"],
                     value=row["envelope"].encode(),
                     key=row["message_key"].encode(),
-                    headers=kafka_headers(row["traceparent"] or _traceparent_of(row["envelope"])),
+                    headers=kafka_headers(traceparent),
                 )
-            )
+            except BaseException as exc:
+                _end_send_span(span, exc)
+                raise
+            ack.add_done_callback(lambda done, span=span: _end_send_span(span, _failure_of(done)))
+            acks.append(ack)
         # aiokafka retries an unreachable broker without end: bound the wait, then start over afresh.
         await asyncio.wait_for(asyncio.gather(*acks), self._ack_timeout)
         last = rows[-1]
@@ -182,6 +191,37 @@ class OutboxRelay:
                 after.position,
             )
         return None if age is None else float(age)
+
+
+def _send_span(topic: str, event_id: str, traceparent: str | None) -> Span:
+    """`send <topic>`, from the hand-over to the producer until the broker's ack: a child of the context the
+    message carries (that of the span which appended the event), which the consumer's `process` span continues
+    too. The message keeps its creation context rather than this span's: it was made in the transaction, and
+    a repeat after a relay crash is another send of the same message."""
+    return _TRACER.start_span(
+        f"send {topic}",
+        context=context_from_traceparent(traceparent),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": topic,
+            "messaging.message.id": event_id,
+        },
+    )
+
+
+def _failure_of(ack: asyncio.Future[Any]) -> BaseException | None:
+    if ack.cancelled():
+        return asyncio.CancelledError()
+    return ack.exception()
+
+
+def _end_send_span(span: Span, failure: BaseException | None) -> None:
+    if failure is not None:
+        span.record_exception(failure)
+        span.set_status(Status(StatusCode.ERROR, type(failure).__name__))
+    span.end()
 
 
 def _traceparent_of(envelope_json: str) -> str | None:
