@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from services.bus.wakeup import HorizonBackoff, PgWakeup, outbox_channel, rows_pending, wait_for_wakeup
 from services.eventstore.types import LogPosition
@@ -57,8 +57,10 @@ class OutboxRelay:
         ack_timeout: float = 30.0,
         backoff: RelayBackoff | None = None,
         service: str = "",
+        tracer: Tracer | None = None,
     ) -> None:
         self.service = service
+        self._tracer = tracer or _TRACER
         self._pool = pool
         self._bootstrap = bootstrap
         self.schema = schema
@@ -117,7 +119,7 @@ class OutboxRelay:
         acks: list[asyncio.Future[Any]] = []
         for row in rows:
             traceparent = row["traceparent"] or _traceparent_of(row["envelope"])
-            span = _send_span(row["topic"], str(row["event_id"]), traceparent)
+            span = _send_span(self._tracer, row["topic"], str(row["event_id"]), traceparent)
             try:
                 ack = await producer.send(
                     row["topic"],
@@ -193,12 +195,12 @@ class OutboxRelay:
         return None if age is None else float(age)
 
 
-def _send_span(topic: str, event_id: str, traceparent: str | None) -> Span:
+def _send_span(tracer: Tracer, topic: str, event_id: str, traceparent: str | None) -> Span:
     """`send <topic>`, from the hand-over to the producer until the broker's ack: a child of the context the
     message carries (that of the span which appended the event), which the consumer's `process` span continues
     too. The message keeps its creation context rather than this span's: it was made in the transaction, and
     a repeat after a relay crash is another send of the same message."""
-    return _TRACER.start_span(
+    return tracer.start_span(
         f"send {topic}",
         context=context_from_traceparent(traceparent),
         kind=SpanKind.PRODUCER,

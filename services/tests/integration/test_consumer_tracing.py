@@ -1,4 +1,5 @@
-"""A consumer continues the trace its message carries: one `process <topic>` span per message, child of it."""
+"""A message's trace: the relay sends it in a `send <topic>` span and a consumer processes it in a
+`process <topic>` span, both children of the context the message carries."""
 
 from __future__ import annotations
 
@@ -56,3 +57,32 @@ async def test_the_process_span_of_a_message_is_a_child_of_the_trace_it_carries(
     assert format(span.parent.span_id, "016x") == parent_span_id
     assert span.attributes is not None
     assert span.attributes["messaging.message.id"] == str(sent.event_id)
+
+
+@pytest.mark.kafka
+async def test_the_relay_sends_a_message_in_a_send_span_under_the_trace_it_carries(
+    dsn: str, bootstrap: str
+) -> None:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    async with bus_world("kafka", dsn, bootstrap, partitions=1, tracer=provider.get_tracer("test")) as world:
+        sent = await publish(world.store, world.producer, "s", 1)
+
+        async def acked() -> bool:
+            return any(s.name == f"send {world.topic}" for s in spans.get_finished_spans())
+
+        await wait_until(acked, 60, "the send span", diagnose=world.diagnose)
+
+    [span] = [s for s in spans.get_finished_spans() if s.name == f"send {world.topic}"]
+    assert sent.traceparent is not None
+    _, trace_id, parent_span_id, _ = sent.traceparent.split("-")
+    assert span.kind is SpanKind.PRODUCER
+    assert span.context is not None
+    assert span.parent is not None
+    assert format(span.context.trace_id, "032x") == trace_id
+    assert format(span.parent.span_id, "016x") == parent_span_id
+    assert span.attributes is not None
+    assert span.attributes["messaging.message.id"] == str(sent.event_id)
+    assert span.attributes["messaging.destination.name"] == world.topic
+    assert span.status.is_ok

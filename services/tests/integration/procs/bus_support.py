@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from opentelemetry.trace import Tracer
 
 from services.bus.base import Transport
 from services.bus.kafka import KafkaTransport
@@ -217,7 +218,9 @@ class BusWorld:
 
 
 @asynccontextmanager
-async def bus_world(kind: str, dsn: str, bootstrap: str, *, partitions: int = 3) -> AsyncIterator[BusWorld]:
+async def bus_world(
+    kind: str, dsn: str, bootstrap: str, *, partitions: int = 3, tracer: Tracer | None = None
+) -> AsyncIterator[BusWorld]:
     producer, consumer = unique_name("busp"), unique_name("busc")
     producer_pool = await make_schema(dsn, producer)
     consumer_pool = await make_schema(dsn, consumer)
@@ -241,7 +244,7 @@ async def bus_world(kind: str, dsn: str, bootstrap: str, *, partitions: int = 3)
     )
     if kind == "kafka":
         world.relay = OutboxRelay(
-            producer_pool, bootstrap, schema=producer, request_timeout_ms=5000, ack_timeout=5.0
+            producer_pool, bootstrap, schema=producer, request_timeout_ms=5000, ack_timeout=5.0, tracer=tracer
         )
         world.background(world.relay.run(world.stop))
     try:
