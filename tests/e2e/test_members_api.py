@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.e2e.deployments import Deployment
 from tests.e2e.skeleton import APPLICATION, auth, until
 
 WITHIN = 30.0
-# Each test module has its own deployment; this tenant is used by this module's pagination test only.
 PAGED_TENANT = "grandsensemble"
 
 
@@ -20,10 +21,13 @@ async def apply(deployment: Deployment, key: str, **fields: object) -> str:
 
 async def test_the_register_is_read_a_page_at_a_time_in_application_order(deployment: Deployment) -> None:
     key = await deployment.api_key(PAGED_TENANT, "members:read", "members:write")
-    applied = [await apply(deployment, key, display_name=f"Member {n}") for n in range(5)]
+    # The deployment serves other tests too: this test's members are those named with its token.
+    token = uuid.uuid4().hex[:12]
+    applied = [await apply(deployment, key, display_name=f"Member {token} {n}") for n in range(5)]
 
     async def all_listed() -> bool:
-        answer = await deployment.gateway.get("/v1/members", params={"limit": 100}, headers=auth(key))
+        params = {"limit": 100, "name": token}
+        answer = await deployment.gateway.get("/v1/members", params=params, headers=auth(key))
         return len(answer.json()["data"]) == 5
 
     await until(all_listed, within=WITHIN)
@@ -31,7 +35,7 @@ async def test_the_register_is_read_a_page_at_a_time_in_application_order(deploy
     pages = []
     cursor = None
     while True:
-        params: dict[str, str | int] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": 2, "name": token, **({"cursor": cursor} if cursor else {})}
         page = (await deployment.gateway.get("/v1/members", params=params, headers=auth(key))).json()
         pages.append(page)
         seen += [member["id"] for member in page["data"]]
@@ -46,13 +50,13 @@ async def test_the_register_is_read_a_page_at_a_time_in_application_order(deploy
 
 async def test_filters_are_named_after_the_fields(deployment: Deployment) -> None:
     key = await deployment.api_key("coop-portage", "members:read", "members:write")
-    wanted = await apply(deployment, key, category=7, person_kind="legal_entity")
-    await apply(deployment, key, category=2)
+    token = uuid.uuid4().hex[:12]
+    wanted = await apply(deployment, key, category=7, person_kind="legal_entity", display_name=f"SAS {token}")
+    await apply(deployment, key, category=2, display_name=f"Jeanne {token}")
 
     async def found() -> bool:
-        answer = await deployment.gateway.get(
-            "/v1/members", params={"category": 7, "person_kind": "legal_entity"}, headers=auth(key)
-        )
+        params = {"category": 7, "person_kind": "legal_entity", "name": token}
+        answer = await deployment.gateway.get("/v1/members", params=params, headers=auth(key))
         return [m["id"] for m in answer.json()["data"]] == [wanted]
 
     await until(found, within=WITHIN)
