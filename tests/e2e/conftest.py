@@ -34,3 +34,9 @@ async def embedded_deployment(database_url: str) -> AsyncIterator[Deployment]:
 def deployment(request: pytest.FixtureRequest) -> Deployment:
     running: Deployment = request.getfixturevalue(f"{request.param}_deployment")
     return running
+
+
+@pytest.fixture
+def each_mode(embedded_deployment: Deployment, distributed_deployment: Deployment) -> list[Deployment]:
+    """Both deployments, for `deployments.in_each_mode_at_once` (mark the test kafka and slow)."""
+    return [embedded_deployment, distributed_deployment]

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,3 +175,20 @@ def _stop_processes(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+async def in_each_mode_at_once(
+    scenario: Callable[[Deployment], Awaitable[None]], deployments: Sequence[Deployment]
+) -> None:
+    """`scenario` against each deployment concurrently, for a scenario that waits on the wall clock (a minute
+    of work is reported once it is over): run one mode after the other, it would wait once per mode."""
+    outcomes = await asyncio.gather(*(scenario(d) for d in deployments), return_exceptions=True)
+    failures: list[Exception] = []
+    for deployment, outcome in zip(deployments, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            outcome.add_note(f"in the {deployment.mode} deployment")
+            failures.append(outcome)
+        elif isinstance(outcome, BaseException):
+            raise outcome
+    if failures:
+        raise ExceptionGroup(f"failed in {len(failures)} of {len(deployments)} modes", failures)

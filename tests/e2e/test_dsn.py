@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pytest
+
 from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import salary_due_on
-from tests.e2e.deployments import Deployment
+from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
 from tests.e2e.test_contracts_api import EMPLOYER, PARIS
 from tests.e2e.test_payroll_months import worked_contract
@@ -33,7 +35,13 @@ async def completed_contract(deployment: Deployment, key: str) -> tuple[str, dat
     return contract_id, starts_at
 
 
-async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(deployment: Deployment) -> None:
+@pytest.mark.kafka
+@pytest.mark.slow
+async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(each_mode: list[Deployment]) -> None:
+    await in_each_mode_at_once(a_month_declared, each_mode)
+
+
+async def a_month_declared(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES, "members:personal_data:read")
     done = await asyncio.gather(*(completed_contract(deployment, key) for _ in range(PEOPLE)))
     contracts = [contract_id for contract_id, _ in done]

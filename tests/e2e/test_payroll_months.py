@@ -14,8 +14,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from payroll_svc.domain.payments import salary_due_on
-from tests.e2e.deployments import Deployment
+from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
 from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
@@ -50,9 +52,15 @@ async def worked_contract(deployment: Deployment, key: str) -> tuple[str, str, d
     return member_id, contract_id, starts_at
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 async def test_a_months_close_pays_the_work_and_the_completion_pays_the_indemnities(
-    deployment: Deployment,
+    each_mode: list[Deployment],
 ) -> None:
+    await in_each_mode_at_once(months_closed_and_corrected, each_mode)
+
+
+async def months_closed_and_corrected(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
     member_id, contract_id, starts_at = await worked_contract(deployment, key)
     path = f"/v1/contracts/{contract_id}"

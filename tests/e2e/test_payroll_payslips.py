@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from payroll_svc.domain.payments import salary_due_on
-from tests.e2e.deployments import Deployment
+from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
 from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 
@@ -27,9 +29,15 @@ SCOPES = (
 )
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 async def test_a_completed_contract_gives_a_payslip_and_its_salary_paid_by_the_run(
-    deployment: Deployment,
+    each_mode: list[Deployment],
 ) -> None:
+    await in_each_mode_at_once(payslip_and_salary, each_mode)
+
+
+async def payslip_and_salary(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
     member_id = await employee(deployment, key)
     starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)

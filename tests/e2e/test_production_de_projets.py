@@ -14,7 +14,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.deployments import Deployment
+import pytest
+
+from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
 from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 from tests.e2e.test_invoices_api import BUYER, SELLER
@@ -96,9 +98,15 @@ async def paid_invoice(deployment: Deployment, key: str, activity_id: str) -> di
     return dict(invoice)
 
 
+@pytest.mark.kafka
+@pytest.mark.slow
 async def test_a_paid_invoice_funds_a_contract_whose_payslip_is_debited_and_one_beyond_budget_is_refused(
-    deployment: Deployment,
+    each_mode: list[Deployment],
 ) -> None:
+    await in_each_mode_at_once(funded_contract_and_refused_one, each_mode)
+
+
+async def funded_contract_and_refused_one(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
     activity_id = str(uuid.uuid4())
     await paid_invoice(deployment, key, activity_id)
