@@ -111,17 +111,23 @@ async def test_a_structure_is_registered_once_per_siret_in_a_tenant(deployment: 
 
 async def test_the_directory_is_read_a_page_at_a_time_and_filtered(deployment: Deployment) -> None:
     key = await deployment.api_key("grandsensemble", "members:read", "members:write")
+    # The deployment serves other tests too: this test's structures are those named with its token.
+    token = uuid.uuid4().hex[:12]
     made = [
         await register(
-            deployment, key, siret=siret(100 + n), legal_name=f"Compagnie {n}", vat_number=None, rna=None
+            deployment,
+            key,
+            siret=siret(100 + n),
+            legal_name=f"Compagnie {token} {n}",
+            vat_number=None,
+            rna=None,
         )
         for n in range(5)
     ]
 
     async def all_listed() -> bool:
-        answer = await deployment.gateway.get(
-            "/v1/employer_structures", params={"limit": 100}, headers=auth(key)
-        )
+        params = {"limit": 100, "legal_name": token}
+        answer = await deployment.gateway.get("/v1/employer_structures", params=params, headers=auth(key))
         return len(answer.json()["data"]) == 5
 
     await until(all_listed, within=WITHIN)
@@ -129,7 +135,9 @@ async def test_the_directory_is_read_a_page_at_a_time_and_filtered(deployment: D
     sizes: list[int] = []
     cursor = None
     while True:
-        params: dict[str, str | int] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": 2, "legal_name": token}
+        if cursor:
+            params["cursor"] = cursor
         page = (
             await deployment.gateway.get("/v1/employer_structures", params=params, headers=auth(key))
         ).json()
@@ -147,13 +155,15 @@ async def test_the_directory_is_read_a_page_at_a_time_and_filtered(deployment: D
     by_siret = await deployment.gateway.get(
         "/v1/employer_structures", params={"siret": siret(102)}, headers=auth(key)
     )
-    assert [s["legal_name"] for s in by_siret.json()["data"]] == ["Compagnie 2"]
+    assert [s["legal_name"] for s in by_siret.json()["data"]] == [f"Compagnie {token} 2"]
     by_name = await deployment.gateway.get(
-        "/v1/employer_structures", params={"legal_name": "compagnie 4"}, headers=auth(key)
+        "/v1/employer_structures", params={"legal_name": f"compagnie {token} 4"}, headers=auth(key)
     )
     assert [s["id"] for s in by_name.json()["data"]] == [made[4]["id"]]
     by_kind = await deployment.gateway.get(
-        "/v1/employer_structures", params={"kind": "company", "status": "active"}, headers=auth(key)
+        "/v1/employer_structures",
+        params={"kind": "company", "status": "active", "legal_name": token},
+        headers=auth(key),
     )
     assert by_kind.json()["data"] == []
 
