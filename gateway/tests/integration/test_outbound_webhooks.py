@@ -8,6 +8,7 @@ the worker with an injected clock, to see days of retries without waiting for th
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import json
 import threading
@@ -30,6 +31,7 @@ from backoffice.embedded import EmbeddedBackoffice
 from gateway.auth.api_keys import create_client
 from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.definition import definition as gateway_definition
+from gateway.outbound import urls
 from gateway.outbound.deliveries import fan_out
 from gateway.outbound.running import secret_box
 from gateway.outbound.worker import DeliveryWorker
@@ -612,3 +614,30 @@ async def test_retry_after_is_honoured_and_the_endpoint_rests_until_then(
             await gateway.pool.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'")
             == 2
         )
+
+
+async def test_a_delivery_goes_to_the_address_checked_not_to_a_second_lookup(
+    database_url: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: a name that answers a safe address to the check, then another one to the HTTP client's
+    # own lookup. Here only the check can resolve the name (`.invalid` never resolves, RFC 2606): the
+    # delivery arrives only if it is sent to the address the check accepted.
+    async def resolved_for_the_check_only(host: str, port: int) -> list[urls.IpAddress]:
+        assert host == "rebind.invalid"
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(urls, "resolve", resolved_for_the_check_only)
+    async with gateway_alone(database_url, webhooks_allow_loopback=True) as gateway:
+        key = await gateway.key("smartfr", "webhooks:manage")
+        await gateway.register(key, f"http://rebind.invalid:{receiver.port}/pinned")
+        clock = FakeClock()
+        worker = worker_for(gateway, clock)
+        try:
+            await an_event(gateway, clock)
+            assert await worker.run_once() == 1
+        finally:
+            await worker.aclose()
+        status = await gateway.pool.fetchval("SELECT status FROM webhook_deliveries")
+    [delivered] = receiver.at("/pinned")
+    assert delivered.headers["host"] == f"rebind.invalid:{receiver.port}"  # the name, for the receiver
+    assert status == "succeeded"

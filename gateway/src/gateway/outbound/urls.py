@@ -3,7 +3,9 @@
 The host is resolved and every address it resolves to must be global: private, loopback, link-local (cloud
 metadata at 169.254.169.254), shared, reserved and multicast ranges are refused. With `allow_loopback`
 (tests, a laptop) plain http to an address that is loopback and nothing else is accepted as well. Checked when
-an endpoint is registered or changed, and again before each delivery (a name may come to resolve elsewhere).
+an endpoint is registered or changed, and again before each delivery (a name may come to resolve elsewhere);
+the delivery then connects to the address checked, not to what a second lookup would answer (DNS rebinding),
+with the name kept in the Host header and, over TLS, as the SNI and the name the certificate must hold.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+import httpx
 
 
 class UrlRefused(Exception):
@@ -66,8 +71,8 @@ async def resolve(host: str, port: int) -> list[IpAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check_url(url: str, *, allow_loopback: bool) -> None:
-    """Raises UrlRefused unless the gateway may deliver to `url`."""
+async def check_url(url: str, *, allow_loopback: bool) -> IpAddress:
+    """Raises UrlRefused unless the gateway may deliver to `url`; the checked address to connect to."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -85,7 +90,7 @@ async def check_url(url: str, *, allow_loopback: bool) -> None:
         raise UrlRefused("url_unresolvable", f"the host {host!r} does not resolve")
     loopback_only = all(_is_loopback(address) for address in addresses)
     if allow_loopback and loopback_only:
-        return
+        return addresses[0]
     if parts.scheme != "https":
         raise UrlRefused("url_not_https", "webhook endpoints must use https://")
     refused = [str(address) for address in addresses if not _is_public(address)]
@@ -93,3 +98,20 @@ async def check_url(url: str, *, allow_loopback: bool) -> None:
         raise UrlRefused(
             "url_not_public", f"the host resolves to a non-public address ({', '.join(sorted(refused))})"
         )
+    return addresses[0]
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request to `url` sent to one address: the URL with the address as host, and what keeps the name."""
+
+    url: httpx.URL
+    host_header: str
+    extensions: dict[str, str] = field(default_factory=dict)
+
+
+def pinned(url: str, address: IpAddress) -> Pinned:
+    """`url` sent to `address` (checked by `check_url`), the name still in the Host header and TLS."""
+    named = httpx.URL(url)
+    extensions = {"sni_hostname": named.host} if named.scheme == "https" else {}
+    return Pinned(named.copy_with(host=str(address)), named.netloc.decode("ascii"), extensions)

@@ -27,7 +27,7 @@ from standardwebhooks import Webhook
 from gateway.outbound import metrics, schedule
 from gateway.outbound.disabling import FAILING, GONE, disable_endpoint
 from gateway.outbound.signing_secrets import SecretBox
-from gateway.outbound.urls import UrlRefused, check_url
+from gateway.outbound.urls import UrlRefused, check_url, pinned
 from services.eventstore.store import EventStore
 from services.log_reader import Conn
 
@@ -154,7 +154,7 @@ class DeliveryWorker:
             return round((time.perf_counter() - started) * 1000)
 
         try:
-            await check_url(claimed.url, allow_loopback=self._allow_loopback)
+            address = await check_url(claimed.url, allow_loopback=self._allow_loopback)
         except UrlRefused as refused:
             return Outcome(None, took(), None, f"url refused: {refused.detail}", None)
         body = claimed.payload
@@ -162,7 +162,9 @@ class DeliveryWorker:
         signature = Webhook(self._box.open(claimed.secret_encrypted)).sign(
             claimed.message_id, signed_at, body
         )
+        target = pinned(claimed.url, address)  # to the address checked: no second lookup to rebind
         headers = {
+            "host": target.host_header,
             "content-type": "application/json",
             "webhook-id": claimed.message_id,
             "webhook-timestamp": str(int(signed_at.timestamp())),
@@ -170,7 +172,9 @@ class DeliveryWorker:
         }
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._client.stream("POST", claimed.url, content=body, headers=headers) as answer:
+                async with self._client.stream(
+                    "POST", target.url, content=body, headers=headers, extensions=target.extensions
+                ) as answer:
                     kept = bytearray()
                     async for chunk in answer.aiter_bytes():
                         kept += chunk
