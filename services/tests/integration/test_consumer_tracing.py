@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent / "procs"))
 from bus_support import bootstrap, bus_world, dsn, effect_recorder, publish, wait_until
 
 from services.consumer import ConsumerRunner
+from services.envelope import Envelope
 
 __all__ = ["bootstrap", "dsn"]
 
@@ -47,16 +48,9 @@ async def test_the_process_span_of_a_message_is_a_child_of_the_trace_it_carries(
         await wait_until(processed, 60, "the process span", diagnose=world.diagnose)
 
     (span,) = spans.get_finished_spans()
-    assert sent.traceparent is not None
-    _, trace_id, parent_span_id, _ = sent.traceparent.split("-")
     assert span.name == f"process {world.topic}"
     assert span.kind is SpanKind.CONSUMER
-    assert span.context is not None
-    assert span.parent is not None
-    assert format(span.context.trace_id, "032x") == trace_id
-    assert format(span.parent.span_id, "016x") == parent_span_id
-    assert span.attributes is not None
-    assert span.attributes["messaging.message.id"] == str(sent.event_id)
+    assert_child_of_the_message(span, sent)
 
 
 @pytest.mark.kafka
@@ -75,14 +69,20 @@ async def test_the_relay_sends_a_message_in_a_send_span_under_the_trace_it_carri
         await wait_until(acked, 60, "the send span", diagnose=world.diagnose)
 
     [span] = [s for s in spans.get_finished_spans() if s.name == f"send {world.topic}"]
+    assert span.kind is SpanKind.PRODUCER
+    assert_child_of_the_message(span, sent)
+    assert span.attributes is not None
+    assert span.attributes["messaging.destination.name"] == world.topic
+    assert span.status.is_ok
+
+
+def assert_child_of_the_message(span: ReadableSpan, sent: Envelope) -> None:
+    """In the trace the message carries, its parent the span that sent the event, and naming the message."""
     assert sent.traceparent is not None
     _, trace_id, parent_span_id, _ = sent.traceparent.split("-")
-    assert span.kind is SpanKind.PRODUCER
     assert span.context is not None
     assert span.parent is not None
     assert format(span.context.trace_id, "032x") == trace_id
     assert format(span.parent.span_id, "016x") == parent_span_id
     assert span.attributes is not None
     assert span.attributes["messaging.message.id"] == str(sent.event_id)
-    assert span.attributes["messaging.destination.name"] == world.topic
-    assert span.status.is_ok
