@@ -2,17 +2,23 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("billing.ActivityAccountCorrectionCredited", 1): ("billing.activity_account_correction_credited_v1", "ActivityAccountCorrectionCreditedV1"),
     ("billing.ActivityAccountCredited", 1): ("billing.activity_account_credited_v1", "ActivityAccountCreditedV1"),
     ("billing.ActivityAccountDebited", 1): ("billing.activity_account_debited_v1", "ActivityAccountDebitedV1"),
     ("billing.BudgetReservationRefused", 1): ("billing.budget_reservation_refused_v1", "BudgetReservationRefusedV1"),
     ("billing.BudgetReserved", 1): ("billing.budget_reserved_v1", "BudgetReservedV1"),
+    ("billing.ClientCreditApplied", 1): ("billing.client_credit_applied_v1", "ClientCreditAppliedV1"),
+    ("billing.ClientCreditKept", 1): ("billing.client_credit_kept_v1", "ClientCreditKeptV1"),
+    ("billing.ClientCreditRefunded", 1): ("billing.client_credit_refunded_v1", "ClientCreditRefundedV1"),
     ("billing.CreditNoteIssued", 1): ("billing.credit_note_issued_v1", "CreditNoteIssuedV1"),
     ("billing.DirectDebitPrepared", 1): ("billing.direct_debit_prepared_v1", "DirectDebitPreparedV1"),
+    ("billing.DoubtfulReceivableProvisioned", 1): ("billing.doubtful_receivable_provisioned_v1", "DoubtfulReceivableProvisionedV1"),
     ("billing.DunningNoticeSent", 1): ("billing.dunning_notice_sent_v1", "DunningNoticeSentV1"),
     ("billing.GuaranteeFundCovered", 1): ("billing.guarantee_fund_covered_v1", "GuaranteeFundCoveredV1"),
     ("billing.GuaranteeFundRecovered", 1): ("billing.guarantee_fund_recovered_v1", "GuaranteeFundRecoveredV1"),
     ("billing.InvoiceIssued", 1): ("billing.invoice_issued_v1", "InvoiceIssuedV1"),
     ("billing.PaymentReceived", 1): ("billing.payment_received_v1", "PaymentReceivedV1"),
+    ("billing.ReceivableWrittenOff", 1): ("billing.receivable_written_off_v1", "ReceivableWrittenOffV1"),
     ("billing.SepaMandateSigned", 1): ("billing.sepa_mandate_signed_v1", "SepaMandateSignedV1"),
     ("contracts.BudgetReservationReleased", 1): ("contracts.budget_reservation_released_v1", "BudgetReservationReleasedV1"),
     ("contracts.BudgetReservationRequested", 1): ("contracts.budget_reservation_requested_v1", "BudgetReservationRequestedV1"),
