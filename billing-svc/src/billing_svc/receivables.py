@@ -36,7 +36,9 @@ from billing_svc.domain.receivables.client_credit import (
     ApplyCredit,
     ClientCreditApplied,
     ClientCreditKept,
+    ClientCreditRefunded,
     KeepCredit,
+    RefundCredit,
 )
 from billing_svc.domain.receivables.events import (
     EVENT_TYPES,
@@ -50,12 +52,13 @@ from billing_svc.domain.receivables.events import (
 )
 from billing_svc.domain.receivables.rules import PaymentRefused, UnknownReceivable
 from billing_svc.domain.receivables.terms import CollectionTerms
-from billing_svc.integration.receivables_outbound import receivable_public
+from billing_svc.integration.receivables_outbound import client_credit_public, receivable_public
 from billing_svc.read_models.receivables import record_client_credit, record_receivable
 from billing_svc.receivables_reference import COLLECTION_TERMS
 from schemas.generated.billing.credit_note_issued_v1 import CreditNoteIssuedV1
 from schemas.generated.billing.invoice_issued_v1 import InvoiceIssuedV1
 from services import command_loop
+from services.command_loop import Handled, ToPublic
 from services.decider import Decider, EventCodec
 from services.envelope import Envelope
 from services.eventstore.errors import ConcurrencyConflict
@@ -69,6 +72,9 @@ CLIENT_CREDIT_CODEC: EventCodec[client_credit.ClientCreditEvent] = EventCodec(cl
 CLIENT_CREDIT = Decider(client_credit.decide, client_credit.evolve, client_credit.initial_state)
 ATTEMPTS = 5  # a concurrent command on the same receivable aborts the transaction: it is run again
 T = TypeVar("T")
+C = TypeVar("C")
+E = TypeVar("E")
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,34 @@ class Receivables:
         command = WriteOff(invoice_id, reason, on, datetime.now(UTC))
         return await self._command(invoice_id, command, tenant, correlation_id)
 
+    async def refund_credit(
+        self,
+        buyer_siren: str,
+        refund_id: UUID,
+        *,
+        amount_cents: int,
+        refunded_on: date,
+        reference: str | None,
+        tenant: str,
+        correlation_id: str,
+    ) -> tuple[ClientCreditRefunded, int]:
+        """Give back part or all of a client's credit: the refund and the credit left after it."""
+        refunded = ClientCreditRefunded(
+            buyer_siren=buyer_siren,
+            refund_id=refund_id,
+            amount_cents=amount_cents,
+            refunded_on=refunded_on,
+            reference=reference,
+            recorded_at=datetime.now(UTC),
+        )
+        metadata = _metadata(correlation_id)
+
+        async def work(conn: Conn) -> tuple[ClientCreditRefunded, int]:
+            handled = await self._credit_account(conn, tenant, buyer_siren, RefundCredit(refunded), metadata)
+            return refunded, handled.state.balance_cents
+
+        return await self._transaction(work)
+
     async def collect(self, run_on: date, *, tenant: str, correlation_id: str) -> CollectionOutcome:
         """The day's collection run for a tenant: each unpaid receivable past its due date gets the notice
         whose day has come, or the fund's coverage after the last one; one transaction per receivable, so a
@@ -232,19 +266,13 @@ class Receivables:
         self, conn: Conn, tenant: str, command: ReceivableCommand, metadata: Mapping[str, Any]
     ) -> tuple[Receivable, list[ReceivableEvent]]:
         invoice_id = command.opened.invoice_id if isinstance(command, OpenReceivable) else command.invoice_id
-        stream = receivable_stream(invoice_id)
-        recorded = await self.resources.store.read_stream(stream, tenant=tenant, conn=conn)
-        before = RECEIVABLE.fold(RECEIVABLE_CODEC.decode(r) for r in recorded)
-        handled = await command_loop.handle(
-            self.resources.store,
-            RECEIVABLE,
-            RECEIVABLE_CODEC,
-            stream,
+        handled = await self._handle(
+            conn,
+            tenant,
+            (RECEIVABLE, RECEIVABLE_CODEC, receivable_public),
+            receivable_stream(invoice_id),
             command,
-            tenant=tenant,
-            metadata=metadata,
-            to_public=receivable_public(before),
-            conn=conn,
+            metadata,
         )
         state = handled.state
         if not isinstance(state, Receivable):
@@ -260,18 +288,43 @@ class Receivables:
         siren: str,
         command: client_credit.ClientCreditCommand,
         metadata: Mapping[str, Any],
-    ) -> None:
-        handled = await command_loop.handle(
-            self.resources.store,
-            CLIENT_CREDIT,
-            CLIENT_CREDIT_CODEC,
+    ) -> Handled[client_credit.ClientCreditEvent, client_credit.ClientCredit]:
+        handled = await self._handle(
+            conn,
+            tenant,
+            (CLIENT_CREDIT, CLIENT_CREDIT_CODEC, client_credit_public),
             client_credit.stream_id(siren),
+            command,
+            metadata,
+        )
+        await record_client_credit(conn, tenant, handled.events)
+        return handled
+
+    async def _handle(
+        self,
+        conn: Conn,
+        tenant: str,
+        aggregate: tuple[Decider[C, E, S], EventCodec[E], Callable[[S], ToPublic[E]]],
+        stream: str,
+        command: C,
+        metadata: Mapping[str, Any],
+    ) -> Handled[E, S]:
+        """The loop, with public events translated from the state the command is decided on (they need
+        what the events alone do not say: the invoice's activity, the credit's balance)."""
+        decider, codec, public_of = aggregate
+        recorded = await self.resources.store.read_stream(stream, tenant=tenant, conn=conn)
+        before = decider.fold(codec.decode(r) for r in recorded)
+        return await command_loop.handle(
+            self.resources.store,
+            decider,
+            codec,
+            stream,
             command,
             tenant=tenant,
             metadata=metadata,
+            to_public=public_of(before),
             conn=conn,
         )
-        await record_client_credit(conn, tenant, handled.events)
 
     async def _invoice(self, conn: Conn, invoice_id: UUID, tenant: str) -> IssuedInvoice:
         recorded = await self.resources.store.read_stream(

@@ -1,6 +1,7 @@
 """Receivables through billing-svc's internal API on the real database and its own bus (the PostgreSQL log):
 the policy opens a receivable per issued invoice, payments (partial, over, the client's credit applied to
-another invoice of the buyer), refusals, the dunning steps, the guarantee fund, the ageing, write-off."""
+another invoice of the buyer, then refunded), refusals, the dunning steps, the guarantee fund, the ageing,
+provision and write-off, and the public events of each."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from .support import fresh_database, headers, in_process, invoice_body
+from .support import BUYER, fresh_database, headers, in_process, invoice_body
 
 TENANT = "smartfr"
 ONE_LINE = [
@@ -119,6 +120,88 @@ async def test_payments_partial_over_and_the_clients_credit_on_another_invoice(
     assert [p["amount_cents"] for p in received] == [33_333, 86_667]  # the excess is not in it
     assert sum(p["amount_excluding_vat_cents"] for p in received) == 100_000
     assert all(p["activity_id"] == first["activity_id"] for p in received)
+    siren = first["buyer"]["siren"]
+    kept = [
+        k for k in await _public(billing_url, "billing.ClientCreditKept") if k["invoice_id"] == first["id"]
+    ]
+    assert [(k["source_id"], k["amount_cents"], k["balance_cents"]) for k in kept] == [
+        (over.json()["id"], 13_333, 13_333)
+    ]
+    assert kept[0]["buyer_siren"] == siren
+    spent = [
+        a
+        for a in await _public(billing_url, "billing.ClientCreditApplied")
+        if a["invoice_id"] == second["id"]
+    ]
+    assert [(a["payment_id"], a["amount_cents"], a["balance_cents"]) for a in spent] == [
+        (applied.json()["id"], 13_333, 0)
+    ]
+
+
+async def _refund(
+    billing: httpx.AsyncClient, siren: str, cents: int, on: str, **fields: Any
+) -> httpx.Response:
+    return await billing.post(
+        "/internal/client_credit_refunds",
+        json={"buyer_siren": siren, "amount_cents": cents, "refunded_on": on, **fields},
+        headers=headers("coop-portage"),
+    )
+
+
+async def test_a_clients_credit_is_refunded_never_beyond_what_is_left(
+    billing: httpx.AsyncClient, billing_url: str
+) -> None:
+    # Given a credit of 300.00 kept from an overpayment (a buyer of this test's own: credits are by SIREN).
+    siren = "552100554"
+    buyer = {**BUYER, "siren": siren, "vat_number": "FR96" + siren, "electronic_address": siren}
+    issued = await _issue(billing, "R5", tenant="coop-portage", buyer=buyer)
+    over = await billing.post(
+        f"/internal/invoices/{issued['id']}/payments",
+        json={"amount_cents": 150_000, "received_on": issued["issue_date"]},
+        headers=headers("coop-portage"),
+    )
+    assert over.json()["excess_cents"] == 30_000, over.text
+
+    # When part is refunded, then the credit is lower by it, and the refund is published with what is left.
+    refund = await _refund(billing, siren, 10_000, issued["issue_date"], reference="VIR REMB 7")
+    assert refund.status_code == 201, refund.text
+    assert (refund.json()["amount_cents"], refund.json()["balance_cents"]) == (10_000, 20_000)
+    credit = await billing.get(
+        "/internal/client_credits", params={"buyer_siren": siren}, headers=headers("coop-portage")
+    )
+    assert credit.json() == [{"buyer_siren": siren, "balance_cents": 20_000}]
+    [published] = [
+        r for r in await _public(billing_url, "billing.ClientCreditRefunded") if r["buyer_siren"] == siren
+    ]
+    assert published == {
+        "buyer_siren": siren,
+        "refund_id": refund.json()["id"],
+        "amount_cents": 10_000,
+        "refunded_on": issued["issue_date"],
+        "balance_cents": 20_000,
+        "recorded_at": published["recorded_at"],
+    }
+
+    # When more than is left is asked, then 409 naming the amount and what is available; nothing changes.
+    too_much = await _refund(billing, siren, 20_001, issued["issue_date"])
+    assert too_much.status_code == 409
+    assert too_much.headers["content-type"].startswith("application/problem+json")
+    assert too_much.json()["code"] == "not_enough_client_credit"
+    assert (too_much.json()["param"], too_much.json()["available_cents"]) == ("body.amount_cents", 20_000)
+    # Another tenant has no credit for this SIREN; a bad SIREN or amount is a 400 naming the field.
+    elsewhere = await billing.post(
+        "/internal/client_credit_refunds",
+        json={"buyer_siren": siren, "amount_cents": 1, "refunded_on": issued["issue_date"]},
+        headers=headers(TENANT),
+    )
+    assert (elsewhere.status_code, elsewhere.json()["available_cents"]) == (409, 0)
+    assert (await _refund(billing, "12345", 1, issued["issue_date"])).status_code == 400
+    assert (await _refund(billing, siren, 0, issued["issue_date"])).status_code == 400
+
+    # The rest may be refunded, and then nothing more.
+    rest = await _refund(billing, siren, 20_000, issued["issue_date"])
+    assert (rest.status_code, rest.json()["balance_cents"]) == (201, 0)
+    assert (await _refund(billing, siren, 1, issued["issue_date"])).status_code == 409
 
 
 async def test_drafts_unknown_invoices_and_bad_input_are_refused(billing: httpx.AsyncClient) -> None:
@@ -211,7 +294,7 @@ async def test_an_unpaid_invoice_is_dunned_covered_by_the_fund_and_recovered_to_
 
 
 async def test_a_credit_note_lowers_the_receivable_and_a_write_off_takes_it_out_of_the_ageing(
-    billing: httpx.AsyncClient,
+    billing: httpx.AsyncClient, billing_url: str
 ) -> None:
     hdr = headers("alterna")
     issued = await _issue(billing, "R4", tenant="alterna")
@@ -262,3 +345,24 @@ async def test_a_credit_note_lowers_the_receivable_and_a_write_off_takes_it_out_
     assert await ageing_on(45) == {"31-60": 90_000}
     assert await ageing_on(99) == {"over_90": 90_000}
     assert await ageing_on(100) == {}  # written off that day
+
+    [provision] = [
+        p
+        for p in await _public(billing_url, "billing.DoubtfulReceivableProvisioned")
+        if p["invoice_id"] == issued["id"]
+    ]
+    assert (provision["amount_excluding_vat_cents"], provision["provisioned_on"]) == (
+        75_000,
+        (due + timedelta(days=40)).isoformat(),
+    )
+    [loss] = [
+        w
+        for w in await _public(billing_url, "billing.ReceivableWrittenOff")
+        if w["invoice_id"] == issued["id"]
+    ]
+    assert (loss["unpaid_cents"], loss["amount_excluding_vat_cents"], loss["covered_by_guarantee_fund"]) == (
+        90_000,
+        75_000,
+        False,
+    )
+    assert "reason" not in loss

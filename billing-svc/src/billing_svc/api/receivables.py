@@ -1,5 +1,5 @@
 """Receivables (internal API): payments on an invoice, its receivable (notices, coverage, provision,
-write-off), the daily collection run, the ageing, the guarantee fund and a client's credit."""
+write-off), the daily collection run, the ageing, the guarantee fund, a client's credit and its refunds."""
 
 from __future__ import annotations
 
@@ -168,6 +168,25 @@ class GuaranteeFundOut(BaseModel):
 class ClientCreditOut(BaseModel):
     buyer_siren: str
     balance_cents: int
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    buyer_siren: str = Field(pattern=SIREN)
+    amount_cents: int = Field(gt=0, le=10_000_000_000)
+    refunded_on: date
+    reference: str | None = Field(default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$")
+
+
+class RefundOut(BaseModel):
+    id: UUID
+    buyer_siren: str
+    amount_cents: int
+    refunded_on: date
+    reference: str | None
+    balance_cents: int
+    recorded_at: datetime
 
 
 def _payment_out(p: PaymentRecorded) -> PaymentOut:
@@ -438,6 +457,37 @@ async def client_credits(
     return [ClientCreditOut(buyer_siren=r["buyer_siren"], balance_cents=r["balance_cents"]) for r in rows]
 
 
+@router.post("/client_credit_refunds", status_code=201)
+async def refund_client_credit(
+    body: RefundIn, caller: CurrentCaller, receivables: ReceivablesDep, response: Response
+) -> RefundOut:
+    require_scope(caller, WRITE)
+    refunded, balance = await receivables.refund_credit(
+        body.buyer_siren,
+        new_event_id(),
+        amount_cents=body.amount_cents,
+        refunded_on=body.refunded_on,
+        reference=body.reference,
+        tenant=caller.tenant,
+        correlation_id=current_request_id() or "",
+    )
+    response.headers["Location"] = f"/v1/client_credits?buyer_siren={body.buyer_siren}"
+    return RefundOut.model_validate(
+        {**refunded.model_dump(), "id": refunded.refund_id, "balance_cents": balance}
+    )
+
+
+def _not_enough_credit(error: Exception) -> Problem:
+    assert isinstance(error, NotEnoughClientCredit)
+    return Problem(
+        409,
+        "not_enough_client_credit",
+        detail=str(error),
+        param="body.amount_cents",
+        extensions={"available_cents": error.available_cents},
+    )
+
+
 def _invalid_field(error: Exception) -> Problem:
     assert isinstance(error, InvalidReceivableField)
     return Problem(400, "invalid_receivable", detail=str(error), param=f"body.{error.field}")
@@ -448,7 +498,5 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     UnknownReceivable: lambda error: Problem(404, "receivable_not_found", detail=str(error)),
     PaymentRefused: lambda error: Problem(409, "payment_refused", detail=str(error)),
     ReceivableClosed: lambda error: Problem(409, "receivable_closed", detail=str(error)),
-    NotEnoughClientCredit: lambda error: Problem(
-        409, "not_enough_client_credit", detail=str(error), param="body.amount_cents"
-    ),
+    NotEnoughClientCredit: _not_enough_credit,
 }

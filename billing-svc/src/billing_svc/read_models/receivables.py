@@ -9,11 +9,7 @@ from collections.abc import Sequence
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from billing_svc.domain.receivables import Receivable
-from billing_svc.domain.receivables.client_credit import (
-    ClientCreditApplied,
-    ClientCreditEvent,
-    ClientCreditKept,
-)
+from billing_svc.domain.receivables.client_credit import ClientCreditEvent, balance_change
 from billing_svc.domain.receivables.events import (
     CreditNoteApplied,
     DunningNoticeSent,
@@ -208,12 +204,10 @@ async def _fund_entry(
 
 async def record_client_credit(conn: Conn, tenant: str, events: Sequence[ClientCreditEvent]) -> None:
     for event in events:
-        change = event.amount_cents if isinstance(event, ClientCreditKept) else -event.amount_cents
-        assert isinstance(event, ClientCreditKept | ClientCreditApplied)
         await conn.execute(
             """INSERT INTO client_credits AS c (tenant, buyer_siren, balance_cents) VALUES ($1, $2, $3)
                ON CONFLICT (tenant, buyer_siren) DO UPDATE SET balance_cents = c.balance_cents + $3""",
             tenant,
             event.buyer_siren,
-            change,
+            balance_change(event),
         )

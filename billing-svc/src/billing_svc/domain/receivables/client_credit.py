@@ -1,15 +1,15 @@
-"""A client's credit (avoir client): the excess of its payments, kept per buyer SIREN within the tenant, and
-applied to another of its invoices as a payment of that invoice."""
+"""A client's credit (avoir client): the excess of its payments, kept per buyer SIREN within the tenant,
+applied to another of its invoices as a payment of that invoice, or refunded to the client."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from billing_svc.domain.receivables.rules import NotEnoughClientCredit
+from billing_svc.domain.receivables.rules import InvalidReceivableField, NotEnoughClientCredit
 
 
 class ClientCreditKept(BaseModel):
@@ -34,10 +34,24 @@ class ClientCreditApplied(BaseModel):
     recorded_at: datetime
 
 
-ClientCreditEvent = ClientCreditKept | ClientCreditApplied
+class ClientCreditRefunded(BaseModel):
+    """Money given back to the client out of its credit (a transfer made by the cooperative)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    buyer_siren: str
+    refund_id: UUID
+    amount_cents: int
+    refunded_on: date
+    reference: str | None
+    recorded_at: datetime
+
+
+ClientCreditEvent = ClientCreditKept | ClientCreditApplied | ClientCreditRefunded
 EVENT_TYPES: dict[str, type[ClientCreditEvent]] = {
     "ClientCreditKept": ClientCreditKept,
     "ClientCreditApplied": ClientCreditApplied,
+    "ClientCreditRefunded": ClientCreditRefunded,
 }
 
 
@@ -51,7 +65,12 @@ class ApplyCredit:
     applied: ClientCreditApplied
 
 
-ClientCreditCommand = KeepCredit | ApplyCredit
+@dataclass(frozen=True)
+class RefundCredit:
+    refunded: ClientCreditRefunded
+
+
+ClientCreditCommand = KeepCredit | ApplyCredit | RefundCredit
 
 
 @dataclass(frozen=True)
@@ -59,9 +78,18 @@ class ClientCredit:
     balance_cents: int = 0
     sources: frozenset[UUID] = frozenset()
     payments: frozenset[UUID] = frozenset()
+    refunds: frozenset[UUID] = frozenset()
 
 
 initial_state = ClientCredit()
+
+
+def _take(state: ClientCredit, buyer_siren: str, amount_cents: int) -> None:
+    """What is applied or refunded comes out of the credit there is: it never goes below 0."""
+    if amount_cents <= 0:
+        raise InvalidReceivableField("amount_cents", "more than 0 cents")
+    if amount_cents > state.balance_cents:
+        raise NotEnoughClientCredit(buyer_siren, state.balance_cents, amount_cents)
 
 
 def decide(command: ClientCreditCommand, state: ClientCredit) -> list[ClientCreditEvent]:
@@ -71,24 +99,40 @@ def decide(command: ClientCreditCommand, state: ClientCredit) -> list[ClientCred
         case ApplyCredit(applied=applied):
             if applied.payment_id in state.payments:
                 return []
-            if applied.amount_cents > state.balance_cents:
-                raise NotEnoughClientCredit(
-                    f"the client {applied.buyer_siren} has {state.balance_cents} cents of credit, "
-                    f"not {applied.amount_cents}"
-                )
+            _take(state, applied.buyer_siren, applied.amount_cents)
             return [applied]
+        case RefundCredit(refunded=refunded):
+            if refunded.refund_id in state.refunds:
+                return []  # the same refund told twice
+            _take(state, refunded.buyer_siren, refunded.amount_cents)
+            return [refunded]
 
 
 def evolve(state: ClientCredit, event: ClientCreditEvent) -> ClientCredit:
     match event:
         case ClientCreditKept():
-            return ClientCredit(
-                state.balance_cents + event.amount_cents, state.sources | {event.source_id}, state.payments
+            return replace(
+                state,
+                balance_cents=state.balance_cents + balance_change(event),
+                sources=state.sources | {event.source_id},
             )
         case ClientCreditApplied():
-            return ClientCredit(
-                state.balance_cents - event.amount_cents, state.sources, state.payments | {event.payment_id}
+            return replace(
+                state,
+                balance_cents=state.balance_cents + balance_change(event),
+                payments=state.payments | {event.payment_id},
             )
+        case ClientCreditRefunded():
+            return replace(
+                state,
+                balance_cents=state.balance_cents + balance_change(event),
+                refunds=state.refunds | {event.refund_id},
+            )
+
+
+def balance_change(event: ClientCreditEvent) -> int:
+    """What the event does to the client's credit: kept adds, applied and refunded take away."""
+    return event.amount_cents if isinstance(event, ClientCreditKept) else -event.amount_cents
 
 
 def stream_id(buyer_siren: str) -> str:

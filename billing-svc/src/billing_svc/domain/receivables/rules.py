@@ -24,4 +24,8 @@ class ReceivableClosed(Exception):
 
 
 class NotEnoughClientCredit(Exception):
-    """The client's credit is less than the amount to apply."""
+    """The client's credit is less than the amount to apply or refund (`available_cents`: what it is)."""
+
+    def __init__(self, buyer_siren: str, available_cents: int, asked_cents: int) -> None:
+        self.available_cents = available_cents
+        super().__init__(f"the client {buyer_siren} has {available_cents} cents of credit, not {asked_cents}")
