@@ -2,7 +2,8 @@
 credits: what clients owe on issued invoices and how it is collected (billing-svc, ADR 015).
 
 A payment is allocated to the invoice; an overpayment's excess is kept as the client's credit (by SIREN),
-which a later payment of `source: client_credit` applies to another invoice of the same buyer. The daily
+which a later payment of `source: client_credit` applies to another invoice of the same buyer, or a refund
+(`POST /v1/client_credit_refunds`) gives back. The daily
 collection run (its date in the body) sends the dunning notice whose day has come (due + 7, + 30, + 60) and,
 the day after the last, has the guarantee fund cover what is still unpaid; money received afterwards goes
 back to the fund.
@@ -175,6 +176,41 @@ class ClientCredit(BaseModel):
     balance_cents: int
 
 
+class RefundIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "buyer_siren": "732829320",
+                    "amount_cents": 5000,
+                    "refunded_on": "2027-01-08",
+                    "reference": "VIR REMB 42",
+                }
+            ]
+        },
+    )
+
+    buyer_siren: str = Field(pattern=r"^[0-9]{9}$", description="The client whose credit is refunded.")
+    amount_cents: int = Field(
+        gt=0, le=10_000_000_000, description="The money given back, in cents: at most the credit left."
+    )
+    refunded_on: Day = Field(description="The day it was given back (YYYY-MM-DD).")
+    reference: str | None = Field(
+        default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$", description="The transfer's reference."
+    )
+
+
+class ClientCreditRefund(BaseModel):
+    id: UUID
+    buyer_siren: str
+    amount_cents: int
+    refunded_on: date
+    reference: str | None
+    balance_cents: int = Field(description="The client's credit left after the refund.")
+    recorded_at: datetime
+
+
 def _invoice_path(invoice_id: UUID, rest: str) -> str:
     return f"/internal/invoices/{invoice_id}/{rest}"
 
@@ -333,3 +369,22 @@ async def client_credits(
     return passed_through(
         await upstreams.billing.call("GET", "/internal/client_credits", caller, params=params)
     )
+
+
+@router.post(
+    "/v1/client_credit_refunds",
+    status_code=201,
+    response_model=ClientCreditRefund,
+    summary="Refund part or all of a client's credit",
+    description="Records the money given back to the client (`billing.ClientCreditRefunded`): its credit is "
+    "lower by the amount. More than the credit left is refused (409 `not_enough_client_credit`, with "
+    "`available_cents`), and nothing changes.",
+    responses=problem_responses(400, 401, 403, 409, 413),
+)
+async def refund_client_credit(
+    body: RefundIn, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:write")]
+) -> Response:
+    answer = await upstreams.billing.call(
+        "POST", "/internal/client_credit_refunds", caller, json=body.model_dump(mode="json")
+    )
+    return passed_through(answer)
