@@ -1,7 +1,7 @@
 """Receivables through the public API, in both deployment modes: an unpaid invoice goes through every
 dunning step (events and webhook messages) and the guarantee fund, then a late payment goes back to the fund;
 a partial payment and an overpayment whose excess, kept as the client's credit, pays another invoice of the
-buyer."""
+buyer; a client's credit refunded, once for a retried request, never beyond what is left."""
 
 from __future__ import annotations
 
@@ -197,3 +197,61 @@ async def test_a_partial_payment_then_an_overpayment_whose_excess_pays_another_i
     )
     assert bad.status_code == 400
     assert bad.json()["param"] == "body.received_on"
+
+
+async def test_a_clients_credit_is_refunded_once_and_never_beyond_what_is_left(
+    deployment: Deployment,
+) -> None:
+    # Given a client of this test's own (credits are by SIREN) with 200.00 of credit from an overpayment.
+    key = await deployment.api_key("coop-portage", *SCOPES)
+    gateway = deployment.gateway
+    siren = "552100554"
+    buyer = {**BUYER, "siren": siren, "vat_number": "FR96552100554", "electronic_address": siren}
+    made = await gateway.post(
+        "/v1/invoices", json=draft(series="RCR", buyer=buyer, lines=[LINE], finalise=True), headers=auth(key)
+    )
+    assert made.status_code == 201, made.text
+    invoice = made.json()
+
+    async def credit() -> int:
+        read = await gateway.get("/v1/client_credits", params={"buyer_siren": siren}, headers=auth(key))
+        return sum(c["balance_cents"] for c in read.json())
+
+    before = await credit()
+    over = await gateway.post(
+        f"/v1/invoices/{invoice['id']}/payments",
+        json={"amount_cents": 140_000, "received_on": invoice["issue_date"]},
+        headers=auth(key),
+    )
+    assert over.json()["excess_cents"] == 20_000, over.text
+    assert await credit() == before + 20_000
+
+    # When 150.00 is refunded, and the request retried with its Idempotency-Key: refunded once.
+    headers = auth(key)
+    body = {"buyer_siren": siren, "amount_cents": 15_000, "refunded_on": invoice["issue_date"]}
+    refund = await gateway.post("/v1/client_credit_refunds", json=body, headers=headers)
+    assert refund.status_code == 201, refund.text
+    assert (refund.json()["amount_cents"], refund.json()["balance_cents"]) == (15_000, before + 5_000)
+    again = await gateway.post("/v1/client_credit_refunds", json=body, headers=headers)
+    assert (again.status_code, again.headers["idempotent-replayed"]) == (201, "true")
+    assert again.json()["id"] == refund.json()["id"]
+    assert await credit() == before + 5_000
+
+    # When more than is left is asked: 409 problem+json naming what is available; nothing changes.
+    too_much = await gateway.post(
+        "/v1/client_credit_refunds", json={**body, "amount_cents": before + 5_001}, headers=auth(key)
+    )
+    assert too_much.status_code == 409, too_much.text
+    assert too_much.headers["content-type"].startswith("application/problem+json")
+    assert (too_much.json()["code"], too_much.json()["available_cents"]) == (
+        "not_enough_client_credit",
+        before + 5_000,
+    )
+    assert await credit() == before + 5_000
+    refunded = await deployment.fetchval(
+        "billing",
+        "SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'billing.ClientCreditRefunded'"
+        " AND envelope->'data'->>'refund_id' = $1",
+        refund.json()["id"],
+    )
+    assert refunded == 1
