@@ -1,10 +1,11 @@
 """The budget check through the real draft handler on PostgreSQL, its policy chosen by settings: refused and
 nothing appended above the activity account's budget; covered, the reservation requested on the bus with the
-draft, and released with the cancellation."""
+draft, and released with the cancellation; pending, no DPAE sent and no signature until billing accepts."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -12,14 +13,19 @@ from uuid import UUID
 import asyncpg
 import pytest
 import pytest_asyncio
+from member_fixtures import IDENTITY, known_member
 
-from contracts_svc.bootstrap import build
+from contracts_svc.api.contracts import PROBLEM_MAPPERS
+from contracts_svc.bootstrap import Contracts, build
+from contracts_svc.budget_answers import BudgetAnswers
 from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Employer, Pay
-from contracts_svc.domain.contracts.rules import ContractRuleBroken
+from contracts_svc.domain.contracts.rules import BudgetReservationPending, ContractRuleBroken
 from contracts_svc.entrypoints.definition import definition
+from contracts_svc.integration.urssaf import FakeUrssaf
 from services.db import create_pool, migrate
+from services.envelope import Envelope
 from services.eventstore.store import EventStore
 from services.ids import new_event_id
 from services.runtime import Resources
@@ -49,11 +55,11 @@ async def resources_with(schema_and_url: tuple[str, str], **budget: object) -> R
     return Resources(settings, pool, EventStore(pool))
 
 
-def activity_draft() -> contracts.DraftContract:
+def activity_draft(member_id: UUID | None = None) -> contracts.DraftContract:
     return contracts.DraftContract(
         contract_id=new_event_id(),
         tenant="smartfr",
-        member_id=new_event_id(),
+        member_id=member_id or new_event_id(),
         employer=Employer(
             employer_id=UUID(int=7),
             kind="cooperative",
@@ -136,5 +142,68 @@ async def test_the_events_policy_drafts_the_contract_pending_on_billings_answer(
         assert contract.budget_reservation is not None
         assert contract.budget_reservation.status == "pending"
         assert "contracts.BudgetReservationRequested" in await published(resources, contract.contract_id)
+    finally:
+        await resources.pool.close()
+
+
+def envelope(event_type: str, stream_id: str, data: dict[str, object]) -> Envelope:
+    return Envelope(
+        event_id=new_event_id(),
+        event_type=event_type,
+        schema_version=1,
+        stream_id=stream_id,
+        stream_version=1,
+        occurred_at=datetime.now(UTC),
+        tenant="smartfr",
+        correlation_id=new_event_id(),
+        data=data,
+    )
+
+
+async def declare(service: Contracts, contract_id: UUID, now: datetime) -> contracts.Contract:
+    return (await service.declare_hire(contract_id, IDENTITY, now=now, tenant="smartfr", correlation_id=""))[
+        1
+    ]
+
+
+async def sign(service: Contracts, contract_id: UUID, now: datetime) -> contracts.Contract:
+    command = contracts.SignContract(contract_id, now)
+    return (await service.handle(command, tenant="smartfr", correlation_id=""))[1]
+
+
+async def test_a_pending_contract_is_declared_and_signed_only_once_billing_accepts_its_reservation(
+    schema_and_url: tuple[str, str],
+) -> None:
+    resources = await resources_with(schema_and_url, budget_policy="events")
+    urssaf = FakeUrssaf()
+    try:
+        service = replace(build(resources), declarations=urssaf)
+        _, contract = await service.draft(
+            activity_draft(await known_member(resources)), tenant="smartfr", correlation_id=""
+        )
+        contract_id, before_start = contract.contract_id, STARTS - timedelta(days=1)
+
+        with pytest.raises(BudgetReservationPending) as pending:
+            await declare(service, contract_id, before_start)
+        assert urssaf.received == []  # no DPAE for a hire the budget may still refuse
+        with pytest.raises(BudgetReservationPending):
+            await sign(service, contract_id, before_start)
+        problem = PROBLEM_MAPPERS[BudgetReservationPending](pending.value)
+        assert (problem.status, problem.code) == (409, "budget_reservation_pending")
+
+        reserved = {
+            "reservation_id": str(contract_id),
+            "activity_id": str(ACTIVITY),
+            "amount_cents": COST,
+            "reserved_at": datetime.now(UTC).isoformat(),
+        }
+        async with resources.pool.acquire() as conn, conn.transaction():
+            await BudgetAnswers(resources.store).on_billing_event(
+                conn, envelope("billing.BudgetReserved", f"account-{ACTIVITY}", reserved)
+            )
+
+        declared = await declare(service, contract_id, before_start)
+        signed = await sign(service, contract_id, before_start)
+        assert (len(urssaf.received), declared.lifecycle, signed.lifecycle) == (1, "hire_declared", "signed")
     finally:
         await resources.pool.close()

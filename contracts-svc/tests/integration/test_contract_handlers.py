@@ -13,12 +13,12 @@ from uuid import UUID
 import asyncpg
 import pytest
 import pytest_asyncio
+from member_fixtures import IDENTITY, NIR, known_member
 
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Employer, Pay, WorkPeriod
-from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
 from contracts_svc.domain.contracts.rules import (
     HireDeclarationLate,
     HireDeclarationRefusedByUrssaf,
@@ -26,25 +26,13 @@ from contracts_svc.domain.contracts.rules import (
 )
 from contracts_svc.entrypoints.definition import definition
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
-from contracts_svc.read_models.known_members import on_members_event
 from services.db import create_pool, migrate
-from services.envelope import Envelope
 from services.eventstore.store import EventStore
 from services.ids import new_event_id
 from services.runtime import Resources
 from services.testkit.infrastructure import fresh_schema
 
 TENANT = "smartfr"
-NIR = "295107512611162"
-IDENTITY = EmployeeIdentity(
-    last_name="Garnier-Unique",
-    first_names="Léa",
-    sex="F",
-    birth_date=datetime(1995, 10, 3).date(),
-    birth_place="Paris",
-    birth_department="75",
-    nir=NIR,
-)
 
 
 def employer(n: int) -> Employer:
@@ -78,29 +66,6 @@ async def resources(database_url: str) -> AsyncIterator[Resources]:
 
 def service_with(resources: Resources, fake: FakeUrssaf) -> Contracts:
     return dataclasses.replace(build(resources), declarations=RetryingDeclarations(fake, base_delay=0.001))
-
-
-async def known_member(resources: Resources) -> UUID:
-    member_id = new_event_id()
-    envelope = Envelope(
-        event_id=new_event_id(),
-        event_type="members.MemberApplied",
-        schema_version=1,
-        stream_id=f"member-{member_id}",
-        stream_version=1,
-        occurred_at=datetime.now(UTC),
-        tenant=TENANT,
-        correlation_id=new_event_id(),
-        data={
-            "member_id": str(member_id),
-            "person_kind": "natural_person",
-            "category": 1,
-            "applied_at": datetime.now(UTC).isoformat(),
-        },
-    )
-    async with resources.pool.acquire() as conn:
-        await on_members_event(conn, envelope)
-    return member_id
 
 
 async def drafted(service: Contracts, member_id: UUID, starts_at: datetime, n: int = 1) -> UUID:

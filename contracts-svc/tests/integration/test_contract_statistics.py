@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest_asyncio
+from member_fixtures import know
 
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.config import Settings
@@ -33,9 +34,7 @@ from contracts_svc.read_models.contract_statistics import (
     counted_contracts,
     statistics_of,
 )
-from contracts_svc.read_models.known_members import on_members_event
 from services.db import create_pool, migrate
-from services.envelope import Envelope
 from services.eventstore.store import EventStore
 from services.ids import new_event_id
 from services.projection import ProjectionRunner
@@ -183,27 +182,6 @@ def employer_of(tenant: str) -> Employer:
         city="Paris",
         occupational_health_service="CMB Paris",
     )
-
-
-async def know(resources: Resources, tenant: str, member_id: UUID) -> None:
-    envelope = Envelope(
-        event_id=new_event_id(),
-        event_type="members.MemberApplied",
-        schema_version=1,
-        stream_id=f"member-{member_id}",
-        stream_version=1,
-        occurred_at=datetime.now(UTC),
-        tenant=tenant,
-        correlation_id=new_event_id(),
-        data={
-            "member_id": str(member_id),
-            "person_kind": "natural_person",
-            "category": 1,
-            "applied_at": datetime.now(UTC).isoformat(),
-        },
-    )
-    async with resources.pool.acquire() as conn:
-        await on_members_event(conn, envelope)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -1,13 +1,14 @@
 """billing-svc's answer to a pending reservation: given the drafted contract, when AnswerBudgetReservation
 (from billing.BudgetReserved / BudgetReservationRefused), then accepted, or refused and cancelled with the
-reason and no release (nothing was reserved); a second answer changes nothing."""
+reason and no release (nothing was reserved); a second answer changes nothing. Until it is accepted, the
+contract is neither declared (DPAE) nor signed."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from contract_fixtures import CONTRACT, NOW, drafted, parties, spec
+from contract_fixtures import CONTRACT, NOW, declared, drafted, parties, signed, spec
 
 from contracts_svc.domain.contracts import (
     AnswerBudgetReservation,
@@ -15,11 +16,15 @@ from contracts_svc.domain.contracts import (
     Contract,
     ContractCancelled,
     ContractDrafted,
+    RecordHireDeclaration,
+    SignContract,
     WorkPeriod,
     WorkReported,
 )
 from contracts_svc.domain.contracts.budget import BudgetAccepted, BudgetPending
 from contracts_svc.domain.contracts.budget_answer import refusal_reason
+from contracts_svc.domain.contracts.hire_declaration import Acknowledged
+from contracts_svc.domain.contracts.rules import BudgetReservationPending
 from contracts_svc.integration.budget import answer_of
 from contracts_svc.integration.outbound import to_public
 from services.command_loop import Decided
@@ -78,11 +83,30 @@ def test_billing_refusing_the_budget_cancels_the_contract_with_the_reason_and_re
     assert [p.event_type for p in to_public(decided)] == ["contracts.ContractCancelled"]  # no release
 
 
-def test_a_second_answer_or_an_answer_to_an_accepted_reservation_changes_nothing() -> None:
-    answered = BudgetReservationAnswered(
-        contract_id=CONTRACT, status="accepted", available_cents=None, answered_at=NOW
+ACCEPTED = BudgetReservationAnswered(
+    contract_id=CONTRACT, status="accepted", available_cents=None, answered_at=NOW
+)
+ACK = Acknowledged("DPAE-0001", NOW)
+
+
+def test_a_contract_whose_budget_reservation_is_pending_is_neither_declared_nor_signed() -> None:
+    spec.given(pending()).when(RecordHireDeclaration(CONTRACT, ACK, NOW)).then_raises(
+        BudgetReservationPending, match="awaits billing's answer"
     )
-    spec.given(pending(), answered).when(AnswerBudgetReservation(CONTRACT, False, COST, 0, NOW)).then()
+    spec.given(pending()).when(SignContract(CONTRACT, NOW)).then_raises(BudgetReservationPending)
+    # A stream declared before the rule existed: still not signed while pending.
+    spec.given(pending(), declared()).when(SignContract(CONTRACT, NOW)).then_raises(BudgetReservationPending)
+    cape = drafted("cape", activity_id=ACTIVITY, budget=BudgetPending())  # no DPAE: the signature waits
+    spec.given(cape).when(SignContract(CONTRACT, NOW)).then_raises(BudgetReservationPending)
+
+
+def test_once_billing_accepted_the_reservation_the_contract_is_declared_then_signed() -> None:
+    spec.given(pending(), ACCEPTED).when(RecordHireDeclaration(CONTRACT, ACK, NOW)).then(declared())
+    spec.given(pending(), ACCEPTED, declared()).when(SignContract(CONTRACT, NOW)).then(signed(NOW))
+
+
+def test_a_second_answer_or_an_answer_to_an_accepted_reservation_changes_nothing() -> None:
+    spec.given(pending(), ACCEPTED).when(AnswerBudgetReservation(CONTRACT, False, COST, 0, NOW)).then()
     accepted = drafted(activity_id=ACTIVITY, budget=BudgetAccepted())
     spec.given(accepted).when(AnswerBudgetReservation(CONTRACT, False, COST, 0, NOW)).then()
 

@@ -32,6 +32,7 @@ from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Contract
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity, TransientDeclarationFailure
 from contracts_svc.domain.contracts.rules import (
+    BudgetReservationPending,
     ContractAlreadyExists,
     ContractRuleBroken,
     HireDeclarationLate,
@@ -302,6 +303,7 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     UnknownContract: lambda error: Problem(404, "contract_not_found", detail=str(error)),
     UnknownEmployee: lambda error: Problem(409, "employee_unknown", detail=str(error)),
     LifecycleRefused: lambda error: Problem(409, "contract_lifecycle_refused", detail=str(error)),
+    BudgetReservationPending: lambda error: Problem(409, "budget_reservation_pending", detail=str(error)),
     HireDeclarationTooEarly: lambda error: Problem(409, "hire_declaration_too_early", detail=str(error)),
     HireDeclarationLate: lambda error: Problem(409, "hire_declaration_late", detail=str(error)),
     HireDeclarationRefusedByUrssaf: lambda error: Problem(422, "hire_declaration_refused", detail=str(error)),

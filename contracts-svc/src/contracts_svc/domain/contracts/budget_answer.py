@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts_svc.domain.contracts.events import BudgetReservationAnswered, ContractCancelled
+from contracts_svc.domain.contracts.rules import BudgetReservationPending
 from contracts_svc.domain.contracts.state import Contract, ContractState
 
 
@@ -18,6 +19,18 @@ class AnswerBudgetReservation:
     amount_cents: int
     available_cents: int | None
     now: datetime
+
+
+def check_budget_answered(contract: Contract, doing: str) -> None:
+    """A contract of an activity is declared (DPAE) and signed once billing accepted its reservation: a
+    refusal cancels it, and a DPAE sent for a hire that never happens would have to be withdrawn."""
+    reservation = contract.budget_reservation
+    if reservation is not None and reservation.status == "pending":
+        raise BudgetReservationPending(
+            f"contract {contract.contract_id} cannot be {doing} yet: its budget reservation of "
+            f"{reservation.amount_cents} cents on activity {reservation.activity_id} awaits billing's "
+            "answer; read the contract until budget_reservation.status is accepted"
+        )
 
 
 def refusal_reason(amount_cents: int, available_cents: int | None) -> str:

@@ -15,6 +15,7 @@ from uuid import UUID
 from stdnum.exceptions import ValidationError
 from stdnum.fr import nir as stdnum_nir
 
+from contracts_svc.domain.contracts.budget_answer import check_budget_answered
 from contracts_svc.domain.contracts.calendar import PARIS
 from contracts_svc.domain.contracts.events import (
     HireDeclarationRefused,
@@ -188,6 +189,7 @@ def _drafted(state: ContractState, contract_id: UUID) -> Contract:
         raise LifecycleRefused(f"a {RULES[state.contract_type].label} is not employment: no DPAE")
     if state.lifecycle != "drafted":
         raise LifecycleRefused(f"contract {contract_id} is {state.lifecycle}: only a draft is declared")
+    check_budget_answered(state, "declared (DPAE)")
     return state
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from contracts_svc.domain.contracts.budget_answer import check_budget_answered
 from contracts_svc.domain.contracts.calendar import add_months, add_working_days, paris_day
 from contracts_svc.domain.contracts.draft_contract import (
     FULL_TIME_WEEKLY_HOURS,
@@ -87,6 +88,7 @@ def _open(state: ContractState, contract_id: UUID, doing: str) -> Contract:
 
 def decide_sign(command: SignContract, state: ContractState) -> list[ContractSigned]:
     contract = _open(state, command.contract_id, "signed")
+    check_budget_answered(contract, "signed")
     rules = RULES[contract.contract_type]
     expected = "hire_declared" if rules.employment else "drafted"
     if contract.lifecycle != expected:

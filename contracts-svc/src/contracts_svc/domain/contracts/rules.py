@@ -32,6 +32,11 @@ class LifecycleRefused(Exception):
     """The command does not follow from where the contract is (sign before the DPAE, report on a draft...)."""
 
 
+class BudgetReservationPending(Exception):
+    """The contract's budget reservation awaits billing's answer: no DPAE nor signature on a budget that may
+    still be refused (ADR 016); the caller reads the contract until the reservation is accepted."""
+
+
 class HireDeclarationTooEarly(Exception):
     """A DPAE is sent at the earliest 8 days before the hiring hour (R1221-5)."""
 

@@ -1,0 +1,52 @@
+"""Members as contracts-svc learns of them (a `members.MemberApplied` handed to its projection: a hire is
+declared only for a member it knows), and an employee's identity for the DPAE."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
+from contracts_svc.read_models.known_members import on_members_event
+from services.envelope import Envelope
+from services.ids import new_event_id
+from services.runtime import Resources
+
+NIR = "295107512611162"
+IDENTITY = EmployeeIdentity(
+    last_name="Garnier-Unique",  # unique enough to be looked for in the stored events
+    first_names="Léa",
+    sex="F",
+    birth_date=datetime(1995, 10, 3).date(),
+    birth_place="Paris",
+    birth_department="75",
+    nir=NIR,
+)
+
+
+async def know(resources: Resources, tenant: str, member_id: UUID) -> None:
+    envelope = Envelope(
+        event_id=new_event_id(),
+        event_type="members.MemberApplied",
+        schema_version=1,
+        stream_id=f"member-{member_id}",
+        stream_version=1,
+        occurred_at=datetime.now(UTC),
+        tenant=tenant,
+        correlation_id=new_event_id(),
+        data={
+            "member_id": str(member_id),
+            "person_kind": "natural_person",
+            "category": 1,
+            "applied_at": datetime.now(UTC).isoformat(),
+        },
+    )
+    async with resources.pool.acquire() as conn:
+        await on_members_event(conn, envelope)
+
+
+async def known_member(resources: Resources, tenant: str = "smartfr") -> UUID:
+    """A new member, known to contracts-svc in `tenant`."""
+    member_id = new_event_id()
+    await know(resources, tenant, member_id)
+    return member_id
