@@ -126,8 +126,10 @@ class ContractDraft(BaseModel):
     activity_id: UUID | None = Field(
         default=None,
         description="A contract of a member's activity (production de projets): its employer cost (planned "
-        "gross and employer contributions) is reserved on the activity account, and the draft is refused "
-        "(422 `contract_rule_activity_budget`) when the account cannot cover it.",
+        "gross and employer contributions) is reserved on the activity account. The contract is drafted with "
+        "`budget_reservation.status` `pending` until billing answers: accepted, or refused and the contract "
+        "cancelled (`cancel_reason` `activity_budget: ...`). Its DPAE and signature wait for the acceptance "
+        "(409 `budget_reservation_pending` meanwhile): read the contract until it is accepted.",
     )
 
 
@@ -391,7 +393,9 @@ async def _command(
     summary="Declare the hire (DPAE)",
     description="Sends the DPAE with the employee's identity (not stored here) and keeps URSSAF's "
     "acknowledgement. Refused more than 8 days before the hiring hour; at or after it, refused and flagged "
-    "(`hire_declaration_late`); URSSAF's refusal is a 422 `hire_declaration_refused`.",
+    "(`hire_declaration_late`); URSSAF's refusal is a 422 `hire_declaration_refused`. A contract of an "
+    "activity whose budget reservation is still pending is refused, nothing sent (409 "
+    "`budget_reservation_pending`): read the contract until the reservation is accepted, then declare.",
     responses={200: {"headers": ETAG}, **COMMAND_ERRORS, **problem_responses(503)},
 )
 async def declare_hire(
@@ -408,7 +412,8 @@ async def declare_hire(
     "/{contract_id}/signature",
     response_model=Contract,
     summary="Sign the contract",
-    description="After the DPAE acknowledgement (a CAPE needs none).",
+    description="After the DPAE acknowledgement (a CAPE needs none), and for a contract of an activity "
+    "once billing accepted its budget reservation (409 `budget_reservation_pending` before).",
     responses={200: {"headers": ETAG}, **COMMAND_ERRORS},
 )
 async def sign_contract(
