@@ -183,6 +183,56 @@ async def test_payment_reservation_payslip_move_the_account_and_answer_contracts
     assert sum(e["activity_cents"] for e in entries["data"]) == 2_088 == account["balance_cents"]
 
 
+async def test_a_correction_payslip_with_a_lower_employer_cost_credits_the_difference_back(
+    runtime: tuple[ServiceRuntime, str], api: httpx.AsyncClient
+) -> None:
+    """Given a payslip debited 87,912 cents, when its correction costs 82,912, then the account gets 5,000
+    back and billing publishes that credit (ActivityAccountCorrectionCredited), not a debit of 0."""
+    service, url = runtime
+    activity, contract = uuid4(), uuid4()
+    await deliver(service, "billing.PaymentReceived", payment(activity, 100_000))
+    await deliver(service, "contracts.BudgetReservationRequested", reservation(activity, contract, 80_000))
+    first = payslip(contract, 87_912)
+    await deliver(service, "payroll.PayslipIssued", first)
+    correction = {
+        **payslip(contract, 82_912, "2026-11-27T09:00:00+00:00"),
+        "corrects_payslip_id": first["payslip_id"],
+    }
+    await deliver(service, "payroll.PayslipIssued", correction)
+
+    account = (await api.get(f"/internal/activities/{activity}/account", headers=headers())).json()
+    assert account["balance_cents"] == 90_000 - 82_912
+    debits = [
+        e for e in await outbox(url, "billing.ActivityAccountDebited") if e["activity_id"] == str(activity)
+    ]
+    assert [(e["payslip_id"], e["debited_cents"]) for e in debits] == [(first["payslip_id"], 87_912)]
+    [credit] = [
+        e
+        for e in await outbox(url, "billing.ActivityAccountCorrectionCredited")
+        if e["activity_id"] == str(activity)
+    ]
+    assert credit == {
+        "activity_id": str(activity),
+        "payslip_id": correction["payslip_id"],
+        "corrects_payslip_id": first["payslip_id"],
+        "contract_id": str(contract),
+        "employer_cost_cents": 82_912,
+        "credited_cents": 5_000,
+        "on": "2026-11-27",
+        "balance_cents": 7_088,
+        "recorded_at": credit["recorded_at"],
+    }
+    statement = (
+        await api.get(
+            f"/internal/activities/{activity}/statement", params={"month": "2026-11"}, headers=headers()
+        )
+    ).json()
+    assert [(line["description"], line["amount_cents"]) for line in statement["lines"]][-2:] == [
+        ("Payslip 2026-11", -87_912),
+        ("Payslip 2026-11 (correction)", 5_000),
+    ]
+
+
 async def test_the_monthly_statement_shows_the_contribution_on_each_payment_line(
     runtime: tuple[ServiceRuntime, str], api: httpx.AsyncClient
 ) -> None:

@@ -34,7 +34,11 @@ from billing_svc.domain.accounts.events import (
     PayslipDebited,
     Receipt,
 )
-from billing_svc.domain.accounts.ledger import entry, is_balanced
+from billing_svc.domain.accounts.ledger import Entry, entry, is_balanced
+from billing_svc.integration.account_outbound import public_of
+from schemas.generated.billing.activity_account_correction_credited_v1 import (
+    ActivityAccountCorrectionCreditedV1,
+)
 from services.testkit.spec import Spec
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -175,6 +179,51 @@ def test_a_payslip_correction_moves_only_the_difference_with_the_corrected_paysl
         entry("Employer cost, payslip 2026-11 (correction)", "salaries_payable", "activity", 5_000),
     )
     assert (lower.corrects_payslip_id, ACCOUNT.fold_from(state, [lower]).balance_cents) == (first, 10_000)
+
+
+def test_a_correction_payslip_publishes_the_difference_credited_back_or_debited() -> None:
+    """Given a payslip debited 85,000, when its correction costs 80,000 (or 88,000), then the account gets
+    5,000 back, published as a correction's credit (or 3,000 more, published as a debit): never a 0 debit."""
+    contract, first, lower, higher = uuid4(), uuid4(), uuid4(), uuid4()
+    paid = credited(payment(100_000))
+    first_payslip = DebitPayslip(ACTIVITY, first, contract, "2026-11", 85_000, date(2026, 11, 26), NOW)
+    [issued] = decide(first_payslip, ACCOUNT.fold([paid]))
+    assert isinstance(issued, PayslipDebited)
+    label = "Employer cost, payslip 2026-11 (correction)"
+
+    def corrected_by(payslip_id: UUID, cost: int, moved: Entry, balance: int) -> PayslipDebited:
+        command = DebitPayslip(
+            ACTIVITY, payslip_id, contract, "2026-11", cost, date(2026, 11, 28), NOW, first
+        )
+        changes = {"payslip_id": payslip_id, "corrects_payslip_id": first, "employer_cost_cents": cost}
+        expected = issued.model_copy(
+            update={**changes, "entries": (moved,), "on": date(2026, 11, 28), "balance_after_cents": balance}
+        )
+        spec.given(paid, issued).when(command).then(expected)
+        return expected
+
+    credit = corrected_by(lower, 80_000, entry(label, "salaries_payable", "activity", 5_000), 10_000)
+    assert public_of(credit) == (
+        "billing.ActivityAccountCorrectionCredited",
+        ActivityAccountCorrectionCreditedV1(
+            activity_id=ACTIVITY,
+            payslip_id=lower,
+            corrects_payslip_id=first,
+            contract_id=contract,
+            employer_cost_cents=80_000,
+            credited_cents=5_000,
+            on=date(2026, 11, 28),
+            balance_cents=10_000,
+            recorded_at=NOW,
+        ),
+    )
+    debit = corrected_by(higher, 88_000, entry(label, "activity", "salaries_payable", 3_000), 2_000)
+    published = public_of(debit)
+    assert published is not None
+    assert (published[0], published[1].model_dump()["debited_cents"]) == (
+        "billing.ActivityAccountDebited",
+        3_000,
+    )
 
 
 def claim(*receipts: Receipt, claim_id: UUID | None = None) -> ClaimExpenses:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -15,6 +16,9 @@ from billing_svc.domain.accounts.events import (
     GuaranteeFundCovered,
     PaymentCredited,
     PayslipDebited,
+)
+from schemas.generated.billing.activity_account_correction_credited_v1 import (
+    ActivityAccountCorrectionCreditedV1,
 )
 from schemas.generated.billing.activity_account_credited_v1 import ActivityAccountCreditedV1
 from schemas.generated.billing.activity_account_debited_v1 import ActivityAccountDebitedV1
@@ -50,6 +54,19 @@ def public_of(event: AccountEvent) -> tuple[str, BaseModel] | None:
                 balance_cents=event.balance_after_cents,
                 recorded_at=event.recorded_at,
             )
+        case PayslipDebited(corrects_payslip_id=UUID() as corrected) if activity_effect(event.entries) > 0:
+            # A correction with a lower employer cost gives the difference back: a credit, not a debit of 0.
+            return "billing.ActivityAccountCorrectionCredited", ActivityAccountCorrectionCreditedV1(
+                activity_id=event.activity_id,
+                payslip_id=event.payslip_id,
+                corrects_payslip_id=corrected,
+                contract_id=event.contract_id,
+                employer_cost_cents=event.employer_cost_cents,
+                credited_cents=activity_effect(event.entries),
+                on=event.on,
+                balance_cents=event.balance_after_cents,
+                recorded_at=event.recorded_at,
+            )
         case PayslipDebited() | ExpenseClaimed():
             payslip = isinstance(event, PayslipDebited)
             return "billing.ActivityAccountDebited", ActivityAccountDebitedV1(
@@ -58,7 +75,7 @@ def public_of(event: AccountEvent) -> tuple[str, BaseModel] | None:
                 payslip_id=event.payslip_id if isinstance(event, PayslipDebited) else None,
                 contract_id=event.contract_id if isinstance(event, PayslipDebited) else None,
                 expense_claim_id=event.claim_id if isinstance(event, ExpenseClaimed) else None,
-                debited_cents=max(0, -activity_effect(event.entries)),
+                debited_cents=-activity_effect(event.entries),
                 on=event.on,
                 balance_cents=event.balance_after_cents,
                 recorded_at=event.recorded_at,

@@ -115,7 +115,7 @@ def _movement(event: AccountEvent) -> _Row | None:
                 event.payslip_id,
                 None,
                 event.contract_id,
-                f"Payslip {event.period}",
+                f"Payslip {event.period}" + (" (correction)" if event.corrects_payslip_id else ""),
                 event.employer_cost_cents,
                 None,
                 0,

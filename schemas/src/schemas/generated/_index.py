@@ -2,6 +2,7 @@
 
 # (event_type, schema_version) -> (module under schemas.generated, class name)
 EVENTS: dict[tuple[str, int], tuple[str, str]] = {
+    ("billing.ActivityAccountCorrectionCredited", 1): ("billing.activity_account_correction_credited_v1", "ActivityAccountCorrectionCreditedV1"),
     ("billing.ActivityAccountCredited", 1): ("billing.activity_account_credited_v1", "ActivityAccountCreditedV1"),
     ("billing.ActivityAccountDebited", 1): ("billing.activity_account_debited_v1", "ActivityAccountDebitedV1"),
     ("billing.BudgetReservationRefused", 1): ("billing.budget_reservation_refused_v1", "BudgetReservationRefusedV1"),
