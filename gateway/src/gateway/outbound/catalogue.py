@@ -10,9 +10,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
+from schemas.generated.billing.client_credit_applied_v1 import ClientCreditAppliedV1
+from schemas.generated.billing.client_credit_kept_v1 import ClientCreditKeptV1
+from schemas.generated.billing.client_credit_refunded_v1 import ClientCreditRefundedV1
+from schemas.generated.billing.doubtful_receivable_provisioned_v1 import DoubtfulReceivableProvisionedV1
 from schemas.generated.billing.dunning_notice_sent_v1 import DunningNoticeSentV1
 from schemas.generated.billing.invoice_issued_v1 import InvoiceIssuedV1
 from schemas.generated.billing.payment_received_v1 import PaymentReceivedV1
+from schemas.generated.billing.receivable_written_off_v1 import ReceivableWrittenOffV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
 from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
@@ -52,6 +59,11 @@ CATALOGUE: Mapping[str, str] = {
     "invoice.issued": "A client invoice was issued.",
     "invoice.payment_received": "A payment was recorded on a client invoice.",
     "invoice.dunning_notice_sent": "A dunning notice was sent for an unpaid client invoice (step 1, 2 or 3).",
+    "invoice.provisioned_as_doubtful": "An unpaid client invoice was provisioned as a doubtful receivable.",
+    "invoice.written_off": "What was unpaid on a client invoice was written off.",
+    "client_credit.kept": "A client's overpayment was kept as its credit.",
+    "client_credit.applied": "Part of a client's credit paid another of its invoices.",
+    "client_credit.refunded": "Part or all of a client's credit was refunded to it.",
     "hire.accepted": "A hire pushed by an association was accepted.",
     "hire.rejected": "A hire pushed by an association was rejected.",
     "endpoint.disabled": "One of the tenant's webhook endpoints was disabled.",
@@ -63,6 +75,9 @@ class WebhookEvent:
     type: str
     object: str  # the kind of the object the event is about, as the API names it
     object_id: str
+
+
+Translate = Callable[[Mapping[str, Any]], WebhookEvent]
 
 
 def _member_applied(data: Mapping[str, Any]) -> WebhookEvent:
@@ -129,6 +144,16 @@ def _dunning_notice_sent(data: Mapping[str, Any]) -> WebhookEvent:
     return WebhookEvent("invoice.dunning_notice_sent", "invoice", str(event.invoice_id))
 
 
+def _receivable(webhook_type: str, model: type[BaseModel], kind: str, field: str) -> Translate:
+    """A provision or a write-off names the invoice (`GET /v1/invoices/{id}/receivable` shows it); a
+    client's credit has no id of its own: it names the SIREN (`GET /v1/client_credits?buyer_siren=`)."""
+
+    def translate(data: Mapping[str, Any]) -> WebhookEvent:
+        return WebhookEvent(webhook_type, kind, str(getattr(model.model_validate(data), field)))
+
+    return translate
+
+
 def _hire(
     webhook_type: str, model: type[HireAcceptedV1 | HireRejectedV1]
 ) -> Callable[[Mapping[str, Any]], WebhookEvent]:
@@ -160,6 +185,21 @@ _FROM_BUS: Mapping[tuple[str, int], Callable[[Mapping[str, Any]], WebhookEvent]]
     ("billing.InvoiceIssued", 1): _invoice_issued,
     ("billing.PaymentReceived", 1): _payment_received,
     ("billing.DunningNoticeSent", 1): _dunning_notice_sent,
+    ("billing.DoubtfulReceivableProvisioned", 1): _receivable(
+        "invoice.provisioned_as_doubtful", DoubtfulReceivableProvisionedV1, "invoice", "invoice_id"
+    ),
+    ("billing.ReceivableWrittenOff", 1): _receivable(
+        "invoice.written_off", ReceivableWrittenOffV1, "invoice", "invoice_id"
+    ),
+    ("billing.ClientCreditKept", 1): _receivable(
+        "client_credit.kept", ClientCreditKeptV1, "client_credit", "buyer_siren"
+    ),
+    ("billing.ClientCreditApplied", 1): _receivable(
+        "client_credit.applied", ClientCreditAppliedV1, "client_credit", "buyer_siren"
+    ),
+    ("billing.ClientCreditRefunded", 1): _receivable(
+        "client_credit.refunded", ClientCreditRefundedV1, "client_credit", "buyer_siren"
+    ),
     ("payroll.PayslipIssued", 1): _payslip_issued,
     ("payroll.SalaryPaid", 1): _salary_paid,
     ("contracts.HireDeclared", 1): _contract("contract.hire_declared", HireDeclaredV1),
