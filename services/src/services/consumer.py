@@ -24,8 +24,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -51,6 +52,10 @@ Handler = Callable[[Conn, Envelope], Awaitable[None]]
 _tracer = trace.get_tracer(__name__)
 
 _INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
+_INBOX_MANY = (
+    "INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
 # Never moves back: a partition redelivered from an older offset (after a rebalance) keeps what was recorded.
 _SAVE_OFFSET = (
     "INSERT INTO checkpoints (name, tx_id, position, updated_at) VALUES ($1, '0'::xid8, $2, now())"
@@ -113,10 +118,12 @@ class ConsumerRunner:
         tracer: trace.Tracer | None = None,
         service: str = "",
         concurrency: int = 1,
+        messages_per_transaction: int = 1,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency is at least 1")
+        if concurrency < 1 or messages_per_transaction < 1:
+            raise ValueError("concurrency and messages_per_transaction are at least 1")
         self.concurrency = concurrency
+        self.messages_per_transaction = messages_per_transaction
         self._tracer = tracer or _tracer
         self.service = service
         self._pool = pool
@@ -181,28 +188,79 @@ class ConsumerRunner:
         a handler whose effects touch only the message's own aggregates can take `concurrency`: a consumer
         waiting on commits or on a peer's answer no longer waits for each message in turn. The batch is
         acknowledged only once every lane is done; a lane that fails (or a stop) leaves it unacknowledged.
+        With `messages_per_transaction` > 1 a lane takes several keys, in turn, and commits them together.
         """
+        if self.messages_per_transaction > 1:
+            lanes = _lanes_of_keys(deliveries, self.concurrency)
+            await self._side_by_side(lanes, self._process_together)
+            return
         if self.concurrency == 1 or len(deliveries) < 2:
             for delivery in deliveries:
                 await self._process(delivery)
             return
-        lanes: dict[str, list[Delivery]] = {}
+        by_key: dict[str, list[Delivery]] = {}
         for delivery in deliveries:
-            lanes.setdefault(delivery.key, []).append(delivery)
+            by_key.setdefault(delivery.key, []).append(delivery)
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def lane(queue: list[Delivery]) -> None:
+        async def one_key(queue: list[Delivery]) -> None:
             async with gate:
                 for delivery in queue:
                     await self._process(delivery)
 
+        await self._side_by_side(list(by_key.values()), one_key)
+
+    @staticmethod
+    async def _side_by_side(
+        lanes: list[list[Delivery]], run: Callable[[list[Delivery]], Coroutine[Any, Any, None]]
+    ) -> None:
+        if len(lanes) == 1:
+            await run(lanes[0])
+            return
         try:
             async with asyncio.TaskGroup() as group:
-                for queue in lanes.values():
-                    group.create_task(lane(queue))
+                for lane in lanes:
+                    group.create_task(run(lane))
         except BaseExceptionGroup as failed:
             stopped = failed.subgroup(_Stopped)
             raise (stopped or failed).exceptions[0] from None
+
+    async def _process_together(self, lane: list[Delivery]) -> None:
+        """The lane's messages `messages_per_transaction` at a time, each slice in one transaction (one
+        inbox insert, one commit): a handler of a few short statements spends less on its transaction
+        than on its work. A slice that fails is rolled back whole and run again one message at a time, so
+        a bad message is retried and dead-lettered alone, as without slices."""
+        for start in range(0, len(lane), self.messages_per_transaction):
+            part = lane[start : start + self.messages_per_transaction]
+            try:
+                handled = await self._apply_together(part)
+            except Exception as exc:
+                log.info(
+                    "consumer %s: %d messages together failed (%r); one at a time", self.name, len(part), exc
+                )
+                for delivery in part:
+                    await self._process(delivery)
+                continue
+            for delivery, done in handled:
+                self._count(delivery, done)
+
+    async def _apply_together(self, part: list[Delivery]) -> list[tuple[Delivery, bool]]:
+        """The slice's inbox rows and effects in one transaction; each message's (delivery, first time)."""
+        handled = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_INBOX_MANY, self.name, [d.envelope.event_id for d in part])
+            first_time = {row["event_id"] for row in rows}
+            for delivery in part:
+                event_id = delivery.envelope.event_id
+                done = event_id in first_time
+                first_time.discard(event_id)  # the same message twice in one slice: handled once
+                if done:
+                    with self._span(delivery):
+                        started = time.perf_counter()
+                        await self._handle(conn, delivery.envelope)
+                        self._observe(delivery, started)
+                handled.append((delivery, done))
+        return handled
 
     def _offset_checkpoint(self, topic: str, partition: int) -> str:
         return f"kafka-offset:{self.name}:{topic}:{partition}"
@@ -242,8 +300,14 @@ class ConsumerRunner:
 
     async def _process(self, delivery: Delivery) -> None:
         """Handle one delivery in a `process <topic>` span whose parent is the message's own trace context."""
+        with self._span(delivery):
+            started = time.perf_counter()
+            await self._process_with_retries(delivery)
+            self._observe(delivery, started)
+
+    def _span(self, delivery: Delivery) -> contextlib.AbstractContextManager[trace.Span]:
         parent = context_from_traceparent(delivery.traceparent or delivery.envelope.traceparent)
-        with self._tracer.start_as_current_span(
+        return self._tracer.start_as_current_span(
             f"process {delivery.topic}",
             context=parent,
             kind=SpanKind.CONSUMER,
@@ -254,17 +318,24 @@ class ConsumerRunner:
                 "messaging.consumer.group.name": self.name,
                 "messaging.message.id": str(delivery.envelope.event_id),
             },
-        ):
-            started = time.perf_counter()
-            await self._process_with_retries(delivery)
-            CONSUMER_HANDLER_DURATION.labels(self.service, self.name, delivery.envelope.event_type).observe(
-                time.perf_counter() - started
-            )
+        )
+
+    def _observe(self, delivery: Delivery, started: float) -> None:
+        CONSUMER_HANDLER_DURATION.labels(self.service, self.name, delivery.envelope.event_type).observe(
+            time.perf_counter() - started
+        )
         # How far behind this partition was: the message's age as it is handled (occurred_at is UTC).
         age = time.time() - delivery.envelope.occurred_at.timestamp()
         CONSUMER_LAG_SECONDS.labels(self.service, self.name, delivery.topic, str(delivery.partition)).set(
             max(0.0, age)
         )
+
+    def _count(self, delivery: Delivery, done: bool) -> None:
+        if done:
+            self.processed += 1
+        else:
+            self.skipped += 1
+        CONSUMER_MESSAGES.labels(self.service, self.name, "processed" if done else "repeat").inc()
 
     async def _process_with_retries(self, delivery: Delivery) -> None:
         failures = unavailable = 0
@@ -298,11 +369,7 @@ class ConsumerRunner:
                 if self._stop.is_set():
                     raise _Stopped from exc
                 continue
-            if done:
-                self.processed += 1
-            else:
-                self.skipped += 1
-            CONSUMER_MESSAGES.labels(self.service, self.name, "processed" if done else "repeat").inc()
+            self._count(delivery, done)
             return
 
     async def _apply(self, envelope: Envelope) -> bool:
@@ -408,3 +475,14 @@ async def pending_dead_letters(
         consumer,
     )
     return [(r["id"], r["event_id"], r["error"]) for r in rows]
+
+
+def _lanes_of_keys(deliveries: Sequence[Delivery], lanes: int) -> list[list[Delivery]]:
+    """At most `lanes` lists of whole keys (one key's messages together, in order), about equal in size."""
+    by_key: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_key.setdefault(delivery.key, []).append(delivery)
+    filled: list[list[Delivery]] = [[] for _ in range(min(lanes, len(by_key)))]
+    for queue in by_key.values():
+        min(filled, key=len).extend(queue)
+    return filled

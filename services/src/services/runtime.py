@@ -47,6 +47,8 @@ class Consumer:
     handle: Handler
     # Messages of different keys (aggregates) handled side by side, up to this many (ConsumerRunner).
     concurrency: int = 1
+    # Messages committed together in one transaction (ConsumerRunner): fewer commits for short handlers.
+    messages_per_transaction: int = 1
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class ServiceRuntime:
                 retry=self.retry,
                 service=self.definition.name,
                 concurrency=consumer.concurrency,
+                messages_per_transaction=consumer.messages_per_transaction,
             )
             self.consumer_runners.append(runner)
             self._spawn(runner.run(self._stop), f"consumer {consumer.name}")
