@@ -89,6 +89,7 @@ async def handle(
     conn: Conn | None = None,
     retries_on_conflict: int = 0,
     expected_version: int | None = None,
+    new_stream: bool = False,
 ) -> Handled[E, S]:
     """Decide `command` on the stream's state and append the outcome at the version it was decided on.
 
@@ -97,6 +98,8 @@ async def handle(
     propagate. On `ConcurrencyConflict` the whole load-decide-append is retried up to `retries_on_conflict`
     times, except inside a caller's transaction that the conflict aborted. `expected_version` is the caller's
     precondition (an HTTP `If-Match`): a stream at another version raises `ConcurrencyConflict` at once.
+    `new_stream` says the caller has just minted the stream's id: nothing to read, the events go at version 1
+    (a stream that exists after all makes the append raise `ConcurrencyConflict`, as a concurrent writer).
     """
     meta = dict(metadata or {})
     correlation_id = _uuid(meta.get("correlation_id")) or new_event_id()
@@ -106,7 +109,8 @@ async def handle(
     when = occurred_at or datetime.now(UTC)
     attempt = 0
     while True:
-        recorded = await store.read_stream(stream_id, tenant=tenant, conn=conn)
+        unread = new_stream and attempt == 0
+        recorded = [] if unread else await store.read_stream(stream_id, tenant=tenant, conn=conn)
         version = recorded[-1].stream_version if recorded else 0
         if expected_version is not None and version != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, version)

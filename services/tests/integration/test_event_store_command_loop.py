@@ -111,3 +111,20 @@ async def test_racing_commands_conflict_unless_retried(pool: asyncpg.Pool) -> No
         )
     )
     assert [e.stream_version for e in await store.read_stream(sid)] == [1, 2, 3, 4, 5]
+
+
+async def test_a_new_stream_is_appended_without_a_read_and_an_existing_one_conflicts(
+    pool: asyncpg.Pool,
+) -> None:
+    store, sid = EventStore(pool), stream()
+    # Given an id just minted, when a command is handled on it as a new stream
+    new = await handle(store, counter, codec, sid, Increment(9), tenant="smartfr", new_stream=True)
+    # Then its events open the stream
+    assert (new.version, new.state, [e.stream_version for e in await store.read_stream(sid)]) == (1, 9, [1])
+    # And when the stream exists after all, nothing is decided on a wrong state: the append conflicts
+    async with pool.acquire() as conn, conn.transaction():
+        with pytest.raises(ConcurrencyConflict):
+            await handle(
+                store, counter, codec, sid, Increment(1), tenant="smartfr", new_stream=True, conn=conn
+            )
+    assert [e.stream_version for e in await store.read_stream(sid)] == [1]
