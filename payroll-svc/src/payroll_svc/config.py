@@ -28,3 +28,7 @@ class Settings(ServiceSettings):
     # The fake bank: fail every file, or reject the transfers to these IBANs with the reason given.
     bank_fails: bool = False
     bank_rejects: dict[str, str] = Field(default_factory=dict)
+    # The payslips consumer (contracts' completions): contracts handled side by side, and completions
+    # committed together (ADR 022; a month's payroll is thousands of short transactions otherwise).
+    payslips_concurrency: int = Field(default=6, ge=1, le=8)  # each lane holds one of the pool's 10
+    payslips_messages_per_transaction: int = Field(default=20, ge=1)

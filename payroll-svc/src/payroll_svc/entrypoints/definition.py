@@ -7,6 +7,7 @@ from pathlib import Path
 from payroll_svc import metrics
 from payroll_svc.api import payslips, simulations
 from payroll_svc.bootstrap import CONTRACTS_TOPIC, Payroll, build
+from payroll_svc.config import Settings
 from services.runtime import Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -19,12 +20,22 @@ def definition() -> ServiceDefinition:
         migrations=MIGRATIONS,
         routers=[simulations.router, payslips.router, metrics.ops_router],
         build=build,
-        consumers=lambda service: (
-            [Consumer("payroll.payslips", (CONTRACTS_TOPIC,), service.on_contracts_event, concurrency=6)]
-            if isinstance(service, Payroll)
-            else []
-        ),
+        consumers=lambda service: payslips_consumer(service) if isinstance(service, Payroll) else [],
         background=metrics.background,
         produces=["payroll.events"],
         problem_mappers={**simulations.PROBLEM_MAPPERS, **payslips.PROBLEM_MAPPERS},
     )
+
+
+def payslips_consumer(payroll: Payroll) -> list[Consumer]:
+    settings = payroll.resources.settings
+    assert isinstance(settings, Settings)
+    return [
+        Consumer(
+            "payroll.payslips",
+            (CONTRACTS_TOPIC,),
+            payroll.on_contracts_event,
+            concurrency=settings.payslips_concurrency,
+            messages_per_transaction=settings.payslips_messages_per_transaction,
+        )
+    ]
