@@ -158,10 +158,18 @@ class Worker:
         return self.log.read_text()[-3000:] if self.log.exists() else ""
 
 
-def start_worker(database_url: str, bootstrap: str, logs: Path, name: str, partitions: int = 4) -> Worker:
+def start_worker(
+    database_url: str,
+    bootstrap: str,
+    logs: Path,
+    name: str,
+    partitions: int = 4,
+    settings: dict[str, str] | None = None,
+) -> Worker:
     port = free_port()
     env = {
         **os.environ,
+        **(settings or {}),
         "PAYROLL_DATABASE_URL": database_url,
         "PAYROLL_KAFKA_BOOTSTRAP": bootstrap,
         "PAYROLL_HTTP_PORT": str(port),

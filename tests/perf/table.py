@@ -101,6 +101,24 @@ def load_average() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
+def cpu_seconds(*names: str, pids: tuple[int, ...] = ()) -> float:
+    """CPU time (user + system) used so far by the given processes and every process of these names."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if int(entry.name) in pids or command in names:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def markdown(figures: list[Figure]) -> str:
     lines = [
         "| benchmark | figure | value | target | verdict | reference (same run) |",
