@@ -228,7 +228,11 @@ async def test_a_signed_hire_is_one_trace_from_the_webhook_through_contracts_to_
 
     deadline = time.monotonic() + WITHIN
     while not (payroll_handled_the_completion() and billing_heard_of_the_payslip()):
-        assert time.monotonic() < deadline, f"no payroll or no billing span in the trace after {WITHIN}s"
+        assert time.monotonic() < deadline, (
+            f"after {WITHIN}s, payroll's span of the completion: {bool(payroll_handled_the_completion())},"
+            f" billing's of the payslip: {bool(billing_heard_of_the_payslip())}; the trace's spans:"
+            f" {sorted({(s.service, s.name) for s in receiver.trace(ROOT_TRACE)})}"
+        )
         await asyncio.sleep(0.2)  # the next export batch is what we wait for
     # Spans of the same requests may still be in a batch: wait until the tree has no missing link, and each
     # message processed has the relay's `send` span too.
