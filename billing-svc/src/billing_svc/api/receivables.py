@@ -33,6 +33,9 @@ from services.tenancy import tenant_transaction
 router = APIRouter(prefix="/internal")
 READ, WRITE = "invoices:read", "invoices:write"
 SIREN = r"^[0-9]{9}$"
+Cents = Annotated[int, Field(gt=0, le=10_000_000_000)]
+# No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
+BankReference = Annotated[str | None, Field(max_length=140, pattern=r"^[^\x00-\x1f]*$")]
 
 
 async def _receivables(request: Request) -> Receivables:
@@ -46,11 +49,10 @@ ReceivablesDep = Annotated[Receivables, Depends(_receivables)]
 class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_cents: int = Field(gt=0, le=10_000_000_000)
+    amount_cents: Cents
     received_on: date
     source: Literal["transfer", "client_credit"] = "transfer"
-    # No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
-    reference: str | None = Field(default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$")
+    reference: BankReference = None
 
 
 class PaymentOut(BaseModel):
@@ -174,9 +176,9 @@ class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     buyer_siren: str = Field(pattern=SIREN)
-    amount_cents: int = Field(gt=0, le=10_000_000_000)
+    amount_cents: Cents
     refunded_on: date
-    reference: str | None = Field(default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$")
+    reference: BankReference = None
 
 
 class RefundOut(BaseModel):

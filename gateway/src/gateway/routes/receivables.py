@@ -28,6 +28,9 @@ from services.internal_token import Caller
 
 router = APIRouter(tags=["receivables"])
 Day = Annotated[date, BeforeValidator(iso_day)]
+Cents = Annotated[int, Field(gt=0, le=10_000_000_000)]
+# No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
+BankReference = Annotated[str | None, Field(max_length=140, pattern=r"^[^\x00-\x1f]*$")]
 
 
 class PaymentIn(BaseModel):
@@ -38,18 +41,13 @@ class PaymentIn(BaseModel):
         },
     )
 
-    amount_cents: int = Field(
-        gt=0, le=10_000_000_000, description="The money received, VAT included, in cents."
-    )
+    amount_cents: Cents = Field(description="The money received, VAT included, in cents.")
     received_on: Day = Field(description="The day it was received (YYYY-MM-DD), not before the issue date.")
     source: Literal["transfer", "client_credit"] = Field(
         default="transfer",
         description="`client_credit` applies the buyer's credit (an earlier overpayment) to this invoice.",
     )
-    # No control characters (PostgreSQL text cannot hold a NUL): a 400 naming the field, not a 500.
-    reference: str | None = Field(
-        default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$", description="The bank's reference."
-    )
+    reference: BankReference = Field(default=None, description="The bank's reference.")
 
 
 class Payment(BaseModel):
@@ -192,13 +190,9 @@ class RefundIn(BaseModel):
     )
 
     buyer_siren: str = Field(pattern=r"^[0-9]{9}$", description="The client whose credit is refunded.")
-    amount_cents: int = Field(
-        gt=0, le=10_000_000_000, description="The money given back, in cents: at most the credit left."
-    )
+    amount_cents: Cents = Field(description="The money given back, in cents: at most the credit left.")
     refunded_on: Day = Field(description="The day it was given back (YYYY-MM-DD).")
-    reference: str | None = Field(
-        default=None, max_length=140, pattern=r"^[^\x00-\x1f]*$", description="The transfer's reference."
-    )
+    reference: BankReference = Field(default=None, description="The transfer's reference.")
 
 
 class ClientCreditRefund(BaseModel):
