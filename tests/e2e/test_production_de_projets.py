@@ -1,6 +1,7 @@
 """Production de projets end to end, through the public API in both modes (distributed: over Kafka):
 an invoice of 1,000 € excluding VAT is paid -> the activity account is credited 900 € (10 % contribution) ->
-a contract within the budget is reserved by billing and accepted by contracts -> work, completion, payslip ->
+a contract within the budget is reserved by billing and accepted by contracts (its DPAE and signature wait for
+that answer: a 409 `budget_reservation_pending` before it) -> work, completion, payslip ->
 the account is debited with the payslip's employer cost; a contract beyond the budget is refused by billing
 and cancelled by contracts with the reason.
 
@@ -22,6 +23,8 @@ from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
 from tests.e2e.test_invoices_api import BUYER, SELLER
 
 WITHIN = 90.0
+# The within-budget contract starts this long after its draft: billing's answer, then its DPAE, come before.
+LEAD = timedelta(seconds=30)
 SCOPES = (
     "members:read",
     "members:write",
@@ -49,6 +52,18 @@ COOPERATIVE = {
 async def account_of(deployment: Deployment, key: str, activity_id: str) -> dict[str, Any]:
     answer = await deployment.gateway.get(f"/v1/activities/{activity_id}/account", headers=auth(key))
     return dict(answer.json()) if answer.status_code == 200 else {}
+
+
+async def reservation_answered(deployment: Deployment, key: str, path: str) -> dict[str, Any]:
+    """The contract once billing answered its budget reservation (pending until then)."""
+    seen: dict[str, Any] = {}
+
+    async def answered() -> bool:
+        seen.update((await deployment.gateway.get(path, headers=auth(key))).json())
+        return bool(seen["budget_reservation"]["status"] != "pending")
+
+    await until(answered, within=WITHIN)
+    return seen
 
 
 async def paid_invoice(deployment: Deployment, key: str, activity_id: str) -> dict[str, Any]:
@@ -130,8 +145,8 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
     assert beyond.status_code == 201, beyond.text
     assert beyond.json()["budget_reservation"]["status"] == "pending"
 
-    # Within it: one day (about 106 €), starting in a few seconds, so its minute of work is soon over.
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+    # Within it: one day (about 106 €), starting soon, so its minute of work is soon over.
+    starts_at = datetime.now(UTC).replace(microsecond=0) + LEAD
     within = await deployment.gateway.post(
         "/v1/contracts",
         json=cddu(
@@ -147,6 +162,8 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
     path = f"/v1/contracts/{within.json()['id']}"
     reserved_cents = within.json()["budget_reservation"]["amount_cents"]
     assert 0 < reserved_cents < 90_000
+    # No DPAE nor signature on a budget billing may still refuse: wait for its answer.
+    assert (await reservation_answered(deployment, key, path))["budget_reservation"]["status"] == "accepted"
     declared = await deployment.gateway.post(
         f"{path}/hire_declaration", json={"employee": EMPLOYEE}, headers=auth(key)
     )
@@ -184,7 +201,7 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
         answer = await deployment.gateway.post(f"{path}/work_reports", json=work, headers=auth(key))
         return answer.status_code == 200
 
-    await until(work_reported, within=WITHIN)
+    await until(work_reported, within=WITHIN + LEAD.total_seconds())
     done = await deployment.gateway.post(
         f"{path}/completion",
         json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
