@@ -310,7 +310,9 @@ class Receivables:
         metadata: Mapping[str, Any],
     ) -> Handled[E, S]:
         """The loop, with public events translated from the state the command is decided on (they need
-        what the events alone do not say: the invoice's activity, the credit's balance)."""
+        what the events alone do not say: the invoice's activity, the credit's balance). The version read
+        here is expected by the loop: a stream that moved in between is a conflict, run again, not a public
+        event translated from a stale state."""
         decider, codec, public_of = aggregate
         recorded = await self.resources.store.read_stream(stream, tenant=tenant, conn=conn)
         before = decider.fold(codec.decode(r) for r in recorded)
@@ -324,6 +326,7 @@ class Receivables:
             metadata=metadata,
             to_public=public_of(before),
             conn=conn,
+            expected_version=recorded[-1].stream_version if recorded else 0,
         )
 
     async def _invoice(self, conn: Conn, invoice_id: UUID, tenant: str) -> IssuedInvoice:

@@ -19,6 +19,7 @@ import pytest_asyncio
 from .support import BUYER, fresh_database, headers, in_process, invoice_body
 
 TENANT = "smartfr"
+VAT_NUMBERS = {"552100554": "FR96552100554", "123456782": "FR11123456782"}  # buyers of a test's own
 ONE_LINE = [
     {"description": "Scénographie", "quantity": "1", "unit_price_cents": 100_000, "vat_percent": "20"}
 ]
@@ -139,28 +140,34 @@ async def test_payments_partial_over_and_the_clients_credit_on_another_invoice(
 
 
 async def _refund(
-    billing: httpx.AsyncClient, siren: str, cents: int, on: str, **fields: Any
+    billing: httpx.AsyncClient, siren: str, cents: int, on: str, tenant: str = "coop-portage", **fields: Any
 ) -> httpx.Response:
     return await billing.post(
         "/internal/client_credit_refunds",
         json={"buyer_siren": siren, "amount_cents": cents, "refunded_on": on, **fields},
-        headers=headers("coop-portage"),
+        headers=headers(tenant),
     )
+
+
+async def _overpaid(billing: httpx.AsyncClient, tenant: str, siren: str, cents: int) -> dict[str, Any]:
+    """An invoice of 1,200.00 to a buyer of the test's own (credits are by SIREN), paid `cents`."""
+    buyer = {**BUYER, "siren": siren, "vat_number": VAT_NUMBERS[siren], "electronic_address": siren}
+    issued = await _issue(billing, "R5", tenant=tenant, buyer=buyer)
+    over = await billing.post(
+        f"/internal/invoices/{issued['id']}/payments",
+        json={"amount_cents": cents, "received_on": issued["issue_date"]},
+        headers=headers(tenant),
+    )
+    assert over.json()["excess_cents"] == cents - 120_000, over.text
+    return issued
 
 
 async def test_a_clients_credit_is_refunded_never_beyond_what_is_left(
     billing: httpx.AsyncClient, billing_url: str
 ) -> None:
-    # Given a credit of 300.00 kept from an overpayment (a buyer of this test's own: credits are by SIREN).
+    # Given a credit of 300.00 kept from an overpayment.
     siren = "552100554"
-    buyer = {**BUYER, "siren": siren, "vat_number": "FR96" + siren, "electronic_address": siren}
-    issued = await _issue(billing, "R5", tenant="coop-portage", buyer=buyer)
-    over = await billing.post(
-        f"/internal/invoices/{issued['id']}/payments",
-        json={"amount_cents": 150_000, "received_on": issued["issue_date"]},
-        headers=headers("coop-portage"),
-    )
-    assert over.json()["excess_cents"] == 30_000, over.text
+    issued = await _overpaid(billing, "coop-portage", siren, 150_000)
 
     # When part is refunded, then the credit is lower by it, and the refund is published with what is left.
     refund = await _refund(billing, siren, 10_000, issued["issue_date"], reference="VIR REMB 7")
@@ -202,6 +209,27 @@ async def test_a_clients_credit_is_refunded_never_beyond_what_is_left(
     rest = await _refund(billing, siren, 20_000, issued["issue_date"])
     assert (rest.status_code, rest.json()["balance_cents"]) == (201, 0)
     assert (await _refund(billing, siren, 1, issued["issue_date"])).status_code == 409
+
+
+async def test_concurrent_refunds_each_publish_the_balance_they_left(
+    billing: httpx.AsyncClient, billing_url: str
+) -> None:
+    # Given 400.00 of credit, when four refunds of 100.00 arrive at once: each is decided on the credit the
+    # one before it left (a refund decided on a moved credit is run again), none beyond it.
+    siren = "123456782"
+    issued = await _overpaid(billing, "coop-portage", siren, 160_000)
+    refunds = await asyncio.gather(*(_refund(billing, siren, 10_000, issued["issue_date"]) for _ in range(4)))
+    assert [r.status_code for r in refunds] == [201] * 4, [r.text for r in refunds]
+    assert sorted(r.json()["balance_cents"] for r in refunds) == [0, 10_000, 20_000, 30_000]
+    ids = {r.json()["id"] for r in refunds}
+    published = [
+        r for r in await _public(billing_url, "billing.ClientCreditRefunded") if r["refund_id"] in ids
+    ]
+    assert sorted(r["balance_cents"] for r in published) == [0, 10_000, 20_000, 30_000]
+    credit = await billing.get(
+        "/internal/client_credits", params={"buyer_siren": siren}, headers=headers("coop-portage")
+    )
+    assert credit.json()[0]["balance_cents"] == 0
 
 
 async def test_drafts_unknown_invoices_and_bad_input_are_refused(billing: httpx.AsyncClient) -> None:
