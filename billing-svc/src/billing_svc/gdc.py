@@ -5,9 +5,10 @@ transaction it takes the association's open payslips of that month or before (a 
 difference with the payslip it corrects), appends `GdcMonthClosed` with the totals, the fee and an invoice id
 derived from (tenant, association, month), marks the payslips and writes the `gdc_months` row (unique per
 association and month); (2) drafts and finalises that invoice through the invoicing service (both no-ops
-when done already); (3) when the association signed a mandate, records the collection on the mandate's stream
-(FRST, then RCUR) and stores its pain.008 file in the same transaction. Each step finds the previous one's
-result when the run is repeated or resumed after a crash, so a month has exactly one invoice and one file.
+when done already); (3) when the association's latest mandate is not revoked, records the collection on
+the mandate's stream (FRST, then RCUR) and stores its pain.008 file in the same transaction (revoked or none:
+the invoice is paid by transfer). Each step finds the previous one's result when the run is repeated or
+resumed after a crash, so a month has exactly one invoice and one file.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from billing_svc.domain.gdc.mandates import (
     CollectUnderMandate,
     Debtor,
     Mandate,
+    MandateRevoked,
+    RevokeMandate,
+    SepaMandateRevoked,
     SepaMandateSigned,
     SignMandate,
 )
@@ -52,7 +56,11 @@ GDC_MONTH = Decider(gdc.decide, gdc.evolve, gdc.initial_state)
 GDC_MONTH_CODEC: EventCodec[GdcMonthClosed] = EventCodec({"GdcMonthClosed": GdcMonthClosed})
 MANDATE = Decider(mandates.decide, mandates.evolve, mandates.initial_state)
 MANDATE_CODEC: EventCodec[mandates.MandateEvent] = EventCodec(
-    {"SepaMandateSigned": SepaMandateSigned, "CollectedUnderMandate": CollectedUnderMandate}
+    {
+        "SepaMandateSigned": SepaMandateSigned,
+        "CollectedUnderMandate": CollectedUnderMandate,
+        "SepaMandateRevoked": SepaMandateRevoked,
+    }
 )
 
 
@@ -163,6 +171,24 @@ class Gdc:
             )
         resources.store.committed()
         return signed
+
+    async def revoke_mandate(
+        self, employer_id: UUID, mandate_id: UUID, *, revoked_on: date, tenant: str, correlation_id: str
+    ) -> Mandate:
+        """Revoke the association's mandate: the next runs leave its invoices to be paid by transfer."""
+        now = datetime.now(UTC)
+        handled = await command_loop.handle(
+            self.resources.store,
+            MANDATE,
+            MANDATE_CODEC,
+            mandates.stream_id(mandate_id),
+            RevokeMandate(mandate_id, employer_id, revoked_on, paris_today(now), now),
+            tenant=tenant,
+            metadata=self._metadata(correlation_id),
+            occurred_at=now,
+        )
+        assert isinstance(handled.state, Mandate)
+        return handled.state
 
     async def run_month(self, run_on: date, *, tenant: str, correlation_id: str) -> MonthRun:
         """Invoice the month before `run_on` for every association with payslips not invoiced yet."""
@@ -338,7 +364,8 @@ class Gdc:
         )
 
     async def _mandate(self, employer_id: UUID, tenant: str) -> Mandate | None:
-        """The association's mandate in force: the latest signed."""
+        """The association's latest signed mandate, revoked or not (its address still names the association;
+        a revoked one collects nothing new, even when an older one is not revoked: it was replaced)."""
         mandate_id = await self.resources.pool.fetchval(
             """SELECT mandate_id FROM sepa_mandates WHERE tenant = $1 AND employer_id = $2
                ORDER BY signed_on DESC, recorded_at DESC LIMIT 1""",
@@ -354,33 +381,33 @@ class Gdc:
     async def _collect(
         self, employer_id: UUID, issued: IssuedInvoice, tenant: str, correlation_id: str
     ) -> CollectedUnderMandate | None:
-        """The invoice's collection under the association's mandate, and its pain.008 file (none without)."""
-        mandate = await self._mandate(employer_id, tenant)
+        """The invoice's collection under the association's mandate, and its pain.008 file (none without a
+        mandate, or under a revoked one: the invoice is then paid by transfer)."""
+        try:
+            return await self._collect_under(
+                await self._mandate(employer_id, tenant), issued, tenant, correlation_id
+            )
+        except (ConcurrencyConflict, MandateRevoked):
+            # A concurrent run collected first, or the mandate was revoked meanwhile: read what it is now.
+            return await self._collect_under(
+                await self._mandate(employer_id, tenant), issued, tenant, correlation_id
+            )
+
+    async def _collect_under(
+        self, mandate: Mandate | None, issued: IssuedInvoice, tenant: str, correlation_id: str
+    ) -> CollectedUnderMandate | None:
         if mandate is None:
             return None
-        invoice_id = issued.draft.invoice_id
-        done = next((c for c in mandate.collections if c.invoice_id == invoice_id), None)
-        if done is not None:
+        done = mandate.collection_of(issued.draft.invoice_id)
+        if done is not None or mandate.revoked is not None:
             return done
-        resources = self.resources
-        now = datetime.now(UTC)
         signed = mandate.signed
+        now = datetime.now(UTC)
         command = CollectUnderMandate(
-            signed.mandate_id, invoice_id, issued.totals.total_cents, issued.due_date, now
+            signed.mandate_id, issued.draft.invoice_id, issued.totals.total_cents, issued.due_date, now
         )
-        try:
-            collected = await self._collect_once(signed, command, issued, tenant, correlation_id)
-        except ConcurrencyConflict:  # a concurrent run collected under the mandate first: read what it did
-            mandate = await self._mandate(employer_id, tenant)
-            done = (
-                None
-                if mandate is None
-                else next((c for c in mandate.collections if c.invoice_id == invoice_id), None)
-            )
-            if done is None:
-                raise
-            return done
-        resources.store.committed()
+        collected = await self._collect_once(signed, command, issued, tenant, correlation_id)
+        self.resources.store.committed()
         return collected
 
     async def _collect_once(

@@ -1,5 +1,5 @@
-"""SEPA mandates: given a mandate's history, when it is signed or collected under, then the events (or the
-refusal naming the field)."""
+"""SEPA mandates: given a mandate's history, when it is signed, collected under or revoked, then the events
+(or the refusal naming the field)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from billing_svc.domain.gdc.mandates import (
     CollectUnderMandate,
     Debtor,
     InvalidMandateField,
+    MandateAlreadyRevoked,
     MandateAlreadySigned,
+    MandateRevoked,
+    RevokeMandate,
+    SepaMandateRevoked,
     SepaMandateSigned,
     SignMandate,
     UnknownMandate,
@@ -107,3 +111,38 @@ def test_collecting_an_invoice_twice_decides_nothing() -> None:
 
 def test_no_collection_without_a_mandate() -> None:
     spec.given().when(collect(FIRST)).then_raises(UnknownMandate)
+
+
+def revoke(revoked_on: date = date(2026, 11, 20), employer_id: UUID = EMPLOYER) -> RevokeMandate:
+    return RevokeMandate(MANDATE_ID, employer_id, revoked_on, TODAY, NOW)
+
+
+REVOKED = SepaMandateRevoked(mandate_id=MANDATE_ID, revoked_on=date(2026, 11, 20), recorded_at=NOW)
+
+
+def test_a_mandate_is_revoked_once() -> None:
+    spec.given(SIGNED, collected(FIRST, "FRST")).when(revoke()).then(REVOKED)
+    spec.given(SIGNED, REVOKED).when(revoke()).then_raises(MandateAlreadyRevoked, match="2026-11-20")
+
+
+def test_nothing_new_is_collected_under_a_revoked_mandate() -> None:
+    spec.given(SIGNED, REVOKED).when(collect(FIRST)).then_raises(MandateRevoked)
+
+
+def test_a_collection_made_before_the_revocation_stays_collected() -> None:
+    spec.given(SIGNED, collected(FIRST, "FRST"), REVOKED).when(collect(FIRST)).then()
+
+
+def test_a_revocation_of_a_mandate_unknown_or_of_another_association_is_not_found() -> None:
+    spec.given().when(revoke()).then_raises(UnknownMandate)
+    spec.given(SIGNED).when(revoke(employer_id=FIRST)).then_raises(UnknownMandate)
+
+
+def test_a_revocation_in_the_future_or_before_the_signature_is_refused() -> None:
+    future = spec.given(SIGNED).when(revoke(date(2026, 11, 27))).then_raises(InvalidMandateField)
+    assert future.field == "revoked_on"
+    spec.given(SIGNED).when(revoke(date(2026, 11, 1))).then_raises(InvalidMandateField, match="signed on")
+
+
+def test_a_revoked_mandate_keeps_its_reference() -> None:
+    spec.given(SIGNED, REVOKED).when(sign()).then_raises(MandateAlreadySigned)

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing_svc.api.invoices import AddressIn
 from billing_svc.domain.gdc import NothingToInvoice
-from billing_svc.domain.gdc.mandates import Debtor, InvalidMandateField, MandateAlreadySigned
+from billing_svc.domain.gdc.mandates import (
+    Debtor,
+    InvalidMandateField,
+    Mandate,
+    MandateAlreadyRevoked,
+    MandateAlreadySigned,
+    UnknownMandate,
+)
 from billing_svc.domain.invoicing.events import Address
 from billing_svc.gdc import Gdc, UnknownAssociation, UnknownDirectDebit
 from billing_svc.reference.tenants import GdcNotOffered
@@ -106,6 +113,20 @@ class MandateOut(BaseModel):
     debtor_name: str
     iban_last4: str
     scheme: Literal["CORE"] = "CORE"
+    revoked_on: date | None = None
+
+    @classmethod
+    def of(cls, mandate: Mandate) -> MandateOut:
+        signed = mandate.signed
+        return cls(
+            id=signed.mandate_id,
+            employer_id=signed.employer_id,
+            reference=signed.reference,
+            signed_on=signed.signed_on,
+            debtor_name=signed.debtor.name,
+            iban_last4=signed.debtor.iban[-4:],
+            revoked_on=mandate.revoked.revoked_on if mandate.revoked else None,
+        )
 
 
 @router.post("/employers/{employer_id}/sepa-mandates", status_code=201)
@@ -128,14 +149,28 @@ async def sign_mandate(
         correlation_id=current_request_id() or "",
     )
     response.headers["Location"] = f"/v1/employers/{employer_id}/sepa-mandates/{signed.mandate_id}"
-    return MandateOut(
-        id=signed.mandate_id,
-        employer_id=signed.employer_id,
-        reference=signed.reference,
-        signed_on=signed.signed_on,
-        debtor_name=signed.debtor.name,
-        iban_last4=signed.debtor.iban[-4:],
+    return MandateOut.of(Mandate(signed))
+
+
+class RevocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    revoked_on: date  # Europe/Paris: not in the future, not before the mandate was signed
+
+
+@router.post("/employers/{employer_id}/sepa-mandates/{mandate_id}/revocation")
+async def revoke_mandate(
+    employer_id: UUID, mandate_id: UUID, body: RevocationIn, caller: CurrentCaller, gdc: GdcDep
+) -> MandateOut:
+    require_scope(caller, "invoices:write")
+    revoked = await gdc.revoke_mandate(
+        employer_id,
+        mandate_id,
+        revoked_on=body.revoked_on,
+        tenant=caller.tenant,
+        correlation_id=current_request_id() or "",
     )
+    return MandateOut.of(revoked)
 
 
 @router.get(
@@ -159,6 +194,8 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     MandateAlreadySigned: lambda error: Problem(
         409, "mandate_reference_taken", detail=str(error), param="body.reference"
     ),
+    UnknownMandate: lambda error: Problem(404, "mandate_not_found", detail=str(error)),
+    MandateAlreadyRevoked: lambda error: Problem(409, "mandate_already_revoked", detail=str(error)),
     UnknownAssociation: lambda error: Problem(404, "employer_structure_not_found", detail=str(error)),
     UnknownDirectDebit: lambda error: Problem(404, "direct_debit_not_found", detail=str(error)),
     GdcNotOffered: lambda error: Problem(422, "gdc_not_offered", detail=str(error)),

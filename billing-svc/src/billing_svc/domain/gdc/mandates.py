@@ -1,5 +1,6 @@
 """SEPA Core direct debit mandates (EPC SEPA Core Direct Debit rulebook): signed once under a unique
-reference, then each collection under it: the first is FRST, the next ones RCUR.
+reference, then each collection under it: the first is FRST, the next ones RCUR; revoked once, after which
+nothing more is collected under it (the collections made before stay what they were).
 
 The stream of a mandate is named by the tenant's reference (`sepa-mandate-<id>`, the id derived from it), so
 a second mandate under a reference already used finds it signed and is refused.
@@ -8,7 +9,7 @@ a second mandate under a reference already used finds it signed and is refused.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
@@ -35,6 +36,14 @@ class MandateAlreadySigned(Exception):
 
 class UnknownMandate(LookupError):
     pass
+
+
+class MandateAlreadyRevoked(Exception):
+    """The mandate was revoked already: a revocation is recorded once."""
+
+
+class MandateRevoked(Exception):
+    """Nothing is collected under a revoked mandate."""
 
 
 class Debtor(BaseModel):
@@ -72,7 +81,17 @@ class CollectedUnderMandate(BaseModel):
     collected_at: datetime
 
 
-MandateEvent = SepaMandateSigned | CollectedUnderMandate
+class SepaMandateRevoked(BaseModel):
+    """The association withdrew its consent: nothing more is collected under the mandate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mandate_id: UUID
+    revoked_on: date
+    recorded_at: datetime
+
+
+MandateEvent = SepaMandateSigned | CollectedUnderMandate | SepaMandateRevoked
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,16 @@ class CollectUnderMandate:
     now: datetime
 
 
-MandateCommand = SignMandate | CollectUnderMandate
+@dataclass(frozen=True)
+class RevokeMandate:
+    mandate_id: UUID
+    employer_id: UUID  # the association the request names: another's mandate is not found
+    revoked_on: date
+    today: date  # Europe/Paris
+    now: datetime
+
+
+MandateCommand = SignMandate | CollectUnderMandate | RevokeMandate
 
 
 @dataclass(frozen=True)
@@ -107,9 +135,13 @@ class NoMandate:
 class Mandate:
     signed: SepaMandateSigned
     collections: tuple[CollectedUnderMandate, ...] = ()
+    revoked: SepaMandateRevoked | None = None
 
     def next_sequence_type(self) -> SequenceType:
         return "RCUR" if self.collections else "FRST"
+
+    def collection_of(self, invoice_id: UUID) -> CollectedUnderMandate | None:
+        return next((c for c in self.collections if c.invoice_id == invoice_id), None)
 
 
 MandateState = NoMandate | Mandate
@@ -160,8 +192,10 @@ def decide(command: MandateCommand, state: MandateState) -> list[MandateEvent]:
         case CollectUnderMandate():
             if not isinstance(state, Mandate):
                 raise UnknownMandate(f"no mandate {command.mandate_id}")
-            if any(c.invoice_id == command.invoice_id for c in state.collections):
+            if state.collection_of(command.invoice_id) is not None:
                 return []  # collected once
+            if state.revoked is not None:
+                raise MandateRevoked(f"the mandate {state.signed.reference!r} was revoked")
             return [
                 CollectedUnderMandate(
                     mandate_id=command.mandate_id,
@@ -172,6 +206,28 @@ def decide(command: MandateCommand, state: MandateState) -> list[MandateEvent]:
                     collected_at=command.now,
                 )
             ]
+        case RevokeMandate():
+            return _revoke(command, state)
+
+
+def _revoke(command: RevokeMandate, state: MandateState) -> list[MandateEvent]:
+    if not isinstance(state, Mandate) or state.signed.employer_id != command.employer_id:
+        raise UnknownMandate(
+            f"no mandate {command.mandate_id} of the employer structure {command.employer_id}"
+        )
+    if state.revoked is not None:
+        raise MandateAlreadyRevoked(
+            f"the mandate {state.signed.reference!r} was revoked on {state.revoked.revoked_on} already"
+        )
+    if command.revoked_on > command.today:
+        raise InvalidMandateField("revoked_on", "a mandate is not revoked in the future")
+    if command.revoked_on < state.signed.signed_on:
+        raise InvalidMandateField("revoked_on", f"the mandate was signed on {state.signed.signed_on}")
+    return [
+        SepaMandateRevoked(
+            mandate_id=command.mandate_id, revoked_on=command.revoked_on, recorded_at=command.now
+        )
+    ]
 
 
 def evolve(state: MandateState, event: MandateEvent) -> MandateState:
@@ -181,7 +237,9 @@ def evolve(state: MandateState, event: MandateEvent) -> MandateState:
         case CollectedUnderMandate():
             if not isinstance(state, Mandate):
                 return state
-            return Mandate(state.signed, (*state.collections, event))
+            return replace(state, collections=(*state.collections, event))
+        case SepaMandateRevoked():
+            return replace(state, revoked=event) if isinstance(state, Mandate) else state
 
 
 def stream_id(mandate_id: UUID) -> str:
