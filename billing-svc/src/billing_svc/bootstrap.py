@@ -1,4 +1,5 @@
-"""Composition root of billing-svc: the invoice handlers and the Factur-X validator's process pool."""
+"""Composition root of billing-svc: the invoice handlers, the Factur-X validator's process pool and the GDC
+monthly run of the 1st."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from billing_svc import gdc_schedule
 from billing_svc.accounts import Accounts
 from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.gdc import Gdc
@@ -44,7 +46,8 @@ def build(resources: Resources) -> Billing:
 
 
 def background(service: object, resources: Resources) -> Sequence[Callable[[asyncio.Event], Awaitable[None]]]:
-    """The validator's worker processes: started (and warmed) with the service, shut down with it."""
+    """The validator's worker processes (started and warmed with the service, shut down with it), and the
+    GDC monthly run of the 1st."""
     if not isinstance(service, Billing):
         return ()
 
@@ -56,4 +59,4 @@ def background(service: object, resources: Resources) -> Sequence[Callable[[asyn
             warming.cancel()
             await asyncio.to_thread(service.validator.close)
 
-    return (validator_pool,)
+    return (validator_pool, *gdc_schedule.background(service.gdc, resources))

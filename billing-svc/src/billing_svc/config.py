@@ -13,3 +13,5 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     # Processes running the EN 16931 and French CTC schematrons (Saxon) beside the event loop.
     schematron_workers: int = 2
+    # The GDC monthly run of the 1st, started by the worker itself (ADR 017); off, ops call the API instead.
+    gdc_monthly_run_enabled: bool = True

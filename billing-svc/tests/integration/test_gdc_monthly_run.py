@@ -9,134 +9,38 @@ FRST then RCUR under one mandate."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import httpx
 import pytest_asyncio
 from lxml import etree
 
-from billing_svc.bootstrap import Billing
 from billing_svc.domain.gdc import fee_cents
 from billing_svc.sepa.direct_debit import NAMESPACE, validate_pain_008
-from services.runtime import ServiceRuntime
 
-from .support import fresh_database, headers, settings
-
-
-def _shared_events() -> ModuleType:
-    """tests/e2e/gdc_events.py (shared with the e2e test and the benchmark), loaded by path: the workspace's
-    `tests` package is importable only once pytest imported a module under it."""
-    path = Path(__file__).resolve().parents[3] / "tests" / "e2e" / "gdc_events.py"
-    spec = importlib.util.spec_from_file_location("gdc_events", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gdc_events"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-_events = _shared_events()
-Payslip = _events.Payslip
-employer_registered = _events.employer_registered
-payslip_issued = _events.payslip_issued
-producer_outbox = _events.producer_outbox
-publish = _events.publish
-
-TENANT = "smartfr"
-FEE = Decimal("5")  # reference/gdc_fees.json, smartfr from 2020
-WITHIN = 60.0
-
-
-@dataclass
-class Running:
-    url: str
-    client: httpx.AsyncClient
-    service: Billing
+from .gdc_support import (
+    FEE,
+    TENANT,
+    Payslip,
+    Running,
+    mandate_body,
+    publish_payslips,
+    register_association,
+    running_billing,
+    signed_mandate,
+    value,
+)
+from .support import headers
 
 
 @pytest_asyncio.fixture(scope="module")
 async def billing(database_url: str) -> AsyncIterator[Running]:
-    async with fresh_database(database_url) as url:
-        for producer in ("payroll", "members"):
-            await producer_outbox(url, producer)
-        from billing_svc.entrypoints.definition import definition
-
-        runtime = ServiceRuntime(definition(), settings(url, schematron_workers=1), poll_interval=0.2)
-        await runtime.start()
-        try:
-            transport = httpx.ASGITransport(app=runtime.app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://billing", timeout=60
-            ) as client:
-                yield Running(url, client, runtime.app.state.service)
-        finally:
-            await runtime.stop()
-
-
-async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
-    deadline = time.monotonic() + WITHIN
-    while not await condition():
-        assert time.monotonic() < deadline, f"{condition.__name__} still false after {WITHIN}s"
-        await asyncio.sleep(0.05)
-
-
-async def _value(url: str, query: str, *args: object) -> Any:
-    conn = await asyncpg.connect(url, server_settings={"search_path": "billing"})
-    try:
-        return await conn.fetchval(query, *args)
-    finally:
-        await conn.close()
-
-
-async def _association(running: Running, siret: str, name: str) -> UUID:
-    employer_id = uuid4()
-    await publish(running.url, "members", [employer_registered(TENANT, employer_id, siret, name)])
-
-    async def known() -> bool:
-        return bool(
-            await _value(
-                running.url, "SELECT count(*) FROM gdc_associations WHERE employer_id = $1", employer_id
-            )
-        )
-
-    await _until(known)
-    return employer_id
-
-
-async def _payslips(running: Running, payslips: list[Payslip]) -> None:
-    await publish(running.url, "payroll", [payslip_issued(TENANT, p) for p in payslips])
-    ids = [p.payslip_id for p in payslips]
-
-    async def learnt() -> bool:
-        count = await _value(running.url, "SELECT count(*) FROM gdc_payslips WHERE payslip_id = ANY($1)", ids)
-        return bool(count == len(ids))
-
-    await _until(learnt)
-
-
-def _mandate(reference: str, **debtor: object) -> dict[str, object]:
-    return {
-        "reference": reference,
-        "signed_on": "2026-11-02",
-        "debtor": {
-            "name": "Les Ateliers du Spectacle",
-            "address": {"street": "12 rue des Arts", "postal_code": "69001", "city": "Lyon"},
-            "iban": "FR76 3000 4000 0000 0234 5678 983",
-            **debtor,
-        },
-    }
+    async with running_billing(database_url) as running:
+        yield running
 
 
 async def _run(client: httpx.AsyncClient, run_on: str) -> dict[str, Any]:
@@ -163,20 +67,15 @@ async def test_the_month_of_an_association_with_20_contracts_is_one_invoice_and_
     billing: Running,
 ) -> None:
     client = billing.client
-    association = await _association(billing, "73282932000074", "Les Ateliers du Spectacle")
-    signed = await client.post(
-        f"/internal/employers/{association}/sepa-mandates",
-        json=_mandate("GDC-ATELIERS-0001"),
-        headers=headers(TENANT),
-    )
-    assert signed.status_code == 201, signed.text
+    association = await register_association(billing, "73282932000074", "Les Ateliers du Spectacle")
+    await signed_mandate(billing, association, "GDC-ATELIERS-0001")
     november = [Payslip(association, "2026-11", 150_000 + 1_357 * n, 210_000 + 1_911 * n) for n in range(20)]
     # A correction counts by its difference; December waits for its month; an employer billing does not know
     # as an association (a member's activity's payslip) is not GDC.
     correction = Payslip(association, "2026-11", 160_000, 224_000, corrects=november[0].payslip_id)
     december = Payslip(association, "2026-12", 99_000, 139_000)
     stranger = Payslip(uuid4(), "2026-11", 500_000, 700_000)
-    await _payslips(billing, [*november, correction, december, stranger])
+    await publish_payslips(billing, [*november, correction, december, stranger])
 
     run = await _run(client, "2026-12-01")
     assert run["month"] == "2026-11"
@@ -218,7 +117,7 @@ async def test_the_month_of_an_association_with_20_contracts_is_one_invoice_and_
 
     again = await _run(client, "2026-12-01")
     assert _of(again, association) == invoiced  # the same invoice, the same file
-    published = await _value(
+    published = await value(
         billing.url,
         """SELECT jsonb_agg(envelope->'data' ORDER BY position) FROM outbox
            WHERE envelope->>'event_type' IN ('billing.SepaMandateSigned', 'billing.DirectDebitPrepared')
@@ -234,8 +133,8 @@ async def test_the_month_of_an_association_with_20_contracts_is_one_invoice_and_
         invoiced["total_cents"],
     )
     assert (prepared["sequence_type"], prepared["collection_date"]) == ("FRST", invoice["due_date"])
-    months = await _value(billing.url, "SELECT count(*) FROM gdc_months WHERE employer_id = $1", association)
-    debits = await _value(
+    months = await value(billing.url, "SELECT count(*) FROM gdc_months WHERE employer_id = $1", association)
+    debits = await value(
         billing.url, "SELECT count(*) FROM direct_debits WHERE invoice_id = $1", UUID(invoiced["invoice_id"])
     )
     assert (months, debits) == (1, 1)
@@ -255,11 +154,11 @@ async def test_runs_repeated_at_once_or_resumed_after_a_stop_issue_one_invoice_p
     billing: Running,
 ) -> None:
     gdc = billing.service.gdc
-    closed_only = await _association(billing, "40483304800022", "Compagnie Théâtre du Nord")
-    drafted_only = await _association(billing, "73282932000074", "Atelier Deux")
-    untouched = await _association(billing, "73282932000074", "Atelier Trois")
+    closed_only = await register_association(billing, "40483304800022", "Compagnie Théâtre du Nord")
+    drafted_only = await register_association(billing, "73282932000074", "Atelier Deux")
+    untouched = await register_association(billing, "73282932000074", "Atelier Trois")
     for employer in (closed_only, drafted_only, untouched):
-        await _payslips(billing, [Payslip(employer, "2027-02", 180_000, 250_000) for _ in range(3)])
+        await publish_payslips(billing, [Payslip(employer, "2027-02", 180_000, 250_000) for _ in range(3)])
     # A run that stopped after closing one month, and after drafting another's invoice (not finalised).
     await gdc._close(closed_only, "2027-02", FEE, TENANT, "")
     month = await gdc._close(drafted_only, "2027-02", FEE, TENANT, "")
@@ -284,10 +183,10 @@ async def test_runs_repeated_at_once_or_resumed_after_a_stop_issue_one_invoice_p
     for employer in (closed_only, drafted_only, untouched):
         assert _of(first, employer) == _of(second, employer)
         invoice_id = UUID(_of(first, employer)["invoice_id"])
-        issued = await _value(
+        issued = await value(
             billing.url, "SELECT count(*) FROM issued_invoices WHERE invoice_id = $1", invoice_id
         )
-        months = await _value(
+        months = await value(
             billing.url,
             "SELECT count(*) FROM gdc_months WHERE employer_id = $1 AND month = '2027-02'",
             employer,
@@ -303,20 +202,20 @@ async def test_a_mandate_is_refused_with_the_field_named_and_its_reference_used_
     billing: Running,
 ) -> None:
     client = billing.client
-    association = await _association(billing, "40483304800022", "Compagnie Mandats")
+    association = await register_association(billing, "40483304800022", "Compagnie Mandats")
     path = f"/internal/employers/{association}/sepa-mandates"
     bad_iban = await client.post(
-        path, json=_mandate("GDC-NORD-1", iban="FR7630004000000002345678984"), headers=headers(TENANT)
+        path, json=mandate_body("GDC-NORD-1", iban="FR7630004000000002345678984"), headers=headers(TENANT)
     )
     assert (bad_iban.status_code, bad_iban.json()["param"]) == (400, "body.debtor.iban")
     assert bad_iban.headers["content-type"].startswith("application/problem+json")
-    ok = await client.post(path, json=_mandate("GDC-NORD-1"), headers=headers(TENANT))
+    ok = await client.post(path, json=mandate_body("GDC-NORD-1"), headers=headers(TENANT))
     assert ok.status_code == 201, ok.text
     assert ok.json()["iban_last4"] == "8983"
-    taken = await client.post(path, json=_mandate("GDC-NORD-1"), headers=headers(TENANT))
+    taken = await client.post(path, json=mandate_body("GDC-NORD-1"), headers=headers(TENANT))
     assert (taken.status_code, taken.json()["param"]) == (409, "body.reference")
     unknown = await client.post(
-        f"/internal/employers/{uuid4()}/sepa-mandates", json=_mandate("GDC-X-1"), headers=headers(TENANT)
+        f"/internal/employers/{uuid4()}/sepa-mandates", json=mandate_body("GDC-X-1"), headers=headers(TENANT)
     )
     assert unknown.status_code == 404
     not_first = await client.post(
@@ -330,3 +229,43 @@ async def test_a_mandate_is_refused_with_the_field_named_and_its_reference_used_
         422,
         "gdc_not_offered",
     )
+
+
+async def test_after_its_mandate_is_revoked_an_association_is_invoiced_without_a_direct_debit(
+    billing: Running,
+) -> None:
+    association = await register_association(billing, "40483304800022", "Compagnie Révoquée")
+    mandate = (await signed_mandate(billing, association, "GDC-REVOQUE-1"))["id"]
+    client = billing.client
+    await publish_payslips(billing, [Payslip(association, "2027-05", 180_000, 250_000)])
+    may = _of(await _run(client, "2027-06-01"), association)
+    assert may["sequence_type"] == "FRST"
+
+    revocation = f"/internal/employers/{association}/sepa-mandates/{mandate}/revocation"
+    revoked = await client.post(revocation, json={"revoked_on": "2026-11-20"}, headers=headers(TENANT))
+    assert (revoked.status_code, revoked.json()["revoked_on"]) == (200, "2026-11-20"), revoked.text
+    twice = await client.post(revocation, json={"revoked_on": "2026-11-20"}, headers=headers(TENANT))
+    assert twice.status_code == 409
+    assert twice.headers["content-type"].startswith("application/problem+json")
+    assert twice.json()["type"].rsplit("/", 1)[-1] == "mandate_already_revoked"
+    for unknown, tenant in ((revocation.replace(mandate, str(uuid4())), TENANT), (revocation, "alterna")):
+        answer = await client.post(unknown, json={"revoked_on": "2026-11-20"}, headers=headers(tenant))
+        assert (answer.status_code, answer.json()["type"].rsplit("/", 1)[-1]) == (404, "mandate_not_found")
+
+    await publish_payslips(billing, [Payslip(association, "2027-06", 180_000, 250_000)])
+    june = _of(await _run(client, "2027-07-01"), association)
+    assert (june["direct_debit_id"], june["sequence_type"]) == (None, None)  # paid by transfer
+    files = await value(
+        billing.url,
+        "SELECT count(*) FROM direct_debits WHERE mandate_id = $1 AND invoice_id = $2",
+        UUID(mandate),
+        UUID(june["invoice_id"]),
+    )
+    prepared = await value(
+        billing.url,
+        """SELECT count(*) FROM outbox WHERE envelope->>'event_type' = 'billing.DirectDebitPrepared'
+             AND envelope->'data'->>'employer_id' = $1""",
+        str(association),
+    )
+    assert (files, prepared) == (0, 1)  # May's collection only
+    assert _of(await _run(client, "2027-06-01"), association) == may  # made before: it stands
