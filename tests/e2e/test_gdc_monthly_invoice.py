@@ -5,7 +5,8 @@ The association is registered through /v1/employer_structures (members-svc's rea
 payroll-svc's own append writes them (embedded: billing reads that outbox; distributed: payroll's relay sends
 it over Kafka), rather than 20 contracts run through the payroll engine. The run of 1 December gives one
 invoice whose lines are the payslips' gross and employer contributions plus the fee, and a pain.008.001.08
-collection file that validates against the ISO XSD; running it again changes nothing."""
+collection file that validates against the ISO XSD; running it again changes nothing. The mandate is then
+revoked, once."""
 
 from __future__ import annotations
 
@@ -114,3 +115,19 @@ async def test_the_gdc_month_of_an_association_with_20_contracts(deployment: Dep
     assert (not_first.status_code, not_first.json()["param"]) == (400, "body.run_on")
     taken = await gateway.post(f"/v1/employers/{association}/sepa-mandates", json=MANDATE, headers=auth(key))
     assert (taken.status_code, taken.json()["param"]) == (409, "body.reference")
+
+    revocation = f"/v1/employers/{association}/sepa-mandates/{mandate['answer'].json()['id']}/revocation"
+    body = {"revoked_on": "2026-11-20"}
+    reader = await deployment.api_key("smartfr", "invoices:read")
+    for headers, status in (
+        (auth(other), 404),
+        (auth(reader), 403),
+        ({"Idempotency-Key": str(UUID(int=7))}, 401),
+    ):
+        refused = await gateway.post(revocation, json=body, headers=headers)
+        assert refused.status_code == status, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    revoked = await gateway.post(revocation, json=body, headers=auth(key))
+    assert (revoked.status_code, revoked.json()["revoked_on"]) == (200, "2026-11-20"), revoked.text
+    twice = await gateway.post(revocation, json=body, headers=auth(key))
+    assert (twice.status_code, twice.json()["code"]) == (409, "mandate_already_revoked")

@@ -1,5 +1,5 @@
-"""/v1/gdc: the GDC monthly invoice run (ops), SEPA direct debit mandates of the associations, and the
-pain.008.001.08 collection file of each GDC invoice collected under a mandate (ADR 017).
+"""/v1/gdc: the GDC monthly invoice run (ops), SEPA direct debit mandates of the associations (signed,
+revoked), and the pain.008.001.08 collection file of each GDC invoice collected under a mandate (ADR 017).
 
 The run of the 1st invoices the previous month: for each association (employer structure whose payroll the
 back-office runs), one invoice with its payslips' gross salaries, employer contributions and the GDC fee.
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import require
 from gateway.routes.invoices import InvoiceAddress
-from gateway.routes.upstreams import ServiceUpstreams
+from gateway.routes.upstreams import ServiceUpstreams, Upstreams
 from gateway.upstream import passed_through
 from services.http import problem_responses
 from services.internal_token import Caller
@@ -100,6 +100,24 @@ class SepaMandate(BaseModel):
     debtor_name: str
     iban_last4: str
     scheme: Literal["CORE"]
+    revoked_on: date | None = Field(
+        default=None,
+        description="Once revoked: nothing more is collected under it (invoices paid by transfer).",
+    )
+
+
+class SepaMandateRevocation(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"revoked_on": "2026-11-20"}]})
+
+    revoked_on: date = Field(
+        description="The day the association withdrew its consent (not in the future, not before signing)."
+    )
+
+
+async def _post_to_billing(upstreams: Upstreams, caller: Caller, path: str, body: BaseModel) -> Response:
+    return passed_through(
+        await upstreams.billing.call("POST", path, caller, json=body.model_dump(mode="json"))
+    )
 
 
 @router.post(
@@ -111,11 +129,7 @@ class SepaMandate(BaseModel):
 async def run_month(
     body: MonthlyRun, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:write")]
 ) -> Response:
-    return passed_through(
-        await upstreams.billing.call(
-            "POST", "/internal/gdc/monthly-invoices", caller, json=body.model_dump(mode="json")
-        )
-    )
+    return await _post_to_billing(upstreams, caller, "/internal/gdc/monthly-invoices", body)
 
 
 @router.post(
@@ -131,13 +145,31 @@ async def sign_mandate(
     upstreams: ServiceUpstreams,
     caller: Annotated[Caller, require("invoices:write")],
 ) -> Response:
-    return passed_through(
-        await upstreams.billing.call(
-            "POST",
-            f"/internal/employers/{employer_structure_id}/sepa-mandates",
-            caller,
-            json=body.model_dump(mode="json"),
-        )
+    return await _post_to_billing(
+        upstreams, caller, f"/internal/employers/{employer_structure_id}/sepa-mandates", body
+    )
+
+
+@router.post(
+    "/v1/employers/{employer_structure_id:uuid}/sepa-mandates/{mandate_id:uuid}/revocation",
+    response_model=SepaMandate,
+    summary="Revoke an association's SEPA mandate: its next GDC invoices are paid by transfer",
+    description="Collections prepared before stay as they were. A second revocation is a 409 "
+    "`mandate_already_revoked`; a mandate that is not this association's, a 404 `mandate_not_found`.",
+    responses=problem_responses(400, 401, 403, 404, 409),
+)
+async def revoke_mandate(
+    employer_structure_id: UUID,
+    mandate_id: UUID,
+    body: SepaMandateRevocation,
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:write")],
+) -> Response:
+    return await _post_to_billing(
+        upstreams,
+        caller,
+        f"/internal/employers/{employer_structure_id}/sepa-mandates/{mandate_id}/revocation",
+        body,
     )
 
 
