@@ -19,6 +19,7 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("billing.InvoiceIssued", 1): ("billing.invoice_issued_v1", "InvoiceIssuedV1"),
     ("billing.PaymentReceived", 1): ("billing.payment_received_v1", "PaymentReceivedV1"),
     ("billing.ReceivableWrittenOff", 1): ("billing.receivable_written_off_v1", "ReceivableWrittenOffV1"),
+    ("billing.SepaMandateRevoked", 1): ("billing.sepa_mandate_revoked_v1", "SepaMandateRevokedV1"),
     ("billing.SepaMandateSigned", 1): ("billing.sepa_mandate_signed_v1", "SepaMandateSignedV1"),
     ("contracts.BudgetReservationReleased", 1): ("contracts.budget_reservation_released_v1", "BudgetReservationReleasedV1"),
     ("contracts.BudgetReservationRequested", 1): ("contracts.budget_reservation_requested_v1", "BudgetReservationRequestedV1"),
