@@ -177,6 +177,9 @@ class Gdc:
     ) -> Mandate:
         """Revoke the association's mandate: the next runs leave its invoices to be paid by transfer."""
         now = datetime.now(UTC)
+        # The public event names the mandate's association and reference, which only its signature holds
+        # (never changed after it): an unknown mandate is the decider's to refuse.
+        known = await self._mandate_of_id(mandate_id, tenant)
         handled = await command_loop.handle(
             self.resources.store,
             MANDATE,
@@ -185,6 +188,7 @@ class Gdc:
             RevokeMandate(mandate_id, employer_id, revoked_on, paris_today(now), now),
             tenant=tenant,
             metadata=self._metadata(correlation_id),
+            to_public=mandate_public(known.signed) if known else command_loop.no_public_events,
             occurred_at=now,
         )
         assert isinstance(handled.state, Mandate)
@@ -372,8 +376,9 @@ class Gdc:
             tenant,
             employer_id,
         )
-        if mandate_id is None:
-            return None
+        return None if mandate_id is None else await self._mandate_of_id(mandate_id, tenant)
+
+    async def _mandate_of_id(self, mandate_id: UUID, tenant: str) -> Mandate | None:
         recorded = await self.resources.store.read_stream(mandates.stream_id(mandate_id), tenant=tenant)
         state = MANDATE.fold(MANDATE_CODEC.decode(r) for r in recorded)
         return state if isinstance(state, Mandate) else None

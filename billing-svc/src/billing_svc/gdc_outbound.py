@@ -1,13 +1,19 @@
-"""Private mandate events -> public `billing.SepaMandateSigned` / `billing.DirectDebitPrepared`: ids, the
-mandate reference, dates and amounts (the debtor's account stays here)."""
+"""Private mandate events -> public `billing.SepaMandateSigned` / `.SepaMandateRevoked` /
+`.DirectDebitPrepared`: ids, the mandate reference, dates and amounts (the debtor's account stays here)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from uuid import UUID, uuid5
 
-from billing_svc.domain.gdc.mandates import CollectedUnderMandate, MandateEvent, SepaMandateSigned
+from billing_svc.domain.gdc.mandates import (
+    CollectedUnderMandate,
+    MandateEvent,
+    SepaMandateRevoked,
+    SepaMandateSigned,
+)
 from schemas.generated.billing.direct_debit_prepared_v1 import DirectDebitPreparedV1
+from schemas.generated.billing.sepa_mandate_revoked_v1 import SepaMandateRevokedV1
 from schemas.generated.billing.sepa_mandate_signed_v1 import SepaMandateSignedV1
 from services.command_loop import Decided, ToPublic
 from services.envelope import Envelope
@@ -53,6 +59,17 @@ def mandate_public(signed: SepaMandateSigned) -> ToPublic[MandateEvent]:
                     }
                 )
                 public.append(one.public("billing.DirectDebitPrepared", prepared.model_dump(mode="json")))
+            elif isinstance(event, SepaMandateRevoked):
+                revoked = SepaMandateRevokedV1.model_validate(
+                    {
+                        "mandate_id": event.mandate_id,
+                        "employer_id": signed.employer_id,
+                        "reference": signed.reference,
+                        "revoked_on": event.revoked_on,
+                        "recorded_at": event.recorded_at,
+                    }
+                )
+                public.append(one.public("billing.SepaMandateRevoked", revoked.model_dump(mode="json")))
         return public
 
     return to_public

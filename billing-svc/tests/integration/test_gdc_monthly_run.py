@@ -251,6 +251,19 @@ async def test_after_its_mandate_is_revoked_an_association_is_invoiced_without_a
     for unknown, tenant in ((revocation.replace(mandate, str(uuid4())), TENANT), (revocation, "alterna")):
         answer = await client.post(unknown, json={"revoked_on": "2026-11-20"}, headers=headers(tenant))
         assert (answer.status_code, answer.json()["type"].rsplit("/", 1)[-1]) == (404, "mandate_not_found")
+    published = await value(
+        billing.url,
+        """SELECT jsonb_agg(envelope->'data') FROM outbox
+           WHERE envelope->>'event_type' = 'billing.SepaMandateRevoked'
+             AND envelope->'data'->>'mandate_id' = $1""",
+        mandate,
+    )
+    [revoked_event] = json.loads(published)  # once: the second revocation was refused
+    assert (revoked_event["employer_id"], revoked_event["reference"], revoked_event["revoked_on"]) == (
+        str(association),
+        "GDC-REVOQUE-1",
+        "2026-11-20",
+    )
 
     await publish_payslips(billing, [Payslip(association, "2027-06", 180_000, 250_000)])
     june = _of(await _run(client, "2027-07-01"), association)
