@@ -7,7 +7,7 @@ from __future__ import annotations
 from backoffice.demo import generate, load
 from tests.e2e.demo_read_models import read_models, read_models_add_up
 from tests.e2e.deployments import Deployment
-from tests.e2e.skeleton import auth
+from tests.e2e.skeleton import auth, until
 
 WITHIN = 60.0
 TENANTS = ("smartfr", "grandsensemble", "alterna")
@@ -27,10 +27,24 @@ async def test_the_demo_population_loads_and_the_read_models_add_up_to_it(deploy
             deployment.gateway, keys[tenant], population.of(tenant), within=WITHIN, before=before[tenant]
         )
 
-    # The associations of the GDC service are in SmartFr's directory.
+    # The associations of the GDC service are in SmartFr's directory (a projection: the last ones registered
+    # may still be on their way to it).
     for structure in population.structures:
+        names = await directory_names(deployment, keys["smartfr"], structure.siret)
+        assert names == [structure.legal_name]
+
+
+async def directory_names(deployment: Deployment, key: str, siret: str) -> list[str]:
+    """The legal names SmartFr's directory lists for `siret`, once it lists any (within WITHIN)."""
+    names: list[str] = []
+
+    async def listed() -> bool:
         found = await deployment.gateway.get(
-            "/v1/employer_structures", params={"siret": structure.siret}, headers=auth(keys["smartfr"])
+            "/v1/employer_structures", params={"siret": siret}, headers=auth(key)
         )
         assert found.status_code == 200, found.text
-        assert [row["legal_name"] for row in found.json()["data"]] == [structure.legal_name]
+        names[:] = [row["legal_name"] for row in found.json()["data"]]
+        return bool(names)
+
+    await until(listed, within=WITHIN)
+    return names
