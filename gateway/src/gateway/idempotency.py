@@ -6,17 +6,23 @@ before the handler runs, so of concurrent identical requests exactly one runs; t
 `idempotency_key_in_flight` until it is done, then replay it (`Idempotent-Replayed: true`). The same key with
 another request is 422 `idempotency_key_reused`.
 
+While a claimed request runs, its key is passed on to the services it calls (`Request-Key`, with the time the
+key was first claimed): they mint the ids of what it creates from it, so a retry that runs again, because this
+process died or the service's answer was lost before the answer was kept here, creates nothing more (ADR 023).
+
 The kept answer is sealed (gateway.inbound.sealing, a key of its own): some answers are shown once and only
 then (a webhook signing secret, an endpoint's secret), and must not sit in clear for a week.
 
-What is not stored, and releases the claim so that a retry runs again: 5xx answers, an exception, and the
-4xx answers that say "not now" rather than "never" (403, 409, 429...). A claim whose process died is taken
-over after `lease` by a retry of the same request.
+What is not stored, and frees the claim so that a retry of the same request runs again: 5xx answers, an
+exception, and the 4xx answers that say "not now" rather than "never" (403, 409, 429...). A claim whose
+process died is taken over after `lease` by a retry of the same request. Either way the key stays with its
+request (another request with it is 422) and keeps the time it was first claimed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import logging
@@ -34,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.clock import Clock
 from gateway.inbound.sealing import Sealer
 from services.http import PROBLEM_MEDIA_TYPE, Problem
+from services.request_keys import RequestKey
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,16 @@ PURGE_EVERY = timedelta(hours=1)
 FIRST_PURGE_AFTER = timedelta(minutes=1)
 
 
+_current_request_key: contextvars.ContextVar[RequestKey | None] = contextvars.ContextVar(
+    "gateway_request_key", default=None
+)
+
+
+def current_request_key() -> RequestKey | None:
+    """The key of the claimed POST being served, for the calls it makes to the services."""
+    return _current_request_key.get()
+
+
 def requires_key(method: str, path: str) -> bool:
     return method == "POST" and path.startswith("/v1/") and not path.startswith(_EXEMPT_PREFIXES)
 
@@ -76,6 +93,7 @@ def fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Claimed:
     token: uuid.UUID
+    first_claimed_at: datetime  # kept when a retry takes over a dead claim: the ids minted stay the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +123,14 @@ class KeyStore:
                    VALUES ($1, $2, $3, $4, $5, $6, $7)
                    ON CONFLICT (client_id, key) DO UPDATE SET
                        fingerprint = EXCLUDED.fingerprint, claim = EXCLUDED.claim,
-                       claimed_at = EXCLUDED.claimed_at, locked_until = EXCLUDED.locked_until,
+                       claimed_at = CASE WHEN k.expires_at <= EXCLUDED.claimed_at
+                                         THEN EXCLUDED.claimed_at ELSE k.claimed_at END,
+                       locked_until = EXCLUDED.locked_until,
                        expires_at = EXCLUDED.expires_at, status = NULL, headers = NULL, body = NULL
                    WHERE k.expires_at <= EXCLUDED.claimed_at
                       OR (k.status IS NULL AND k.locked_until <= EXCLUDED.claimed_at
                           AND k.fingerprint = EXCLUDED.fingerprint)
-                   RETURNING claim""",
+                   RETURNING claimed_at""",
                 client_id,
                 key,
                 print_,
@@ -120,7 +140,7 @@ class KeyStore:
                 now + ttl,
             )
             if row is not None:
-                return Claimed(token)
+                return Claimed(token, row["claimed_at"])
             row = await self.pool.fetchrow(
                 "SELECT fingerprint, status, headers, body FROM idempotency_keys"
                 " WHERE client_id = $1 AND key = $2",
@@ -131,7 +151,7 @@ class KeyStore:
                 headers = json.loads(row["headers"]) if row["headers"] is not None else []
                 kept = [(name, value) for name, value in headers]
                 return Stored(row["fingerprint"], row["status"], kept, self._open(row["body"]))
-            # Released between our two statements: claim again.
+            # Purged between our two statements: claim again.
         raise RuntimeError("idempotency key claimed and released repeatedly")
 
     async def complete(
@@ -163,8 +183,10 @@ class KeyStore:
             return body
 
     async def release(self, client_id: str, key: str, claim: Claimed) -> None:
+        """Free the claim for a retry of the same request, at once (not after the lease)."""
         await self.pool.execute(
-            "DELETE FROM idempotency_keys WHERE client_id = $1 AND key = $2 AND claim = $3",
+            "UPDATE idempotency_keys SET locked_until = '-infinity'"
+            " WHERE client_id = $1 AND key = $2 AND claim = $3",
             client_id,
             key,
             claim.token,
@@ -266,6 +288,9 @@ class IdempotencyMiddleware:
                 chunks.append(message.get("body", b""))
 
         done = False
+        digest = hashlib.sha256(f"{client_id}\n{key}".encode()).digest()
+        first_claimed_ms = int(claim.first_claimed_at.timestamp() * 1000)
+        passed_on = _current_request_key.set(RequestKey(first_claimed_ms, digest))
         try:
             await self.app(scope, receive, capture)
             if start is None:
@@ -281,6 +306,7 @@ class IdempotencyMiddleware:
                 await store.complete(client_id, key, claim, status, kept, body)
                 done = True
         finally:
+            _current_request_key.reset(passed_on)
             if not done:
                 # Shielded: a cancelled request must still free its key.
                 await asyncio.shield(store.release(client_id, key, claim))

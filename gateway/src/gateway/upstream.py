@@ -17,7 +17,8 @@ import aiohttp
 import httpx
 from fastapi import Response
 
-from services import internal_token
+from gateway.idempotency import current_request_key
+from services import internal_token, request_keys
 from services.http import current_request_id
 from services.internal_token import Caller
 from services.telemetry import current_traceparent
@@ -125,6 +126,10 @@ class Upstream:
         traceparent = current_traceparent()
         if traceparent:
             headers["traceparent"] = traceparent
+        # A create names what it creates after the integrator's Idempotency-Key (ADR 023).
+        request_key = current_request_key()
+        if request_key is not None:
+            headers[request_keys.HEADER] = request_key.header()
         return await self.client.request(method, path, headers=headers, body=body, params=params)
 
 

@@ -20,10 +20,19 @@ from gateway.auth.client import ApiClient
 from gateway.clock import Clock
 from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.definition import MIGRATIONS
-from gateway.idempotency import LEASE, SEALING_LABEL, Claimed, IdempotencyMiddleware, KeyStore, fingerprint
+from gateway.idempotency import (
+    LEASE,
+    SEALING_LABEL,
+    Claimed,
+    IdempotencyMiddleware,
+    KeyStore,
+    current_request_key,
+    fingerprint,
+)
 from gateway.inbound.sealing import Sealer
 from services.db import create_pool, folder_migrations, migrate
 from services.http import add_inner_middleware, create_app
+from services.request_keys import RequestKey
 from services.testkit import fresh_schema
 
 SEALER = Sealer(GatewaySettings().secrets_encryption_key.get_secret_value(), label=SEALING_LABEL)
@@ -37,6 +46,7 @@ class Script:
 
     statuses: list[int] = field(default_factory=list)
     calls: int = 0
+    request_keys: list[RequestKey | None] = field(default_factory=list)  # what each call passes on
     entered: asyncio.Event = field(default_factory=asyncio.Event)
     gate: asyncio.Event | None = None
 
@@ -57,6 +67,7 @@ def scripted_app(script: Script, clock: Clock, pool: asyncpg.Pool) -> FastAPI:
     async def create_thing(request: Request) -> Response:
         script.calls += 1
         call = script.calls
+        script.request_keys.append(current_request_key())
         script.entered.set()
         if script.gate is not None and script.calls == 1:
             await script.gate.wait()
@@ -149,6 +160,34 @@ async def test_a_first_attempt_answering_a_5xx_leaves_the_key_free_for_a_retry(h
     assert harness.script.calls == 2
 
 
+async def test_the_services_see_the_same_request_key_on_a_retry_and_another_for_another_key(
+    harness: Harness,
+) -> None:
+    harness.script.statuses = [503]
+
+    await post(harness, "k2a")
+    harness.clock.advance(timedelta(seconds=30))
+    await post(harness, "k2a")
+    await post(harness, "k2b")
+
+    first, retry, other = harness.script.request_keys
+    assert first is not None
+    assert other is not None
+    assert retry == first  # the ids the retry mints are the ones the first minted
+    assert other.digest != first.digest
+    assert current_request_key() is None  # only while a claimed request runs
+
+
+async def test_after_a_failed_attempt_the_key_still_belongs_to_its_request(harness: Harness) -> None:
+    harness.script.statuses = [503]
+
+    await post(harness, "k2c")
+    another = await post(harness, "k2c", b'{"n": 2}')
+
+    assert (another.status_code, another.json()["code"]) == (422, "idempotency_key_reused")
+    assert harness.script.calls == 1
+
+
 async def test_a_first_attempt_that_raises_leaves_the_key_free_for_a_retry(harness: Harness) -> None:
     harness.script.statuses = [599]
 
@@ -192,7 +231,7 @@ async def test_while_the_first_runs_the_same_request_is_409_and_another_one_422(
     assert harness.script.calls == 1
 
 
-async def claim_left_by_a_dead_process(harness: Harness, key: str, body: bytes) -> None:
+async def claim_left_by_a_dead_process(harness: Harness, key: str, body: bytes) -> Claimed:
     """What a gateway that died while the handler ran leaves behind: a claim, never completed."""
     store = KeyStore(harness.pool, SEALER)
     print_ = fingerprint("POST", "/v1/things", b"", body)
@@ -200,12 +239,13 @@ async def claim_left_by_a_dead_process(harness: Harness, key: str, body: bytes) 
         CLIENT.client_id, key, print_, harness.clock.now(), ttl=timedelta(days=7), lease=LEASE
     )
     assert isinstance(claimed, Claimed)
+    return claimed
 
 
 async def test_a_claim_whose_process_died_is_taken_over_by_the_same_request_after_the_lease(
     harness: Harness,
 ) -> None:
-    await claim_left_by_a_dead_process(harness, "k6", b'{"n": 1}')
+    dead = await claim_left_by_a_dead_process(harness, "k6", b'{"n": 1}')
 
     blocked = await post(harness, "k6")
     harness.clock.advance(LEASE + timedelta(seconds=1))
@@ -217,6 +257,10 @@ async def test_a_claim_whose_process_died_is_taken_over_by_the_same_request_afte
     assert taken_over.status_code == 201
     assert "idempotent-replayed" not in taken_over.headers
     assert harness.script.calls == 1
+    # Stamped with the dead claim's time: the retry names what the dead attempt may have created.
+    [passed_on] = harness.script.request_keys
+    assert passed_on is not None
+    assert passed_on.first_claimed_ms == int(dead.first_claimed_at.timestamp() * 1000)
 
 
 async def test_a_first_attempt_that_outlived_its_lease_does_not_overwrite_the_retry(harness: Harness) -> None:
