@@ -1,6 +1,9 @@
 """A TCP proxy in front of the gateway that, once armed, SIGKILLs the gateway the moment a whole answer has
 gone through to the client: nothing the gateway would do after answering (a write left for later, a flush at
-shutdown) gets a chance to run."""
+shutdown) gets a chance to run.
+
+Put between the gateway and a service with `before_forwarding`, it kills the gateway once the service's whole
+answer is in, before passing it on: the service committed, the gateway never knew (its crash window)."""
 
 from __future__ import annotations
 
@@ -26,10 +29,13 @@ def _complete(answer: bytes) -> bool:
 
 
 class KillOnAnswer:
-    def __init__(self, upstream_port: int, kill: Callable[[], None]) -> None:
+    def __init__(
+        self, upstream_port: int, kill: Callable[[], None], *, before_forwarding: bool = False
+    ) -> None:
         self.upstream_port = upstream_port
         self.port = free_port()
         self._kill = kill
+        self._before_forwarding = before_forwarding
         self.armed = False
         self.killed = 0
         self._server: asyncio.Server | None = None
@@ -56,9 +62,14 @@ class KillOnAnswer:
         try:
             answer = b""
             while chunk := await gateway_in.read(65536):
+                answer += chunk
+                if self.armed and self._before_forwarding and _complete(answer):
+                    self.armed = False
+                    self._kill()  # the answer is here; the one waiting for it dies without it
+                    self.killed += 1
+                    break
                 client_out.write(chunk)
                 await client_out.drain()
-                answer += chunk
                 if self.armed and _complete(answer):
                     self.armed = False
                     self._kill()  # the client has the whole answer; the gateway does nothing more

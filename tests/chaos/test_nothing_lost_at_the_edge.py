@@ -5,11 +5,13 @@ same without a second effect (the idempotency key's, the webhook id's record was
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
 import pytest
 
@@ -99,4 +101,71 @@ async def test_a_2xx_survives_the_gateway_killed_right_after_answering(cluster: 
             )
             assert hires == 1
     finally:
+        await proxy.close()
+
+
+async def member_applications(cluster: Cluster) -> int:
+    conn = await asyncpg.connect(cluster.database_url, server_settings={"search_path": "members"})
+    try:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE stream_id LIKE 'member-%' AND stream_version = 1"
+        )
+    finally:
+        await conn.close()
+    return count
+
+
+@pytest.mark.timeout(600)
+async def test_a_create_whose_answer_died_with_the_gateway_is_made_once_by_its_retry(
+    cluster: Cluster,
+) -> None:
+    """The gateway's crash window (ADR 023): members-svc commits an application and answers, and the gateway
+    dies before it has the answer (a proxy between them kills it then). The integrator got no answer and
+    retries with the same Idempotency-Key once the claim's lease has run out: the request runs again, and
+    names the same member instead of applying a second time."""
+    gateway = cluster.processes["gateway"]
+
+    def kill() -> None:
+        assert gateway.popen is not None
+        gateway.popen.send_signal(signal.SIGKILL)
+
+    proxy = KillOnAnswer(cluster.processes["members"].port, kill, before_forwarding=True)
+    await proxy.start()
+    key = await api_key(cluster.database_url, "members:read", "members:write")
+    auth = {"Authorization": f"Bearer {key}"}
+    application = {"person_kind": "natural_person", "display_name": "Inès Moreau", "category": 1}
+    headers = {**auth, "Idempotency-Key": str(uuid.uuid4())}
+    try:
+        # Given a gateway that calls members-svc through the proxy, with a one-second lease on its keys,
+        gateway.env.update({"GATEWAY_MEMBERS_URL": proxy.url, "GATEWAY_IDEMPOTENCY_LEASE_SECONDS": "1"})
+        await cluster.crash_and_restart("gateway")
+        before = await member_applications(cluster)
+
+        # when an application is committed by members-svc and the gateway dies before answering,
+        proxy.armed = True
+        async with httpx.AsyncClient(base_url=cluster.gateway_url, timeout=30) as client:
+            with pytest.raises(httpx.TransportError):
+                await client.post("/v1/members", json=application, headers=headers)
+        assert proxy.killed == 1, "the proxy did not see members-svc's answer"
+        assert await member_applications(cluster) == before + 1  # the service did commit
+        assert gateway.popen is not None
+        await asyncio.to_thread(gateway.popen.wait, 30)
+        cluster.spawn("gateway")
+        await cluster.until_ready("gateway")
+
+        # then the retry, past the lease, is answered with a member, and it is the only one applied.
+        async with httpx.AsyncClient(base_url=cluster.gateway_url, timeout=30) as client:
+            retried = await client.post("/v1/members", json=application, headers=headers)
+            assert retried.status_code == 201, retried.text
+            assert "Idempotent-Replayed" not in retried.headers  # it ran again: nothing was kept
+            member_id = retried.json()["id"]
+            assert await member_applications(cluster) == before + 1
+            read = await client.get(f"/v1/members/{member_id}", headers=auth)
+            assert (read.status_code, read.json()["status"]) == (200, "applied")
+            replayed = await client.post("/v1/members", json=application, headers=headers)
+            assert (replayed.json()["id"], replayed.headers.get("Idempotent-Replayed")) == (member_id, "true")
+    finally:
+        for name in ("GATEWAY_MEMBERS_URL", "GATEWAY_IDEMPOTENCY_LEASE_SECONDS"):
+            gateway.env.pop(name, None)
+        await cluster.crash_and_restart("gateway")
         await proxy.close()

@@ -43,3 +43,6 @@ class Settings(ServiceSettings):
     read_cache_enabled: bool = True
     read_cache_max_entries: int = Field(default=10_000, ge=1)
     read_cache_ttl_seconds: float = Field(default=10.0, ge=0, le=300)
+    # How long a claimed Idempotency-Key stays with a request that has not answered before a retry of the
+    # same request may take it over (its process died): longer than the slowest call to a service.
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)

@@ -15,8 +15,9 @@ then (a webhook signing secret, an endpoint's secret), and must not sit in clear
 
 What is not stored, and frees the claim so that a retry of the same request runs again: 5xx answers, an
 exception, and the 4xx answers that say "not now" rather than "never" (403, 409, 429...). A claim whose
-process died is taken over after `lease` by a retry of the same request. Either way the key stays with its
-request (another request with it is 422) and keeps the time it was first claimed.
+process died is taken over by a retry of the same request after the lease (`idempotency_lease_seconds`).
+Either way the key stays with its request (another request with it is 422) and keeps the time it was first
+claimed.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ _RETRYABLE = frozenset({401, 403, 408, 409, 423, 425, 429})
 _EXEMPT_PREFIXES = ("/v1/oauth/token", "/v1/webhooks/")
 
 TTL = timedelta(days=7)
-LEASE = timedelta(minutes=1)
 SEALING_LABEL = b"smartfr gateway idempotency answers v1"
 PURGE_EVERY = timedelta(hours=1)
 FIRST_PURGE_AFTER = timedelta(minutes=1)
@@ -201,7 +201,9 @@ class KeyStore:
 class IdempotencyMiddleware:
     """Pure ASGI; only POSTs under /v1 by an identified client pay for it (anonymous ones get 401 later)."""
 
-    def __init__(self, app: ASGIApp, *, clock: Clock, ttl: timedelta = TTL, lease: timedelta = LEASE) -> None:
+    def __init__(
+        self, app: ASGIApp, *, clock: Clock, ttl: timedelta = TTL, lease: timedelta | None = None
+    ) -> None:
         self.app = app
         self.clock = clock
         self.ttl = ttl
@@ -240,7 +242,7 @@ class IdempotencyMiddleware:
         store = self._store_for(scope)
         now = self.clock.now()
         self._maybe_purge(store, now)
-        found = await store.claim(client.client_id, key, print_, now, ttl=self.ttl, lease=self.lease)
+        found = await store.claim(client.client_id, key, print_, now, ttl=self.ttl, lease=self._lease(scope))
         if isinstance(found, Stored):
             await self._answer_stored(found, print_, scope, receive, send)
             return
@@ -313,6 +315,12 @@ class IdempotencyMiddleware:
         headers = [(n, v) for n, v in start.get("headers", ()) if n.lower() != b"content-length"]
         await send({"type": "http.response.start", "status": status, "headers": headers + _length(body)})
         await send({"type": "http.response.body", "body": body})
+
+    def _lease(self, scope: Scope) -> timedelta:
+        if self.lease is not None:
+            return self.lease
+        seconds: float = scope["app"].state.resources.settings.idempotency_lease_seconds
+        return timedelta(seconds=seconds)
 
     def _store_for(self, scope: Scope) -> KeyStore:
         # Made again when the runtime restarted with a new pool.

@@ -21,7 +21,6 @@ from gateway.clock import Clock
 from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.definition import MIGRATIONS
 from gateway.idempotency import (
-    LEASE,
     SEALING_LABEL,
     Claimed,
     IdempotencyMiddleware,
@@ -35,6 +34,7 @@ from services.http import add_inner_middleware, create_app
 from services.request_keys import RequestKey
 from services.testkit import fresh_schema
 
+LEASE = timedelta(seconds=GatewaySettings().idempotency_lease_seconds)
 SEALER = Sealer(GatewaySettings().secrets_encryption_key.get_secret_value(), label=SEALING_LABEL)
 
 CLIENT = ApiClient("cli_script", "smartfr", frozenset({"things:write"}), "2026-11-26")
