@@ -40,6 +40,7 @@ from contracts_svc.read_models.worked_time import WorkedTime
 from services import command_loop
 from services.decider import Decider, EventCodec
 from services.eventstore.errors import ConcurrencyConflict
+from services.ids import new_event_id
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
@@ -64,6 +65,9 @@ class Contracts:
         self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
     ) -> tuple[int, Contract]:
         # The member is checked at the DPAE, not here: members-svc's events may lag behind a new member.
+        version, found = await self.read(command.contract_id, tenant=tenant)
+        if isinstance(found, Contract):
+            return version, found  # drafted by this request before its answer was lost: no second contract
         async with self.resources.pool.acquire() as conn:
             previous = None
             if RULES[command.contract_type].waiting_period:
@@ -152,12 +156,16 @@ class Contracts:
         contract_id: UUID,
         periods: tuple[contracts.WorkPeriod, ...],
         *,
+        report_id: UUID | None = None,
         now: datetime,
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
     ) -> tuple[int, Contract]:
-        """Check the person's work at every employer and record this report, under a lock on the person."""
+        """Check the person's work at every employer and record this report, under a lock on the person.
+
+        `report_id` names the report (from the request's key): sent again, it is found and not recorded twice;
+        without one the report is a new one."""
         _, state = await self.read(contract_id, tenant=tenant)
         member_id = existing(state, contract_id).member_id
         async with self.resources.pool.acquire() as conn, conn.transaction():
@@ -176,7 +184,7 @@ class Contracts:
                 CONTRACT,
                 CODEC,
                 contracts.stream_id(contract_id),
-                contracts.ReportWork(contract_id, periods, others, now),
+                contracts.ReportWork(contract_id, report_id or new_event_id(), periods, others, now),
                 tenant=tenant,
                 metadata=_metadata(correlation_id),
                 to_public=to_public,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4, uuid5
 
 import pytest
 from contract_fixtures import CDDU_TERMS, CONTRACT, NOW, STARTS, declared, drafted, parties, signed, spec
@@ -48,6 +49,8 @@ DECLARED = declared()
 SIGNED_AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SIGNED = signed(SIGNED_AT)
 AFTER = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+AMENDMENT = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0a01")
+REPORT = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0a02")
 IDENTITY = EmployeeIdentity(
     last_name="Garnier",
     first_names="Léa Marie",
@@ -189,6 +192,7 @@ def test_work_is_reported_in_days_and_hours_on_a_signed_contract() -> None:
                 minutes=14 * 60,
                 days=(date(2026, 12, 1), date(2026, 12, 2)),
                 reported_at=AFTER,
+                report_id=REPORT,
             )
         )
     )
@@ -196,7 +200,7 @@ def test_work_is_reported_in_days_and_hours_on_a_signed_contract() -> None:
 
 
 def draft_report(periods: tuple[WorkPeriod, ...], others: tuple[WorkPeriod, ...] = ()) -> ReportWork:
-    return ReportWork(CONTRACT, periods, others, AFTER)
+    return ReportWork(CONTRACT, REPORT, periods, others, AFTER)
 
 
 def test_work_is_not_reported_before_signature_nor_on_a_cape() -> None:
@@ -235,6 +239,14 @@ def test_reported_work_lies_within_the_contract_and_the_past(period: WorkPeriod,
     )
 
 
+def test_the_same_work_report_sent_again_is_recorded_once() -> None:
+    report = draft_report((work(2, 8, 4),))
+    [reported] = spec.decider.decide(report, spec.decider.fold([drafted(), DECLARED, SIGNED]))
+    assert isinstance(reported, WorkReported)
+    assert reported.report_id == report.report_id
+    spec.given(drafted(), DECLARED, SIGNED, reported).when(report).then()  # not refused as an overlap
+
+
 def test_work_overlapping_work_already_reported_elsewhere_is_refused() -> None:
     spec.given(drafted(), DECLARED, SIGNED).when(
         draft_report((work(2, 8, 4),), others=(work(2, 10, 4),))
@@ -244,8 +256,12 @@ def test_work_overlapping_work_already_reported_elsewhere_is_refused() -> None:
 # Renewal, amendment, completion, cancellation
 
 
+def renewal_id(ends_on: date) -> UUID:
+    return uuid5(CONTRACT, f"renewal to {ends_on}")
+
+
 def renewal(ends_on: date, now: datetime = SIGNED_AT) -> RenewContract:
-    return RenewContract(CONTRACT, ends_on=ends_on, reason="the tour goes on", now=now)
+    return RenewContract(CONTRACT, renewal_id(ends_on), ends_on=ends_on, reason="the tour goes on", now=now)
 
 
 def renewed(previous: date, ends_on: date) -> ContractRenewed:
@@ -255,6 +271,7 @@ def renewed(previous: date, ends_on: date) -> ContractRenewed:
         ends_on=ends_on,
         reason="the tour goes on",
         renewed_at=SIGNED_AT,
+        renewal_id=renewal_id(ends_on),
     )
 
 
@@ -295,9 +312,26 @@ def test_a_cdi_is_not_renewed() -> None:
     )
 
 
+def test_the_same_renewal_sent_again_renews_once() -> None:
+    first = renewed(date(2027, 5, 31), date(2027, 8, 31))
+    spec.given(drafted("cdd"), first).when(renewal(date(2027, 8, 31))).then()  # not refused: found
+
+
+def test_the_same_amendment_sent_again_is_recorded_once() -> None:
+    title = AmendContract(CONTRACT, AMENDMENT, reason="new post", now=SIGNED_AT, job_title="Régisseur")
+    [amended] = spec.decider.decide(title, spec.decider.fold([drafted()]))
+    spec.given(drafted(), amended).when(title).then()
+    other = AmendContract(CONTRACT, uuid4(), reason="new post", now=SIGNED_AT, job_title="Régisseur")
+    assert spec.decider.decide(other, spec.decider.fold([drafted(), amended]))  # another one is recorded
+
+
 def test_an_amendment_has_a_reason_and_keeps_the_rules() -> None:
     raise_pay = AmendContract(
-        CONTRACT, reason="new collective agreement", now=SIGNED_AT, pay=Pay(basis="hourly", amount_cents=1600)
+        CONTRACT,
+        AMENDMENT,
+        reason="new collective agreement",
+        now=SIGNED_AT,
+        pay=Pay(basis="hourly", amount_cents=1600),
     )
     state = (
         spec.given(drafted())
@@ -311,15 +345,15 @@ def test_an_amendment_has_a_reason_and_keeps_the_rules() -> None:
                 working_time=None,
                 pay=Pay(basis="hourly", amount_cents=1600),
                 amended_at=SIGNED_AT,
+                amendment_id=AMENDMENT,
             )
         )
     )
     assert state.pay.amount_cents == 1600  # type: ignore[union-attr]
-    spec.given(drafted()).when(AmendContract(CONTRACT, reason=" ", now=SIGNED_AT, job_title="x")).then_raises(
-        InvalidContractField, match="reason"
-    )
+    no_reason = AmendContract(CONTRACT, uuid4(), reason=" ", now=SIGNED_AT, job_title="x")
+    spec.given(drafted()).when(no_reason).then_raises(InvalidContractField, match="reason")
     below = AmendContract(
-        CONTRACT, reason="cut", now=SIGNED_AT, pay=Pay(basis="monthly", amount_cents=200000)
+        CONTRACT, uuid4(), reason="cut", now=SIGNED_AT, pay=Pay(basis="monthly", amount_cents=200000)
     )
     spec.given(drafted("portage")).when(below).then_raises(ContractRuleBroken, match="portage|minimum")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from contract_fixtures import CDI_TERMS, CONTRACT, STARTS, declared, drafted, parties, signed, spec
@@ -22,6 +23,7 @@ NOW = datetime(2027, 6, 30, tzinfo=UTC)
 CDI = drafted("cdi")
 DECLARED = declared(STARTS - timedelta(days=1), "cdi")
 SIGNED = signed(STARTS, "cdi")
+REPORT = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0a03")
 
 
 def at(day: date, hour: float, hours: float) -> WorkPeriod:
@@ -34,7 +36,7 @@ def week_of_days(monday: date, hours: float, days: int = 5) -> list[WorkPeriod]:
 
 
 def report(periods: list[WorkPeriod], others: list[WorkPeriod]) -> ReportWork:
-    return ReportWork(CONTRACT, tuple(periods), tuple(others), NOW)
+    return ReportWork(CONTRACT, REPORT, tuple(periods), tuple(others), NOW)
 
 
 def test_the_limits_come_from_the_effective_dated_table() -> None:
@@ -77,6 +79,7 @@ def test_the_hour_that_breaks_the_48_hour_week_is_refused_whichever_employer_rep
             minutes=60,
             days=(monday + timedelta(days=5),),
             reported_at=NOW,
+            report_id=REPORT,
         )
     )
     error = (

@@ -72,7 +72,7 @@ class WorkingTime(RuleBasedStateMachine):
         for day, half_hour, halves in batch:
             starts = STARTS + timedelta(days=day, minutes=30 * half_hour)
             new.append(WorkPeriod(starts_at=starts, ends_at=starts + timedelta(minutes=30 * halves)))
-        command = ReportWork(contract_id, tuple(new), tuple(self.worked), NOW)
+        command = ReportWork(contract_id, uuid4(), tuple(new), tuple(self.worked), NOW)
         try:
             events = contracts.decide(command, self.contracts[contract_id])
         except WorkingTimeExceeded as refused:

@@ -48,8 +48,8 @@ from contracts_svc.read_models.contract_directory import ContractFilter, list_co
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
-from services.ids import new_event_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -71,11 +71,15 @@ def _answer(response: Response, version: int, contract: Contract) -> ContractOut
 
 @router.post("/contracts", status_code=201)
 async def draft_contract(
-    body: ContractDraft, caller: CurrentCaller, service: ContractsDep, response: Response
+    body: ContractDraft,
+    caller: CurrentCaller,
+    service: ContractsDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> ContractOut:
     require_scope(caller, "contracts:write")
     command = contracts.DraftContract(
-        contract_id=new_event_id(),
+        contract_id=id_for(request_key, "contract"),
         tenant=caller.tenant,
         member_id=body.member_id,
         employer=contracts.Employer(
@@ -166,6 +170,7 @@ async def report_work(
     caller: CurrentCaller,
     service: ContractsDep,
     response: Response,
+    request_key: CurrentRequestKey,
     if_match: IfMatch = None,
 ) -> ContractOut:
     require_scope(caller, "contracts:write")
@@ -175,6 +180,7 @@ async def report_work(
         version, contract = await service.report_work(
             contract_id,
             periods,
+            report_id=id_for(request_key, "work report"),
             now=datetime.now(UTC),
             tenant=caller.tenant,
             correlation_id=_correlation(),
@@ -219,9 +225,11 @@ async def renew_contract(
     caller: CurrentCaller,
     service: ContractsDep,
     response: Response,
+    request_key: CurrentRequestKey,
     if_match: IfMatch = None,
 ) -> ContractOut:
-    command = contracts.RenewContract(contract_id, body.ends_on, body.reason, datetime.now(UTC))
+    renewal_id = id_for(request_key, "renewal")
+    command = contracts.RenewContract(contract_id, renewal_id, body.ends_on, body.reason, datetime.now(UTC))
     return await _act(service, command, caller, response, if_match)
 
 
@@ -232,10 +240,12 @@ async def amend_contract(
     caller: CurrentCaller,
     service: ContractsDep,
     response: Response,
+    request_key: CurrentRequestKey,
     if_match: IfMatch = None,
 ) -> ContractOut:
     command = contracts.AmendContract(
         contract_id,
+        id_for(request_key, "amendment"),
         reason=body.reason,
         now=datetime.now(UTC),
         job_title=body.job_title,

@@ -162,9 +162,15 @@ def evolve(state: ContractState, event: ContractEvent) -> ContractState:
                 periods=(*state.periods, *event.periods),
                 minutes_worked=state.minutes_worked + event.minutes,
                 days_worked=state.days_worked | frozenset(event.days),
+                moves_recorded=state.with_move(event.report_id),
             )
         case ContractRenewed():
-            return replace(state, ends_on=event.ends_on, renewals=state.renewals + 1)
+            return replace(
+                state,
+                ends_on=event.ends_on,
+                renewals=state.renewals + 1,
+                moves_recorded=state.with_move(event.renewal_id),
+            )
         case ContractAmended():
             return replace(
                 state,
@@ -172,6 +178,7 @@ def evolve(state: ContractState, event: ContractEvent) -> ContractState:
                 working_time=event.working_time or state.working_time,
                 weekly_hours=state.weekly_hours if event.weekly_hours is None else event.weekly_hours,
                 pay=event.pay or state.pay,
+                moves_recorded=state.with_move(event.amendment_id),
             )
         case ContractCompleted():
             return replace(state, lifecycle="completed", completed_on=event.completed_on)

@@ -144,6 +144,7 @@ class WorkReported(_Frozen):
     minutes: int
     days: tuple[date, ...]  # the Paris business days worked in this report
     reported_at: datetime
+    report_id: UUID | None = None  # from the request that sent it: a report sent again is found by it
 
 
 class ContractRenewed(_Frozen):
@@ -152,6 +153,7 @@ class ContractRenewed(_Frozen):
     ends_on: date
     reason: str
     renewed_at: datetime
+    renewal_id: UUID | None = None  # from the request that sent it: a renewal sent again is found by it
 
 
 class ContractAmended(_Frozen):
@@ -162,6 +164,7 @@ class ContractAmended(_Frozen):
     working_time: WorkingTime | None
     pay: Pay | None
     amended_at: datetime
+    amendment_id: UUID | None = None  # from the request that sent it: an amendment sent again is found by it
 
 
 class ContractCompleted(_Frozen):

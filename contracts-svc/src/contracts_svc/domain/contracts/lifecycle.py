@@ -43,6 +43,7 @@ class SignContract:
 @dataclass(frozen=True)
 class RenewContract:
     contract_id: UUID
+    renewal_id: UUID  # the same renewal sent again is recorded once
     ends_on: date
     reason: str
     now: datetime
@@ -51,6 +52,7 @@ class RenewContract:
 @dataclass(frozen=True)
 class AmendContract:
     contract_id: UUID
+    amendment_id: UUID  # the same amendment sent again is recorded once
     reason: str
     now: datetime
     job_title: str | None = None
@@ -115,6 +117,8 @@ def decide_sign(command: SignContract, state: ContractState) -> list[ContractSig
 
 
 def decide_renew(command: RenewContract, state: ContractState) -> list[ContractRenewed]:
+    if existing(state, command.contract_id).recorded(command.renewal_id):
+        return []  # sent again (its answer was lost): renewed already, not once more
     contract = _open(state, command.contract_id, "renewed")
     rules = RULES[contract.contract_type]
     if contract.ends_on is None or rules.max_renewals == 0:
@@ -149,11 +153,14 @@ def decide_renew(command: RenewContract, state: ContractState) -> list[ContractR
             ends_on=command.ends_on,
             reason=check_text("reason", command.reason, max_length=500),
             renewed_at=command.now,
+            renewal_id=command.renewal_id,
         )
     ]
 
 
 def decide_amend(command: AmendContract, state: ContractState) -> list[ContractAmended]:
+    if existing(state, command.contract_id).recorded(command.amendment_id):
+        return []  # sent again (its answer was lost): amended already
     contract = _open(state, command.contract_id, "amended")
     reason = check_text("reason", command.reason, max_length=500)
     if command.job_title is None and command.weekly_hours is None and command.pay is None:
@@ -178,6 +185,7 @@ def decide_amend(command: AmendContract, state: ContractState) -> list[ContractA
             working_time=command.working_time,
             pay=command.pay,
             amended_at=command.now,
+            amendment_id=command.amendment_id,
         )
     ]
 

@@ -19,9 +19,11 @@ MAX_PERIODS = 62  # a report covers at most a month of two stretches a day
 
 @dataclass(frozen=True)
 class ReportWork:
-    """`others` is the work the person already reported (any contract, any employer), read by the handler."""
+    """`others` is the work the person already reported (any contract, any employer), read by the handler;
+    `report_id` names the report, so that the same report sent again is recorded once."""
 
     contract_id: UUID
+    report_id: UUID
     periods: tuple[WorkPeriod, ...]
     others: tuple[WorkPeriod, ...]
     now: datetime
@@ -29,6 +31,8 @@ class ReportWork:
 
 def decide_report(command: ReportWork, state: ContractState) -> list[WorkReported]:
     contract = existing(state, command.contract_id)
+    if contract.recorded(command.report_id):
+        return []  # sent again (its answer was lost): recorded already
     rules = RULES[contract.contract_type]
     if not rules.employment:
         raise LifecycleRefused(f"a {rules.label} is not employment: no work is reported under it")
@@ -59,6 +63,7 @@ def decide_report(command: ReportWork, state: ContractState) -> list[WorkReporte
             minutes=sum(by_day.values()),
             days=tuple(sorted(by_day)),
             reported_at=command.now,
+            report_id=command.report_id,
         )
     ]
 

@@ -61,6 +61,14 @@ class Contract:
     completed_on: date | None = None
     cancel_reason: str | None = None
     budget_reservation: BudgetReservation | None = None
+    # The ids of the work reports, renewals and amendments recorded: one sent again is found here.
+    moves_recorded: frozenset[UUID] = frozenset()
+
+    def recorded(self, move_id: UUID) -> bool:
+        return move_id in self.moves_recorded
+
+    def with_move(self, move_id: UUID | None) -> frozenset[UUID]:
+        return self.moves_recorded if move_id is None else self.moves_recorded | {move_id}
 
     @property
     def parties(self) -> Parties:
