@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 
@@ -30,7 +30,7 @@ from payroll_svc.domain.payments import (
     salary_payment_decider,
 )
 from payroll_svc.domain.payroll import HeadcountBand, compute_payslip
-from payroll_svc.domain.payslips.correction import CorrectedInputs, corrected, correction_id_of
+from payroll_svc.domain.payslips.correction import CorrectedInputs, corrected
 from payroll_svc.integration.employer_terms import EmployerTermsBook
 from payroll_svc.integration.fake_bank import FakeBank
 from payroll_svc.integration.identities import (
@@ -55,6 +55,7 @@ from payroll_svc.read_models.payroll_views import (
     record_payslip,
     record_salary_event,
     record_unpaid_work,
+    run_answers,
     runs_sending,
 )
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
@@ -63,7 +64,9 @@ from services import command_loop
 from services.decider import EventCodec
 from services.envelope import Envelope
 from services.eventstore.errors import ConcurrencyConflict
+from services.ids import new_event_id
 from services.log_reader import Conn
+from services.request_keys import RequestKey, id_for
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
@@ -258,15 +261,19 @@ class Payroll:
         reason: str,
         changes: CorrectedInputs,
         *,
+        correction_id: UUID | None = None,
         tenant: str,
         correlation_id: str | None,
     ) -> Correction:
         """A new payslip from the corrected inputs that names the one it corrects, which records that it is
         corrected; the net difference scheduled as a salary payment (a raise) or recorded as an overpayment
-        to recover (a cut). All in one transaction."""
+        to recover (a cut). All in one transaction.
+
+        `correction_id` (from the request's key) names the new payslip: the same correction sent again finds
+        it and answers it, issuing and paying nothing more."""
         now = datetime.now(UTC)
         metadata: dict[str, Any] = {"correlation_id": correlation_id}
-        correction_id = correction_id_of(payslip_id)
+        correction_id = correction_id or new_event_id()
         async with self.resources.pool.acquire() as conn, conn.transaction():
             superseded = await command_loop.handle(
                 self.resources.store,
@@ -281,6 +288,8 @@ class Payroll:
             )
             assert isinstance(superseded.state, payslips.CorrectedPayslip)
             old = superseded.state.issued
+            if not superseded.events:  # corrected by this very correction before: answer it
+                return await self._correction_made(conn, tenant, correction_id, old)
             assert old.pay is not None  # the decider refuses a payslip without its inputs
             pay = corrected(old.pay, changes)
             payslip = compute_payslip(pay)
@@ -317,6 +326,17 @@ class Payroll:
                 await self._salary(conn, tenant, command, metadata, now)
         self.resources.store.committed()
         return Correction(event, difference)
+
+    async def _correction_made(
+        self, conn: Conn, tenant: str, correction_id: UUID, old: payslips.PayslipIssued
+    ) -> Correction:
+        stored = await self.resources.store.read_stream(
+            payslips.stream_id(correction_id), tenant=tenant, conn=conn
+        )
+        state = payslips.payslip_decider.fold(PAYSLIP_CODEC.decode(r) for r in stored)
+        issued = state.issued if isinstance(state, payslips.CorrectedPayslip) else state
+        assert isinstance(issued, payslips.PayslipIssued)  # issued with the correction, in its transaction
+        return Correction(issued, issued.net_paid_cents - old.net_paid_cents)
 
     async def dsn(self, tenant: str, siret: str, month: date, made_on: date) -> str:
         """The monthly DSN of the establishment: the pay paid in the month, the people named through the
@@ -367,13 +387,22 @@ class Payroll:
             await record_salary_event(conn, tenant, first + offset, event)
         return handled.events
 
-    async def run_payments(self, run_on: date, *, tenant: str, correlation_id: str | None) -> RunOutcome:
+    async def run_payments(
+        self,
+        run_on: date,
+        *,
+        tenant: str,
+        correlation_id: str | None,
+        request_key: RequestKey | None = None,
+    ) -> RunOutcome:
         """Pay what is due on `run_on`: one pain.001 file to the bank, then each salary's answer recorded.
 
         One run at a time per tenant (an advisory lock held for the run), so no salary goes in two files.
         The run is journaled before its file goes to the bank; a run found still sending (interrupted after
         the bank took its file) is finished first from the bank's answer to its message, never sent again.
         A file the bank fails as a whole records nothing (BankUnavailable propagates): all stays due.
+        The run's id comes from the request's key: the same run asked again is found and answered, not
+        made again (it would send the salaries the bank rejected once more).
         """
         now = datetime.now(UTC)
         pool = self.resources.pool
@@ -382,11 +411,52 @@ class Payroll:
             try:
                 metadata: dict[str, Any] = {"correlation_id": correlation_id}
                 recovered = await self._finish_interrupted_runs(tenant, metadata, now)
-                outcome = await self._run(run_on, tenant, metadata, now)
+                run_id, made = await self._run_of_request(tenant, run_on, request_key)
+                if made is None:
+                    outcome = await self._run(run_on, run_id, tenant, metadata, now)
+                else:
+                    outcome = await self._answered(tenant, made)
             finally:
                 await lock.execute("SELECT pg_advisory_unlock(hashtext('payroll-run:' || $1))", tenant)
         for event in recovered:
             _count(outcome, tenant, event)
+        return outcome
+
+    async def _run_of_request(
+        self, tenant: str, run_on: date, request_key: RequestKey | None
+    ) -> tuple[str, journal.PaymentRunStarted | None]:
+        """The id of the request's run, and the run when it was made already. A run the bank failed paid
+        nothing: the request, sent again, makes the next one."""
+        attempt = 0
+        while True:
+            run_id = run_id_of(run_on, request_key, attempt)
+            stored = await self.resources.store.read_stream(journal.stream_id(run_id), tenant=tenant)
+            state = journal.payment_run_decider.fold(RUN_CODEC.decode(r) for r in stored)
+            if isinstance(state, journal.NoRun):
+                return run_id, None
+            abandoned = isinstance(state, journal.Finished) and isinstance(
+                state.outcome, journal.PaymentRunAbandoned
+            )
+            if not abandoned:
+                return run_id, state.started  # recorded (an interrupted one was finished just before)
+            attempt += 1
+
+    async def _answered(self, tenant: str, started: journal.PaymentRunStarted) -> RunOutcome:
+        """A run made before, answered again from what the bank answered to each of its salaries."""
+        payslip_ids = [payment.payslip_id for payment in started.payments]
+        async with self.resources.pool.acquire() as conn:
+            answered = await run_answers(conn, tenant, started.run_id, payslip_ids)
+        outcome = RunOutcome(started.run_id, started.run_on)
+        for payslip_id in payslip_ids:
+            answer = answered.get(payslip_id)
+            if answer is None:
+                continue  # rejected by this run, paid by a later one
+            if answer.status == "paid":
+                outcome.paid.append(payslip_id)
+                if not answer.on_time:
+                    outcome.late.append(payslip_id)
+            elif answer.status == "rejected":
+                outcome.rejected[payslip_id] = answer.rejection or ""
         return outcome
 
     async def _journal(
@@ -436,7 +506,9 @@ class Payroll:
             self.resources.store.committed()
         return recorded
 
-    async def _run(self, run_on: date, tenant: str, metadata: dict[str, Any], now: datetime) -> RunOutcome:
+    async def _run(
+        self, run_on: date, run_id: str, tenant: str, metadata: dict[str, Any], now: datetime
+    ) -> RunOutcome:
         async with self.resources.pool.acquire() as conn:
             rows = await conn.fetch(
                 """SELECT payslip_id, member_id, net_cents, due_on FROM salary_payments
@@ -450,7 +522,6 @@ class Payroll:
         )
         if not due:
             return RunOutcome(None, run_on)
-        run_id = f"SAL-{run_on:%Y%m%d}-{uuid4().hex[:12]}"
         transfers = []
         for payment in list(due):
             try:
@@ -505,11 +576,18 @@ class Payroll:
         return outcome
 
 
+def run_id_of(run_on: date, request_key: RequestKey | None, attempt: int = 0) -> str:
+    """The run's id, its file's message id (Max35Text): from the request's key, new without one. The last
+    12 hex digits are the id's random bits (the first 12 are its time)."""
+    return f"SAL-{run_on:%Y%m%d}-{id_for(request_key, f'payment run {attempt}').hex[-12:]}"
+
+
 def _count(outcome: RunOutcome, tenant: str, event: SalaryPaymentEvent) -> None:
     if isinstance(event, payments.SalaryPaid):
-        outcome.paid.append(event.payslip_id)
-        if not event.on_time:
-            outcome.late.append(event.payslip_id)
+        if event.payslip_id not in outcome.paid:  # the request's own run, answered again, lists it already
+            outcome.paid.append(event.payslip_id)
+            if not event.on_time:
+                outcome.late.append(event.payslip_id)
         metrics.SALARIES_PAID.labels(tenant, "on_time" if event.on_time else "late").inc()
     elif isinstance(event, payments.SalaryPaymentRejected):
         outcome.rejected[event.payslip_id] = event.reason

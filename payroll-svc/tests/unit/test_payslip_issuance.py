@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import jsonschema
 import pytest
@@ -35,7 +35,6 @@ from payroll_svc.domain.payslips.correction import (
     CorrectedInputs,
     NothingToCorrect,
     corrected,
-    correction_id_of,
 )
 from payroll_svc.integration.outbound import to_public
 from services.command_loop import Decided
@@ -147,7 +146,7 @@ def test_the_published_payslip_carries_its_lines_and_totals_in_cents() -> None:
 # ---- corrections: a new payslip names the one it corrects; the corrected one records it, once --------------
 
 CORRECTABLE = replace(ISSUE, pay=PAY)
-CORRECTION_ID = correction_id_of(PAYSLIP_ID)
+CORRECTION_ID = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0b01")  # from the correction's request
 CORRECT = CorrectPayslip(PAYSLIP_ID, CORRECTION_ID, "hours misreported", NOW)
 
 
@@ -178,10 +177,18 @@ def test_a_corrected_payslip_is_not_corrected_again_its_correction_is() -> None:
     corrected_once = PayslipCorrected(
         payslip_id=PAYSLIP_ID, correction_id=CORRECTION_ID, reason="x", corrected_at=NOW
     )
-    spec.given(issued(CORRECTABLE), corrected_once).when(CORRECT).then_raises(
+    another = replace(CORRECT, correction_id=uuid4())
+    spec.given(issued(CORRECTABLE), corrected_once).when(another).then_raises(
         PayslipAlreadyCorrected, match=str(CORRECTION_ID)
     )
     spec.given(issued(CORRECTABLE), corrected_once).when(CORRECTABLE).then()  # a repeat still changes nothing
+
+
+def test_the_same_correction_sent_again_corrects_nothing_more() -> None:
+    corrected_once = PayslipCorrected(
+        payslip_id=PAYSLIP_ID, correction_id=CORRECTION_ID, reason="hours misreported", corrected_at=NOW
+    )
+    spec.given(issued(CORRECTABLE), corrected_once).when(CORRECT).then()
 
 
 def test_an_unknown_payslip_or_one_issued_without_its_inputs_cannot_be_corrected() -> None:
@@ -194,4 +201,3 @@ def test_the_corrected_inputs_change_only_what_they_name() -> None:
     assert more_hours == replace(PAY, gross_pay_cents=60000, hours_paid=Decimal(40))
     with pytest.raises(NothingToCorrect):
         corrected(PAY, CorrectedInputs())
-    assert correction_id_of(PAYSLIP_ID) == CORRECTION_ID != PAYSLIP_ID

@@ -26,6 +26,7 @@ from payroll_svc.integration.identities import InvalidSiret, PersonUnknown
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -296,7 +297,9 @@ async def close_month(body: MonthCloseIn, request: Request, caller: CurrentCalle
 
 
 @router.post("/payslip_corrections", status_code=201)
-async def correct_payslip(body: CorrectionIn, request: Request, caller: CurrentCaller) -> CorrectionOut:
+async def correct_payslip(
+    body: CorrectionIn, request: Request, caller: CurrentCaller, request_key: CurrentRequestKey
+) -> CorrectionOut:
     require_scope(caller, "payments:write")
     changes = CorrectedInputs(
         gross_pay_cents=body.gross_cents,
@@ -310,6 +313,7 @@ async def correct_payslip(body: CorrectionIn, request: Request, caller: CurrentC
         body.payslip_id,
         body.reason,
         changes,
+        correction_id=id_for(request_key, "payslip correction"),
         tenant=caller.tenant,
         correlation_id=current_request_id() or None,
     )
@@ -364,10 +368,15 @@ async def monthly_dsn(siret: str, month: str, request: Request, caller: CurrentC
 
 
 @router.post("/payment_runs", status_code=201)
-async def run_payments(body: PaymentRunIn, request: Request, caller: CurrentCaller) -> PaymentRunOut:
+async def run_payments(
+    body: PaymentRunIn, request: Request, caller: CurrentCaller, request_key: CurrentRequestKey
+) -> PaymentRunOut:
     require_scope(caller, "payments:write")
     outcome = await _payroll(request).run_payments(
-        body.run_on, tenant=caller.tenant, correlation_id=current_request_id() or None
+        body.run_on,
+        tenant=caller.tenant,
+        correlation_id=current_request_id() or None,
+        request_key=request_key,
     )
     return PaymentRunOut(
         run_id=outcome.run_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 from payroll_svc.domain.payments import (
@@ -169,6 +170,24 @@ async def record_payment_run(conn: Conn, tenant: str, events: list[PaymentRunEve
                     event.run_id,
                     status,
                 )
+
+
+class RunAnswer(NamedTuple):
+    status: str  # paid or rejected
+    on_time: bool | None
+    rejection: str | None
+
+
+async def run_answers(conn: Conn, tenant: str, run_id: str, payslip_ids: list[UUID]) -> dict[UUID, RunAnswer]:
+    """The bank's answers to the run for its salaries, those not paid by a later run since."""
+    rows = await conn.fetch(
+        """SELECT payslip_id, status, on_time, rejection FROM salary_payments
+           WHERE tenant = $1 AND payslip_id = ANY($2::uuid[]) AND run_id = $3""",
+        tenant,
+        payslip_ids,
+        run_id,
+    )
+    return {row["payslip_id"]: RunAnswer(row["status"], row["on_time"], row["rejection"]) for row in rows}
 
 
 async def runs_sending(conn: Conn, tenant: str) -> list[str]:

@@ -137,7 +137,8 @@ class IssuePayslip:
 
 @dataclass(frozen=True, slots=True)
 class CorrectPayslip:
-    """Supersede the payslip by `correction_id`, issued in the same transaction from the corrected inputs."""
+    """Supersede the payslip by `correction_id`, issued in the same transaction from the corrected inputs.
+    The correction's id comes from its request: the same correction sent again is found, not made twice."""
 
     payslip_id: UUID
     correction_id: UUID
@@ -227,6 +228,8 @@ def decide(command: PayslipCommand, state: PayslipState) -> list[PayslipEvent]:
             if isinstance(state, NoPayslipYet):
                 raise UnknownPayslip(f"no payslip {command.payslip_id}")
             if isinstance(state, CorrectedPayslip):
+                if state.correction_id == command.correction_id:
+                    return []  # the same correction sent again (its answer lost): corrected already
                 raise PayslipAlreadyCorrected(
                     f"payslip {command.payslip_id} is corrected by {state.correction_id}: correct that one"
                 )

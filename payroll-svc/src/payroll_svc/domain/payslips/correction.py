@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid5
 
 from payroll_svc.domain.payroll import HeadcountBand, PayInput, Status
-
-CORRECTION_IDS = UUID("5f0d8e6a-3c1b-5a7f-8e2d-4b6c9a1f3e70")  # namespace of correction ids (uuid5)
 
 
 class NothingToCorrect(ValueError):
@@ -24,11 +21,6 @@ class CorrectedInputs:
     headcount: HeadcountBand | None = None
     accident_at_work_rate: Decimal | None = None
     withholding_rate: Decimal | None = None
-
-
-def correction_id_of(payslip_id: UUID) -> UUID:
-    """A payslip is corrected once (then its correction is): the correction's id follows from it."""
-    return uuid5(CORRECTION_IDS, str(payslip_id))
 
 
 def corrected(pay: PayInput, changes: CorrectedInputs) -> PayInput:
