@@ -6,6 +6,7 @@ accepts, rejects or fails."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from datetime import date
@@ -19,7 +20,7 @@ import pytest
 import pytest_asyncio
 from prometheus_client import REGISTRY
 
-from payroll_svc.bootstrap import Payroll, build
+from payroll_svc.bootstrap import Payroll, build, run_id_of
 from payroll_svc.config import Settings
 from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import BankReceipt, BankUnavailable, salary_due_on
@@ -33,6 +34,7 @@ from services.db import create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
 from services.ids import new_event_id
+from services.request_keys import RequestKey
 from services.runtime import Resources
 from services.testkit.infrastructure import fresh_schema
 
@@ -445,6 +447,34 @@ async def test_a_run_whose_file_never_reached_the_bank_is_abandoned_and_its_sala
     assert (await salary(payroll, event.data["contract_id"]))["status"] == "paid"
     assert (len(outcome.paid), len(bank.received)) == (1, 1)
     assert await run_rows(resources, tenant) == [("abandoned", 1), ("recorded", 1)]
+
+
+async def test_a_run_asked_again_with_its_request_key_is_answered_and_sends_nothing_more(
+    resources: Resources,
+) -> None:
+    tenant = "coop-retried"
+    payroll = build(resources)
+    paid_event, rejected_event = completion(tenant), completion(tenant)
+    for event in (paid_event, rejected_event):
+        await deliver(payroll, event)
+    due_on = salary_due_on(date(2026, 12, 5))
+    rejected_iban = (await payroll.payees.payee(tenant, UUID(rejected_event.data["member_id"]))).iban
+    bank = FakeBank(rejects={rejected_iban: "AC04"})
+    key = RequestKey(1_790_000_000_000, hashlib.sha256(b"client:run-key").digest())
+    with pytest.raises(BankUnavailable):  # the file failed whole: nothing paid, the key's next run is made
+        await dataclasses.replace(payroll, bank=FakeBank(fails=True)).run_payments(
+            due_on, tenant=tenant, correlation_id=None, request_key=key
+        )
+    retrying = dataclasses.replace(payroll, bank=bank)
+
+    outcome = await retrying.run_payments(due_on, tenant=tenant, correlation_id=None, request_key=key)
+    again = await retrying.run_payments(due_on, tenant=tenant, correlation_id=None, request_key=key)
+
+    assert outcome.run_id == run_id_of(due_on, key, attempt=1)
+    assert (len(outcome.paid), len(outcome.rejected)) == (1, 1)
+    assert again == outcome  # answered as it was, the rejected salary not sent again
+    assert len(bank.received) == 1
+    assert await run_rows(resources, tenant) == [("abandoned", 2), ("recorded", 2)]
 
 
 async def test_the_dsn_of_the_month_the_salaries_are_paid_in_passes_the_structural_check(
