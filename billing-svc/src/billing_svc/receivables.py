@@ -206,9 +206,23 @@ class Receivables:
 
         async def work(conn: Conn) -> tuple[ClientCreditRefunded, int]:
             handled = await self._credit_account(conn, tenant, buyer_siren, RefundCredit(refunded), metadata)
+            if not handled.events:  # given already (a retried request names the same refund): as recorded
+                return await self._refund_recorded(conn, tenant, refunded), handled.state.balance_cents
             return refunded, handled.state.balance_cents
 
         return await self._transaction(work)
+
+    async def _refund_recorded(
+        self, conn: Conn, tenant: str, refund: ClientCreditRefunded
+    ) -> ClientCreditRefunded:
+        recorded = await self.resources.store.read_stream(
+            client_credit.stream_id(refund.buyer_siren), tenant=tenant, conn=conn
+        )
+        return next(
+            event
+            for event in map(CLIENT_CREDIT_CODEC.decode, recorded)
+            if isinstance(event, ClientCreditRefunded) and event.refund_id == refund.refund_id
+        )
 
     async def collect(self, run_on: date, *, tenant: str, correlation_id: str) -> CollectionOutcome:
         """The day's collection run for a tenant: each unpaid receivable past its due date gets the notice

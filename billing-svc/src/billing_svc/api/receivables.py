@@ -25,9 +25,9 @@ from billing_svc.domain.receivables.rules import (
 from billing_svc.receivables import Receivables
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
-from services.ids import new_event_id
 from services.internal_token import Caller
 from services.log_reader import Conn
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -209,12 +209,18 @@ def _payment_out(p: PaymentRecorded) -> PaymentOut:
 
 @router.post("/invoices/{invoice_id}/payments", status_code=201)
 async def record_payment(
-    invoice_id: UUID, body: PaymentIn, caller: CurrentCaller, receivables: ReceivablesDep, response: Response
+    invoice_id: UUID,
+    body: PaymentIn,
+    caller: CurrentCaller,
+    receivables: ReceivablesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> PaymentOut:
+    """A retried request names the same payment, which the receivable records once (ADR 023)."""
     require_scope(caller, WRITE)
     _, paid = await receivables.record_payment(
         invoice_id,
-        new_event_id(),
+        id_for(request_key, "payment"),
         amount_cents=body.amount_cents,
         received_on=body.received_on,
         source=body.source,
@@ -461,12 +467,17 @@ async def client_credits(
 
 @router.post("/client_credit_refunds", status_code=201)
 async def refund_client_credit(
-    body: RefundIn, caller: CurrentCaller, receivables: ReceivablesDep, response: Response
+    body: RefundIn,
+    caller: CurrentCaller,
+    receivables: ReceivablesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> RefundOut:
+    """A retried request names the same refund, which the client's credit gives once (ADR 023)."""
     require_scope(caller, WRITE)
     refunded, balance = await receivables.refund_credit(
         body.buyer_siren,
-        new_event_id(),
+        id_for(request_key, "client-credit-refund"),
         amount_cents=body.amount_cents,
         refunded_on=body.refunded_on,
         reference=body.reference,
