@@ -12,6 +12,7 @@ from billing_svc.domain.quotes import (
     ChangeQuote,
     DraftQuote,
     QuoteAccepted,
+    QuoteAlreadyExists,
     QuoteChanged,
     QuoteClosed,
     QuoteDeclined,
@@ -47,6 +48,13 @@ def test_a_quote_is_drafted_with_the_invoice_rules() -> None:
         .then_raises(InvalidInvoiceField)
     )
     assert refused.field == "lines"
+
+
+def test_a_quote_is_drafted_once_under_its_id() -> None:
+    # The API answers a retried request's draft with the quote its first run made (ADR 023).
+    spec.given(DRAFTED).when(
+        DraftQuote(QUOTE_ID, ACTIVITY, SELLER, content(), UNTIL, NOW, TODAY, REFERENCE)
+    ).then_raises(QuoteAlreadyExists, match="exists already")
 
 
 def test_a_quote_valid_in_the_past_is_refused() -> None:

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +37,7 @@ from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.request_keys import CurrentRequestKey, RequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -198,20 +199,32 @@ InvoicesDep = Annotated[Invoices, Depends(_invoices)]
 
 
 async def _draft(
-    body: InvoiceDraftIn, corrects: UUID | None, caller: CurrentCaller, invoices: Invoices, response: Response
+    body: InvoiceDraftIn,
+    corrects: UUID | None,
+    caller: CurrentCaller,
+    invoices: Invoices,
+    response: Response,
+    request_key: RequestKey | None,
 ) -> InvoiceOut:
+    """Draft (and finalise when asked). A retried request names the same invoice: it finds the draft its
+    first run made and finalises it if that run stopped before (ADR 023)."""
     require_scope(caller, "invoices:write")
-    invoice_id = uuid4()
-    version, state = await invoices.draft(
-        invoice_id,
-        series=body.series,
-        activity_id=body.activity_id,
-        seller=body.seller.party(),
-        content=body.content(),
-        corrects=corrects,
-        tenant=caller.tenant,
-        correlation_id=current_request_id() or "",
-    )
+    invoice_id = id_for(request_key, "credit-note" if corrects else "invoice")
+    try:
+        version, state = await invoices.draft(
+            invoice_id,
+            series=body.series,
+            activity_id=body.activity_id,
+            seller=body.seller.party(),
+            content=body.content(),
+            corrects=corrects,
+            tenant=caller.tenant,
+            correlation_id=current_request_id() or "",
+        )
+    except InvoiceAlreadyExists:
+        if request_key is None:
+            raise
+        version, state = await invoices.state(invoice_id, tenant=caller.tenant)
     if body.finalise:
         version, state = await invoices.finalise(
             invoice_id, tenant=caller.tenant, correlation_id=current_request_id() or ""
@@ -275,16 +288,24 @@ async def list_issued(
 
 @router.post("/invoices", status_code=201)
 async def draft_invoice(
-    body: InvoiceDraftIn, caller: CurrentCaller, invoices: InvoicesDep, response: Response
+    body: InvoiceDraftIn,
+    caller: CurrentCaller,
+    invoices: InvoicesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> InvoiceOut:
-    return await _draft(body, None, caller, invoices, response)
+    return await _draft(body, None, caller, invoices, response, request_key)
 
 
 @router.post("/credit_notes", status_code=201)
 async def draft_credit_note(
-    body: CreditNoteDraftIn, caller: CurrentCaller, invoices: InvoicesDep, response: Response
+    body: CreditNoteDraftIn,
+    caller: CurrentCaller,
+    invoices: InvoicesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> InvoiceOut:
-    return await _draft(body, body.corrects, caller, invoices, response)
+    return await _draft(body, body.corrects, caller, invoices, response, request_key)
 
 
 @router.get(

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from billing_svc.api.invoices import DraftBody, PartyIn
 from billing_svc.domain.invoicing import Line, Party, PaymentTerms
-from billing_svc.domain.quotes import Quote, QuoteClosed, QuoteExpired, QuoteState, UnknownQuote
+from billing_svc.domain.quotes import (
+    Quote,
+    QuoteAlreadyExists,
+    QuoteClosed,
+    QuoteExpired,
+    QuoteState,
+    UnknownQuote,
+)
 from billing_svc.invoices import paris_today
 from billing_svc.quotes import Quotes
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
+from services.request_keys import CurrentRequestKey, id_for
 
 router = APIRouter(prefix="/internal")
 
@@ -87,18 +95,29 @@ def _correlation() -> str:
 
 @router.post("/quotes", status_code=201)
 async def draft_quote(
-    body: QuoteDraftIn, caller: CurrentCaller, quotes: QuotesDep, response: Response
+    body: QuoteDraftIn,
+    caller: CurrentCaller,
+    quotes: QuotesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> QuoteOut:
+    """A retried request names the same quote and answers the one its first run drafted (ADR 023)."""
     require_scope(caller, "invoices:write")
-    version, state = await quotes.draft(
-        uuid4(),
-        activity_id=body.activity_id,
-        seller=body.seller.party(),
-        content=body.content(),
-        valid_until=body.validity(),
-        tenant=caller.tenant,
-        correlation_id=_correlation(),
-    )
+    quote_id = id_for(request_key, "quote")
+    try:
+        version, state = await quotes.draft(
+            quote_id,
+            activity_id=body.activity_id,
+            seller=body.seller.party(),
+            content=body.content(),
+            valid_until=body.validity(),
+            tenant=caller.tenant,
+            correlation_id=_correlation(),
+        )
+    except QuoteAlreadyExists:
+        if request_key is None:
+            raise
+        version, state = await quotes.state(quote_id, tenant=caller.tenant)
     out = _out(state)
     response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/quotes/{out.id}"

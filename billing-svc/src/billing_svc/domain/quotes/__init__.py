@@ -28,6 +28,10 @@ class QuoteClosed(Exception):
     """The quote was accepted or declined: it changes no more."""
 
 
+class QuoteAlreadyExists(QuoteClosed):
+    """A quote under this id was drafted already (by the first run of a retried request, say)."""
+
+
 class QuoteExpired(Exception):
     """The quote is past its validity date: it can no longer be accepted."""
 
@@ -138,7 +142,7 @@ def decide(command: QuoteCommand, state: QuoteState) -> list[QuoteEvent]:
     match command:
         case DraftQuote():
             if not isinstance(state, NoQuote):
-                raise QuoteClosed(f"quote {command.quote_id} exists already")
+                raise QuoteAlreadyExists(f"quote {command.quote_id} exists already")
             return [
                 QuoteDrafted(
                     quote_id=command.quote_id,
