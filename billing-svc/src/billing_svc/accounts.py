@@ -30,7 +30,7 @@ from billing_svc.domain.accounts import (
     ReserveBudget,
 )
 from billing_svc.domain.accounts.contribution import ContributionTable
-from billing_svc.domain.accounts.events import AccountEvent, Receipt
+from billing_svc.domain.accounts.events import AccountEvent, ExpenseClaimed, Receipt
 from billing_svc.domain.accounts.rules import UnknownActivityAccount
 from billing_svc.domain.accounts.state import Account
 from billing_svc.integration import account_inbound as inbound
@@ -166,19 +166,33 @@ class Accounts:
         *,
         tenant: str,
         correlation_id: str,
-    ) -> AccountEvent:
+    ) -> ExpenseClaimed:
+        """Debit the account with the claim, once: a claim id recorded already (a retried request names the
+        same claim) is answered as it was recorded."""
         now = datetime.now(UTC)
         command = ClaimExpenses(activity_id, claim_id, description, receipts, paris_day(now), now)
         for attempt in range(CLAIM_ATTEMPTS):
             try:
                 async with self.resources.pool.acquire() as conn, conn.transaction():
-                    [claimed] = await self._handle(conn, tenant, command, {"correlation_id": correlation_id})
+                    events = await self._handle(conn, tenant, command, {"correlation_id": correlation_id})
+                    claimed = events[0] if events else await self._claim_recorded(conn, tenant, command)
                 self.resources.store.committed()
+                assert isinstance(claimed, ExpenseClaimed)
                 return claimed
             except ConcurrencyConflict:  # a payment or payslip moved the account meanwhile: decide again
                 if attempt == CLAIM_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+    async def _claim_recorded(self, conn: Conn, tenant: str, command: ClaimExpenses) -> ExpenseClaimed:
+        recorded = await self.resources.store.read_stream(
+            accounts.stream_id(command.activity_id), tenant=tenant, conn=conn
+        )
+        return next(
+            event
+            for event in map(ACCOUNT_CODEC.decode, recorded)
+            if isinstance(event, ExpenseClaimed) and event.claim_id == command.claim_id
+        )
 
     async def account(self, activity_id: UUID, *, tenant: str) -> tuple[int, Account]:
         recorded = await self.resources.store.read_stream(accounts.stream_id(activity_id), tenant=tenant)

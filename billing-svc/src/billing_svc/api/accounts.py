@@ -7,19 +7,20 @@ import calendar
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_svc.accounts import Accounts
-from billing_svc.domain.accounts.events import ExpenseClaimed, Receipt
+from billing_svc.domain.accounts.events import Receipt
 from billing_svc.domain.accounts.rules import BudgetExceeded, InvalidAccountField, UnknownActivityAccount
 from billing_svc.read_models import accounts as views
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag
 from services.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal/activities")
@@ -223,19 +224,24 @@ class ExpenseClaimOut(BaseModel):
 
 @router.post("/{activity_id}/expense-claims", status_code=201)
 async def claim_expenses(
-    activity_id: UUID, body: ExpenseClaimIn, caller: CurrentCaller, accounts: AccountsDep, response: Response
+    activity_id: UUID,
+    body: ExpenseClaimIn,
+    caller: CurrentCaller,
+    accounts: AccountsDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> ExpenseClaimOut:
+    """A retried request names the same claim: the account is debited once (ADR 023)."""
     require_scope(caller, WRITE)
     await accounts.account(activity_id, tenant=caller.tenant)
     claimed = await accounts.claim_expenses(
         activity_id,
-        uuid4(),
+        id_for(request_key, "expense-claim"),
         body.description,
         tuple(Receipt(**r.model_dump()) for r in body.receipts),
         tenant=caller.tenant,
         correlation_id=current_request_id() or "",
     )
-    assert isinstance(claimed, ExpenseClaimed)
     response.headers["Location"] = f"/v1/activities/{activity_id}/expense-claims/{claimed.claim_id}"
     return ExpenseClaimOut(
         id=claimed.claim_id,
