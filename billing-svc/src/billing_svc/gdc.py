@@ -126,7 +126,10 @@ class Gdc:
         debtor: Debtor,
         tenant: str,
         correlation_id: str,
-    ) -> SepaMandateSigned:
+        signing_id: UUID | None = None,
+    ) -> Mandate:
+        """Sign the association's mandate under `reference`; the same `signing_id` (a retried request) finds
+        it signed and answers it as it now stands."""
         resources = self.resources
         if not await resources.pool.fetchval(
             "SELECT 1 FROM gdc_associations WHERE tenant = $1 AND employer_id = $2", tenant, employer_id
@@ -134,7 +137,9 @@ class Gdc:
             raise UnknownAssociation(f"no employer structure {employer_id} known to billing")
         now = datetime.now(UTC)
         mandate_id = mandate_id_of(tenant, reference)
-        command = SignMandate(mandate_id, employer_id, reference, signed_on, debtor, paris_today(now), now)
+        command = SignMandate(
+            mandate_id, employer_id, reference, signed_on, debtor, paris_today(now), now, signing_id
+        )
         signing = SepaMandateSigned(
             mandate_id=mandate_id,
             employer_id=employer_id,
@@ -157,20 +162,20 @@ class Gdc:
                 conn=conn,
             )
             assert isinstance(handled.state, Mandate)
-            signed = handled.state.signed
-            await conn.execute(
-                """INSERT INTO sepa_mandates
-                       (tenant, mandate_id, employer_id, reference, signed_on, recorded_at)
-                   VALUES ($1, $2, $3, $4, $5, $6)""",
-                tenant,
-                mandate_id,
-                employer_id,
-                signed.reference,
-                signed.signed_on,
-                now,
-            )
+            if handled.events:
+                await conn.execute(
+                    """INSERT INTO sepa_mandates
+                           (tenant, mandate_id, employer_id, reference, signed_on, recorded_at)
+                       VALUES ($1, $2, $3, $4, $5, $6)""",
+                    tenant,
+                    mandate_id,
+                    employer_id,
+                    reference,
+                    signed_on,
+                    now,
+                )
         resources.store.committed()
-        return signed
+        return handled.state
 
     async def revoke_mandate(
         self, employer_id: UUID, mandate_id: UUID, *, revoked_on: date, tenant: str, correlation_id: str

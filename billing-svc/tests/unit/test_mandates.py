@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -78,6 +79,13 @@ def test_a_mandate_is_signed_with_its_iban_compacted() -> None:
 
 def test_a_reference_is_used_once() -> None:
     spec.given(SIGNED).when(sign()).then_raises(MandateAlreadySigned, match="exists already")
+
+
+def test_the_same_signing_told_twice_decides_nothing_and_another_is_refused() -> None:
+    signing = UUID("31111111-2222-7333-8444-555555555555")  # from the request's key (ADR 023)
+    signed = SIGNED.model_copy(update={"signing_id": signing})
+    spec.given(signed).when(replace(sign(), signing_id=signing)).then()
+    spec.given(signed).when(replace(sign(), signing_id=FIRST)).then_raises(MandateAlreadySigned)
 
 
 def test_an_iban_with_a_wrong_key_is_refused_naming_the_field() -> None:

@@ -25,6 +25,7 @@ from billing_svc.reference.tenants import GdcNotOffered
 from billing_svc.sepa.direct_debit import InvalidCollectionFile
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
+from services.request_keys import CurrentRequestKey, id_for
 
 router = APIRouter(prefix="/internal")
 
@@ -131,11 +132,18 @@ class MandateOut(BaseModel):
 
 @router.post("/employers/{employer_id}/sepa-mandates", status_code=201)
 async def sign_mandate(
-    employer_id: UUID, body: MandateIn, caller: CurrentCaller, gdc: GdcDep, response: Response
+    employer_id: UUID,
+    body: MandateIn,
+    caller: CurrentCaller,
+    gdc: GdcDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> MandateOut:
+    """The mandate's id is its reference's; the request's key tells its retry from a second mandate under
+    the same reference (409), so a retry answers the mandate signed (ADR 023)."""
     require_scope(caller, "invoices:write")
     debtor = body.debtor
-    signed = await gdc.sign_mandate(
+    mandate = await gdc.sign_mandate(
         employer_id,
         reference=body.reference,
         signed_on=body.signed_on,
@@ -147,9 +155,10 @@ async def sign_mandate(
         ),
         tenant=caller.tenant,
         correlation_id=current_request_id() or "",
+        signing_id=id_for(request_key, "sepa-mandate-signing"),
     )
-    response.headers["Location"] = f"/v1/employers/{employer_id}/sepa-mandates/{signed.mandate_id}"
-    return MandateOut.of(Mandate(signed))
+    response.headers["Location"] = f"/v1/employers/{employer_id}/sepa-mandates/{mandate.signed.mandate_id}"
+    return MandateOut.of(mandate)
 
 
 class RevocationIn(BaseModel):

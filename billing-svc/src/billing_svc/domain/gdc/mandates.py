@@ -66,6 +66,7 @@ class SepaMandateSigned(BaseModel):
     signed_on: date
     debtor: Debtor
     recorded_at: datetime
+    signing_id: UUID | None = None  # the request that signed it (ADR 023): its retry finds it signed
 
 
 class CollectedUnderMandate(BaseModel):
@@ -103,6 +104,7 @@ class SignMandate:
     debtor: Debtor
     today: date  # Europe/Paris
     now: datetime
+    signing_id: UUID | None = None  # from the request's key: the same request signs once
 
 
 @dataclass(frozen=True)
@@ -169,26 +171,7 @@ def check_debtor(debtor: Debtor) -> Debtor:
 def decide(command: MandateCommand, state: MandateState) -> list[MandateEvent]:
     match command:
         case SignMandate():
-            if isinstance(state, Mandate):
-                raise MandateAlreadySigned(
-                    f"a mandate under the reference {command.reference!r} exists already"
-                )
-            if not REFERENCE.match(command.reference):
-                raise InvalidMandateField(
-                    "reference", "1 to 35 characters among letters, digits, spaces and / - ? : ( ) . , ' +"
-                )
-            if command.signed_on > command.today:
-                raise InvalidMandateField("signed_on", "a mandate is not signed in the future")
-            return [
-                SepaMandateSigned(
-                    mandate_id=command.mandate_id,
-                    employer_id=command.employer_id,
-                    reference=command.reference,
-                    signed_on=command.signed_on,
-                    debtor=check_debtor(command.debtor),
-                    recorded_at=command.now,
-                )
-            ]
+            return _sign(command, state)
         case CollectUnderMandate():
             if not isinstance(state, Mandate):
                 raise UnknownMandate(f"no mandate {command.mandate_id}")
@@ -208,6 +191,30 @@ def decide(command: MandateCommand, state: MandateState) -> list[MandateEvent]:
             ]
         case RevokeMandate():
             return _revoke(command, state)
+
+
+def _sign(command: SignMandate, state: MandateState) -> list[MandateEvent]:
+    if isinstance(state, Mandate):
+        if command.signing_id is not None and command.signing_id == state.signed.signing_id:
+            return []  # the same signing told twice (a retried request)
+        raise MandateAlreadySigned(f"a mandate under the reference {command.reference!r} exists already")
+    if not REFERENCE.match(command.reference):
+        raise InvalidMandateField(
+            "reference", "1 to 35 characters among letters, digits, spaces and / - ? : ( ) . , ' +"
+        )
+    if command.signed_on > command.today:
+        raise InvalidMandateField("signed_on", "a mandate is not signed in the future")
+    return [
+        SepaMandateSigned(
+            mandate_id=command.mandate_id,
+            employer_id=command.employer_id,
+            reference=command.reference,
+            signed_on=command.signed_on,
+            debtor=check_debtor(command.debtor),
+            recorded_at=command.now,
+            signing_id=command.signing_id,
+        )
+    ]
 
 
 def _revoke(command: RevokeMandate, state: MandateState) -> list[MandateEvent]:
