@@ -50,12 +50,21 @@ class Members:
 
     async def apply(
         self, command: membership.ApplyForMembership, key: DataKey, *, tenant: str, correlation_id: str
-    ) -> int:
-        """`key` is the applicant's new data key (it sealed the command's fields): kept with the events."""
+    ) -> tuple[int, membership.RegisteredPerson]:
+        """`key` is the applicant's new data key (it sealed the command's fields): kept with the events.
+
+        The member's id comes from the request's key: a stream already there is this application, recorded
+        by an earlier run of the same request whose answer was lost. It is answered as it stands, and
+        nothing is saved or appended again (ADR 023)."""
         async with self.resources.pool.acquire() as conn, conn.transaction():
-            await self.keyring.save(conn, tenant, command.member_id, key)
-            version, _ = await self._handle(command, tenant=tenant, correlation_id=correlation_id, conn=conn)
-        return version
+            version, state = await self._current(command.member_id, tenant=tenant, conn=conn)
+            if isinstance(state, membership.NoMembership):
+                await self.keyring.save(conn, tenant, command.member_id, key)
+                version, state = await self._handle(
+                    command, tenant=tenant, correlation_id=correlation_id, conn=conn
+                )
+        assert isinstance(state, membership.RegisteredPerson)  # an application leaves a registered person
+        return version, state
 
     async def act_sealed(
         self,
@@ -126,6 +135,14 @@ class Members:
         )
         assert isinstance(state, membership.RegisteredPerson)  # the decider refuses to act on no member
         return version, state
+
+    async def _current(
+        self, member_id: UUID, *, tenant: str, conn: Conn
+    ) -> tuple[int, membership.MembershipState]:
+        stream = membership.stream_id(member_id)
+        recorded = await self.resources.store.read_stream(stream, tenant=tenant, conn=conn)
+        version = recorded[-1].stream_version if recorded else 0
+        return version, MEMBERSHIP.fold(CODEC.decode(r) for r in recorded)
 
     async def _handle(
         self,

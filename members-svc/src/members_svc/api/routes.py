@@ -40,9 +40,9 @@ from members_svc.read_models.member_register import (
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
-from services.ids import new_event_id
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -58,11 +58,14 @@ MembersDep = Annotated[Members, Depends(_members)]
 
 @router.post("/members", status_code=201)
 async def apply_for_membership(
-    body: MemberApplication, caller: CurrentCaller, members: MembersDep, response: Response
+    body: MemberApplication,
+    caller: CurrentCaller,
+    members: MembersDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> Member:
     require_scope(caller, "members:write")
-    now = datetime.now(UTC)
-    member_id = new_event_id()
+    member_id = id_for(request_key, "member")  # a retried request names the same member
     key = DataKey.new(caller.tenant, member_id)
     command = ApplyForMembership(
         member_id=member_id,
@@ -70,22 +73,15 @@ async def apply_for_membership(
         display_name=body.display_name,
         email=body.email,
         category=body.category,
-        now=now,
+        now=datetime.now(UTC),
         seal=key.seal,
     )
-    version = await members.apply(
+    version, state = await members.apply(
         command, key, tenant=caller.tenant, correlation_id=current_request_id() or ""
     )
     response.headers["ETag"] = etag(version)
-    response.headers["Location"] = f"/v1/members/{command.member_id}"
-    return Member(
-        id=command.member_id,
-        person_kind=body.person_kind,
-        display_name=None,  # not echoed: the gateway keeps POST answers (ADR 008)
-        category=body.category,
-        status="applied",
-        applied_at=now,
-    )
+    response.headers["Location"] = f"/v1/members/{member_id}"
+    return _answer(state, display_name=None)  # not echoed: the gateway keeps POST answers (ADR 008)
 
 
 @router.get("/members/{member_id}")
