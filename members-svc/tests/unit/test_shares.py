@@ -49,11 +49,20 @@ LEFT_ON = date(2026, 6, 30)
 LEAVER = MemberStanding(exists=True, left_on=LEFT_ON)
 AGM = date(2027, 6, 15)  # the AGM approves the accounts of 2026, the year the member left
 
+# The movements' ids, from their requests' keys in the service (ADR 023).
+SUBSCRIPTION = UUID("0192f0a0-0000-7000-8000-00000000a001")
+SECOND_SUBSCRIPTION = UUID("0192f0a0-0000-7000-8000-00000000a002")
+FIRST_PAYMENT = UUID("0192f0a0-0000-7000-8000-00000000b001")
+PAYMENT = UUID("0192f0a0-0000-7000-8000-00000000b002")
+REPAYMENT = UUID("0192f0a0-0000-7000-8000-00000000c001")
+
 shares = Spec(SHARES, codec=SHARES_CODEC)
 capital = Spec(CAPITAL, codec=CAPITAL_CODEC)
 
 
-def subscription(count: int = 10, standing: MemberStanding = MEMBER_STANDING) -> SubscribeShares:
+def subscription(
+    count: int = 10, standing: MemberStanding = MEMBER_STANDING, subscription_id: UUID = SUBSCRIPTION
+) -> SubscribeShares:
     return SubscribeShares(
         member_id=MEMBER,
         share_count=count,
@@ -61,10 +70,11 @@ def subscription(count: int = 10, standing: MemberStanding = MEMBER_STANDING) ->
         subscribed_on=date(2026, 1, 10),
         standing=standing,
         now=NOW,
+        subscription_id=subscription_id,
     )
 
 
-def subscribed(count: int = 10) -> SharesSubscribed:
+def subscribed(count: int = 10, subscription_id: UUID | None = SUBSCRIPTION) -> SharesSubscribed:
     return SharesSubscribed(
         member_id=MEMBER,
         share_count=count,
@@ -72,21 +82,38 @@ def subscribed(count: int = 10) -> SharesSubscribed:
         amount_cents=count * NOMINAL,
         subscribed_on=date(2026, 1, 10),
         recorded_at=NOW,
+        subscription_id=subscription_id,
     )
 
 
-def payment(amount: int, standing: MemberStanding = MEMBER_STANDING) -> PayForShares:
+def payment(
+    amount: int, standing: MemberStanding = MEMBER_STANDING, payment_id: UUID = PAYMENT
+) -> PayForShares:
     return PayForShares(
-        member_id=MEMBER, amount_cents=amount, paid_on=date(2026, 2, 1), standing=standing, now=NOW
+        member_id=MEMBER,
+        amount_cents=amount,
+        paid_on=date(2026, 2, 1),
+        standing=standing,
+        now=NOW,
+        payment_id=payment_id,
     )
 
 
-def paid(amount: int) -> SharesPaid:
-    return SharesPaid(member_id=MEMBER, amount_cents=amount, paid_on=date(2026, 2, 1), recorded_at=NOW)
+def paid(amount: int, payment_id: UUID = PAYMENT) -> SharesPaid:
+    return SharesPaid(
+        member_id=MEMBER,
+        amount_cents=amount,
+        paid_on=date(2026, 2, 1),
+        recorded_at=NOW,
+        payment_id=payment_id,
+    )
 
 
 def repayment(
-    standing: MemberStanding = LEAVER, approved_on: date = AGM, repaid_on: date = date(2027, 7, 1)
+    standing: MemberStanding = LEAVER,
+    approved_on: date = AGM,
+    repaid_on: date = date(2027, 7, 1),
+    repayment_id: UUID = REPAYMENT,
 ) -> RepayShares:
     return RepayShares(
         member_id=MEMBER,
@@ -94,6 +121,7 @@ def repayment(
         repaid_on=repaid_on,
         standing=standing,
         now=NOW,
+        repayment_id=repayment_id,
     )
 
 
@@ -102,13 +130,32 @@ def repayment(
 
 def test_a_member_subscribes_shares_at_the_nominal() -> None:
     state = shares.given().when(subscription(10)).then(subscribed(10))
-    assert state == Shareholding(MEMBER, 10, NOMINAL, 30_000, 0)
+    assert state == Shareholding(MEMBER, 10, NOMINAL, 30_000, 0, frozenset({SUBSCRIPTION}))
     assert state.unpaid_cents == 30_000
 
 
 def test_a_second_subscription_adds_to_the_holding() -> None:
-    state = shares.given(subscribed(10), paid(5_000)).when(subscription(2)).then(subscribed(2))
-    assert state == Shareholding(MEMBER, 12, NOMINAL, 36_000, 5_000)
+    second = SECOND_SUBSCRIPTION
+    state = (
+        shares.given(subscribed(10), paid(5_000))
+        .when(subscription(2, subscription_id=second))
+        .then(subscribed(2, subscription_id=second))
+    )
+    assert state == Shareholding(
+        MEMBER, 12, NOMINAL, 36_000, 5_000, frozenset({SUBSCRIPTION, PAYMENT, second})
+    )
+
+
+def test_a_subscription_run_again_records_nothing() -> None:
+    """Its request run again after the answer was lost (ADR 023), even once the member has left."""
+    shares.given(subscribed(10), paid(5_000)).when(subscription(10)).then()
+    shares.given(subscribed(10)).when(subscription(10, standing=LEAVER)).then()
+
+
+def test_the_subscriptions_recorded_before_ids_count_no_movement() -> None:
+    state = shares.given(subscribed(10, subscription_id=None)).when(subscription(2)).then(subscribed(2))
+    assert isinstance(state, Shareholding)
+    assert state.movement_ids == {SUBSCRIPTION}
 
 
 def test_no_subscription_without_a_member() -> None:
@@ -116,7 +163,9 @@ def test_no_subscription_without_a_member() -> None:
 
 
 def test_a_leaver_subscribes_no_more_shares() -> None:
-    shares.given(subscribed()).when(subscription(standing=LEAVER)).then_raises(MemberHasLeft, match="left on")
+    shares.given(subscribed()).when(
+        subscription(standing=LEAVER, subscription_id=SECOND_SUBSCRIPTION)
+    ).then_raises(MemberHasLeft, match="left on")
 
 
 def test_a_subscription_is_of_one_share_at_least() -> None:
@@ -134,13 +183,19 @@ def test_the_nominal_is_the_tenants_30_euros_at_smartfr_or_configured() -> None:
 
 
 def test_shares_are_paid_up_in_instalments() -> None:
-    state = shares.given(subscribed(10), paid(10_000)).when(payment(20_000)).then(paid(20_000))
+    first = paid(10_000, payment_id=FIRST_PAYMENT)
+    state = shares.given(subscribed(10), first).when(payment(20_000)).then(paid(20_000))
     assert isinstance(state, Shareholding)
     assert (state.paid_cents, state.unpaid_cents) == (30_000, 0)
 
 
+def test_a_payment_run_again_records_nothing() -> None:
+    """Not refused as more than is unpaid: it is the payment recorded, its request run again (ADR 023)."""
+    shares.given(subscribed(10), paid(30_000)).when(payment(30_000)).then()
+
+
 def test_paying_more_than_subscribed_is_refused() -> None:
-    shares.given(subscribed(10), paid(10_000)).when(payment(20_001)).then_raises(
+    shares.given(subscribed(10), paid(10_000, payment_id=FIRST_PAYMENT)).when(payment(20_001)).then_raises(
         PaymentExceedsSubscription, match="20000 cents still unpaid"
     )
 
@@ -175,10 +230,12 @@ def test_a_leaver_is_repaid_what_they_paid_at_nominal_and_stays_liable_five_year
                 repaid_on=date(2027, 7, 1),
                 liability_ends_on=date(2031, 6, 30),
                 recorded_at=NOW,
+                repayment_id=REPAYMENT,
             )
         )
     )
-    assert state == SharesRepaidToLeaver(MEMBER, 12_000, date(2031, 6, 30))
+    movements = frozenset({SUBSCRIPTION, PAYMENT, REPAYMENT})
+    assert state == SharesRepaidToLeaver(MEMBER, 12_000, date(2031, 6, 30), movements)
 
 
 def test_repaying_a_member_who_has_not_resigned_is_refused() -> None:
@@ -202,8 +259,15 @@ def test_repaying_before_the_approval_date_is_refused() -> None:
 def test_repaying_twice_is_refused() -> None:
     first = shares.given(subscribed()).when(repayment())
     repaid = SHARES.decide(first.command, SHARES.fold([subscribed()]))
-    shares.given(subscribed(), *repaid).when(repayment()).then_raises(SharesAlreadyRepaid)
-    shares.given(subscribed(), *repaid).when(subscription()).then_raises(SharesAlreadyRepaid)
+    again = repayment(repayment_id=UUID("0192f0a0-0000-7000-8000-00000000c002"))
+    shares.given(subscribed(), *repaid).when(again).then_raises(SharesAlreadyRepaid)
+    later = subscription(subscription_id=SECOND_SUBSCRIPTION)
+    shares.given(subscribed(), *repaid).when(later).then_raises(SharesAlreadyRepaid)
+
+
+def test_a_repayment_run_again_records_nothing() -> None:
+    repaid = SHARES.decide(repayment(), SHARES.fold([subscribed()]))
+    shares.given(subscribed(), *repaid).when(repayment()).then()
 
 
 def test_repaying_a_member_without_shares_or_unknown_is_refused() -> None:

@@ -90,13 +90,15 @@ class Shares(RuleBasedStateMachine):
 
     @rule(member=members, count=st.integers(min_value=-1, max_value=40))
     def subscribe(self, member: UUID, count: int) -> None:
-        command = SubscribeShares(member, count, NOMINAL, self.today, self._standing(member), self._now())
+        standing = self._standing(member)
+        command = SubscribeShares(member, count, NOMINAL, self.today, standing, self._now(), uuid4())
         increase = lambda events: IncreaseCapital(member, sum(e.amount_cents for e in events))  # noqa: E731
         self._run(member, command, increase)
 
     @rule(member=members, cents=st.integers(min_value=-100, max_value=40 * NOMINAL))
     def pay(self, member: UUID, cents: int) -> None:
-        self._run(member, PayForShares(member, cents, self.today, self._standing(member), self._now()), None)
+        command = PayForShares(member, cents, self.today, self._standing(member), self._now(), uuid4())
+        self._run(member, command, None)
 
     @rule(member=members)
     def leave(self, member: UUID) -> None:
@@ -105,7 +107,7 @@ class Shares(RuleBasedStateMachine):
     @rule(member=members, approval_delay=st.integers(min_value=-30, max_value=400))
     def repay(self, member: UUID, approval_delay: int) -> None:
         approved = self.left_on.get(member, self.today) + timedelta(days=approval_delay)
-        command = RepayShares(member, approved, approved, self._standing(member), self._now())
+        command = RepayShares(member, approved, approved, self._standing(member), self._now(), uuid4())
 
         def reduction(events: list[object]) -> ReduceCapital | None:
             repaid = [e for e in events if isinstance(e, SharesRepaid)]

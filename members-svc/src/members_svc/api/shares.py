@@ -52,6 +52,7 @@ from services.http import Problem, current_request_id
 from services.http.preconditions import etag
 from services.ids import new_event_id
 from services.log_reader import Conn
+from services.request_keys import CurrentRequestKey, id_for
 from services.telemetry import current_traceparent
 from services.tenancy import tenant_transaction
 
@@ -160,7 +161,9 @@ class ShareRegister:
     def __init__(self, members: Members) -> None:
         self.resources = members.resources
 
-    async def subscribe(self, member_id: UUID, body: ShareSubscription, tenant: str) -> domain.SharesState:
+    async def subscribe(
+        self, member_id: UUID, body: ShareSubscription, tenant: str, subscription_id: UUID
+    ) -> domain.SharesState:
         configured: dict[str, int] = getattr(self.resources.settings, "share_nominals", None) or {}
 
         async def work(conn: Conn) -> domain.SharesState:
@@ -174,16 +177,19 @@ class ShareRegister:
                 subscribed_on=body.subscribed_on,
                 standing=standing,
                 now=datetime.now(UTC),
+                subscription_id=subscription_id,
             )
             handled = await self._shares(conn, command, tenant)
-            event = handled.events[0]
-            assert isinstance(event, domain.SharesSubscribed)
-            await self._capital(conn, domain.IncreaseCapital(member_id, event.amount_cents), tenant)
+            for event in handled.events:  # none when the subscription was recorded already
+                assert isinstance(event, domain.SharesSubscribed)
+                await self._capital(conn, domain.IncreaseCapital(member_id, event.amount_cents), tenant)
             return handled.state
 
         return await self._transaction(work)
 
-    async def pay(self, member_id: UUID, body: SharePayment, tenant: str) -> domain.SharesState:
+    async def pay(
+        self, member_id: UUID, body: SharePayment, tenant: str, payment_id: UUID
+    ) -> domain.SharesState:
         async def work(conn: Conn) -> domain.SharesState:
             standing = await self._standing(conn, member_id, tenant)
             command = domain.PayForShares(
@@ -192,12 +198,15 @@ class ShareRegister:
                 paid_on=body.paid_on,
                 standing=standing,
                 now=datetime.now(UTC),
+                payment_id=payment_id,
             )
             return (await self._shares(conn, command, tenant)).state
 
         return await self._transaction(work)
 
-    async def repay(self, member_id: UUID, body: ShareRepayment, tenant: str) -> domain.SharesState:
+    async def repay(
+        self, member_id: UUID, body: ShareRepayment, tenant: str, repayment_id: UUID
+    ) -> domain.SharesState:
         async def work(conn: Conn) -> domain.SharesState:
             await _queue_on_capital(conn, tenant)
             standing = await self._standing(conn, member_id, tenant)
@@ -207,13 +216,14 @@ class ShareRegister:
                 repaid_on=body.repaid_on,
                 standing=standing,
                 now=datetime.now(UTC),
+                repayment_id=repayment_id,
             )
             handled = await self._shares(conn, command, tenant)
-            event = handled.events[0]
-            assert isinstance(event, domain.SharesRepaid)
-            if event.capital_cancelled_cents > 0:
-                reduction = domain.ReduceCapital(member_id, event.capital_cancelled_cents)
-                await self._capital(conn, reduction, tenant)
+            for event in handled.events:  # none when the repayment was recorded already
+                assert isinstance(event, domain.SharesRepaid)
+                if event.capital_cancelled_cents > 0:
+                    reduction = domain.ReduceCapital(member_id, event.capital_cancelled_cents)
+                    await self._capital(conn, reduction, tenant)
             return handled.state
 
         return await self._transaction(work)
@@ -331,28 +341,47 @@ def _none(member_id: UUID) -> MemberSharesOut:
 # ---- the routes ----------------------------------------------------------------
 
 
+# Each movement's id comes from the request's key: run again after its answer was lost, the request finds
+# its movement recorded and answers the holding as it stands, recording nothing twice (ADR 023).
+
+
 @router.post("/members/{member_id}/share_subscriptions", status_code=201)
 async def subscribe_shares(
-    member_id: UUID, body: ShareSubscription, caller: CurrentCaller, register: RegisterDep
+    member_id: UUID,
+    body: ShareSubscription,
+    caller: CurrentCaller,
+    register: RegisterDep,
+    request_key: CurrentRequestKey,
 ) -> MemberSharesOut:
     require_scope(caller, "members:write")
-    return _out(await register.subscribe(member_id, body, caller.tenant), member_id)
+    subscription_id = id_for(request_key, "share subscription")
+    return _out(await register.subscribe(member_id, body, caller.tenant, subscription_id), member_id)
 
 
 @router.post("/members/{member_id}/share_payments", status_code=201)
 async def pay_for_shares(
-    member_id: UUID, body: SharePayment, caller: CurrentCaller, register: RegisterDep
+    member_id: UUID,
+    body: SharePayment,
+    caller: CurrentCaller,
+    register: RegisterDep,
+    request_key: CurrentRequestKey,
 ) -> MemberSharesOut:
     require_scope(caller, "members:write")
-    return _out(await register.pay(member_id, body, caller.tenant), member_id)
+    payment_id = id_for(request_key, "share payment")
+    return _out(await register.pay(member_id, body, caller.tenant, payment_id), member_id)
 
 
 @router.post("/members/{member_id}/share_repayments", status_code=201)
 async def repay_shares(
-    member_id: UUID, body: ShareRepayment, caller: CurrentCaller, register: RegisterDep
+    member_id: UUID,
+    body: ShareRepayment,
+    caller: CurrentCaller,
+    register: RegisterDep,
+    request_key: CurrentRequestKey,
 ) -> MemberSharesOut:
     require_scope(caller, "members:write")
-    return _out(await register.repay(member_id, body, caller.tenant), member_id)
+    repayment_id = id_for(request_key, "share repayment")
+    return _out(await register.repay(member_id, body, caller.tenant, repayment_id), member_id)
 
 
 @router.get("/members/{member_id}/shares")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from members_svc.domain.shares.capital import (
     CapitalCommand,
     IncreaseCapital,
@@ -80,6 +82,7 @@ def decide(command: ShareCommand, state: SharesState) -> list[ShareEvent]:
 def evolve(state: SharesState, event: ShareEvent) -> SharesState:
     match event:
         case SharesSubscribed():
+            movements = _with(state, event.subscription_id)
             if isinstance(state, Shareholding):
                 return Shareholding(
                     member_id=state.member_id,
@@ -87,6 +90,7 @@ def evolve(state: SharesState, event: ShareEvent) -> SharesState:
                     nominal_cents=event.nominal_cents,
                     subscribed_cents=state.subscribed_cents + event.amount_cents,
                     paid_cents=state.paid_cents,
+                    movement_ids=movements,
                 )
             return Shareholding(
                 member_id=event.member_id,
@@ -94,6 +98,7 @@ def evolve(state: SharesState, event: ShareEvent) -> SharesState:
                 nominal_cents=event.nominal_cents,
                 subscribed_cents=event.amount_cents,
                 paid_cents=0,
+                movement_ids=movements,
             )
         case SharesPaid():
             if not isinstance(state, Shareholding):
@@ -104,13 +109,21 @@ def evolve(state: SharesState, event: ShareEvent) -> SharesState:
                 nominal_cents=state.nominal_cents,
                 subscribed_cents=state.subscribed_cents,
                 paid_cents=state.paid_cents + event.amount_cents,
+                movement_ids=_with(state, event.payment_id),
             )
         case SharesRepaid():
             return SharesRepaidToLeaver(
                 member_id=event.member_id,
                 repaid_cents=event.amount_cents,
                 liability_ends_on=event.liability_ends_on,
+                movement_ids=_with(state, event.repayment_id),
             )
+
+
+def _with(state: SharesState, movement_id: UUID | None) -> frozenset[UUID]:
+    """The state's movements and this one (an event recorded before movements had ids adds none)."""
+    movements = frozenset() if isinstance(state, NoShares) else state.movement_ids
+    return movements if movement_id is None else movements | {movement_id}
 
 
 def stream_id(member_id: object) -> str:

@@ -19,6 +19,7 @@ class SharesSubscribed(BaseModel):
     amount_cents: int  # share_count x nominal_cents
     subscribed_on: date
     recorded_at: datetime
+    subscription_id: UUID | None = None  # the request's (ADR 023); None in the events recorded before
 
 
 class SharesPaid(BaseModel):
@@ -30,6 +31,7 @@ class SharesPaid(BaseModel):
     amount_cents: int
     paid_on: date
     recorded_at: datetime
+    payment_id: UUID | None = None  # the request's (ADR 023); None in the events recorded before
 
 
 class SharesRepaid(BaseModel):
@@ -46,6 +48,7 @@ class SharesRepaid(BaseModel):
     repaid_on: date
     liability_ends_on: date
     recorded_at: datetime
+    repayment_id: UUID | None = None  # the request's (ADR 023); None in the events recorded before
 
 
 class CapitalIncreased(BaseModel):

@@ -13,7 +13,7 @@ from members_svc.domain.shares.rules import (
     NoSharesSubscribed,
     PaymentExceedsSubscription,
 )
-from members_svc.domain.shares.state import MemberStanding, Shareholding, SharesState
+from members_svc.domain.shares.state import MemberStanding, Shareholding, SharesState, recorded
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,12 @@ class PayForShares:
     paid_on: date
     standing: MemberStanding
     now: datetime
+    payment_id: UUID
 
 
 def decide_pay(command: PayForShares, state: SharesState) -> list[SharesPaid]:
+    if recorded(state, command.payment_id):
+        return []
     if not command.standing.exists:
         raise MemberNotFound(f"no member {command.member_id}")
     if not isinstance(state, Shareholding):
@@ -42,5 +45,6 @@ def decide_pay(command: PayForShares, state: SharesState) -> list[SharesPaid]:
             amount_cents=command.amount_cents,
             paid_on=command.paid_on,
             recorded_at=command.now,
+            payment_id=command.payment_id,
         )
     ]

@@ -20,6 +20,7 @@ from members_svc.domain.shares.state import (
     Shareholding,
     SharesRepaidToLeaver,
     SharesState,
+    recorded,
 )
 
 
@@ -30,9 +31,12 @@ class RepayShares:
     repaid_on: date
     standing: MemberStanding
     now: datetime
+    repayment_id: UUID
 
 
 def decide_repay(command: RepayShares, state: SharesState) -> list[SharesRepaid]:
+    if recorded(state, command.repayment_id):
+        return []
     if not command.standing.exists:
         raise MemberNotFound(f"no member {command.member_id}")
     if isinstance(state, SharesRepaidToLeaver):
@@ -62,6 +66,7 @@ def decide_repay(command: RepayShares, state: SharesState) -> list[SharesRepaid]
             repaid_on=command.repaid_on,
             liability_ends_on=_years_after(left_on, LIABILITY_YEARS),
             recorded_at=command.now,
+            repayment_id=command.repayment_id,
         )
     ]
 

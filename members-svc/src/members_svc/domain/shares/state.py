@@ -21,6 +21,7 @@ class Shareholding:
     nominal_cents: int
     subscribed_cents: int
     paid_cents: int
+    movement_ids: frozenset[UUID] = frozenset()  # the subscriptions and payments recorded
 
     @property
     def unpaid_cents(self) -> int:
@@ -34,9 +35,16 @@ class SharesRepaidToLeaver:
     member_id: UUID
     repaid_cents: int
     liability_ends_on: date
+    movement_ids: frozenset[UUID] = frozenset()  # the subscriptions, payments and the repayment recorded
 
 
 SharesState = NoShares | Shareholding | SharesRepaidToLeaver
+
+
+def recorded(state: SharesState, movement_id: UUID) -> bool:
+    """The movement is in the member's register already: its id comes from the request's key, so this is
+    the request run again after its answer was lost (ADR 023), to be answered without recording it twice."""
+    return not isinstance(state, NoShares) and movement_id in state.movement_ids
 
 
 @dataclass(frozen=True)

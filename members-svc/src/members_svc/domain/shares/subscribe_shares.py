@@ -13,7 +13,7 @@ from members_svc.domain.shares.rules import (
     MemberNotFound,
     SharesAlreadyRepaid,
 )
-from members_svc.domain.shares.state import MemberStanding, SharesRepaidToLeaver, SharesState
+from members_svc.domain.shares.state import MemberStanding, SharesRepaidToLeaver, SharesState, recorded
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,12 @@ class SubscribeShares:
     subscribed_on: date
     standing: MemberStanding
     now: datetime
+    subscription_id: UUID
 
 
 def decide_subscribe(command: SubscribeShares, state: SharesState) -> list[SharesSubscribed]:
+    if recorded(state, command.subscription_id):
+        return []
     if not command.standing.exists:
         raise MemberNotFound(f"no member {command.member_id}")
     if command.standing.left_on is not None or isinstance(state, SharesRepaidToLeaver):
@@ -43,5 +46,6 @@ def decide_subscribe(command: SubscribeShares, state: SharesState) -> list[Share
             amount_cents=command.share_count * command.nominal_cents,
             subscribed_on=command.subscribed_on,
             recorded_at=command.now,
+            subscription_id=command.subscription_id,
         )
     ]
