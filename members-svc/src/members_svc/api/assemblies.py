@@ -34,7 +34,7 @@ from services import command_loop
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem
 from services.http.preconditions import etag
-from services.ids import new_event_id
+from services.request_keys import CurrentRequestKey, id_for
 from services.runtime import Resources
 from services.tenancy import tenant_transaction
 
@@ -177,6 +177,23 @@ class Assemblies:
         except AssemblyRefused as refused:
             raise _problem(refused) from refused
 
+    async def convene(
+        self, command: ConveneAssembly, *, tenant: str
+    ) -> tuple[int, assemblies.AssemblyConvened]:
+        """The stream's version and the convocation. The assembly's id comes from the request's key: a stream
+        already there is this convocation, recorded by an earlier run of the same request whose answer was
+        lost; it is answered as that run was, and nothing appended again (ADR 023)."""
+        store = self.resources.store
+        recorded = await store.read_stream(assemblies.stream_id(command.assembly_id), tenant=tenant)
+        if recorded:
+            convened = CODEC.decode(recorded[0])
+            assert isinstance(convened, assemblies.AssemblyConvened)  # an assembly's stream opens with it
+            return recorded[-1].stream_version, convened
+        handled = await self.handle(command, tenant=tenant)
+        (convened,) = handled.events
+        assert isinstance(convened, assemblies.AssemblyConvened)
+        return handled.version, convened
+
 
 def _problem(refused: AssemblyRefused) -> Problem:
     detail = str(refused)
@@ -202,11 +219,15 @@ AssembliesDep = Annotated[Assemblies, Depends(_assemblies)]
 
 @router.post("/assemblies", status_code=201)
 async def convene_assembly(
-    body: AssemblyConvocation, caller: CurrentCaller, service: AssembliesDep, response: Response
+    body: AssemblyConvocation,
+    caller: CurrentCaller,
+    service: AssembliesDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> AssemblyOut:
     require_scope(caller, "members:write")
     command = ConveneAssembly(
-        assembly_id=new_event_id(),
+        assembly_id=id_for(request_key, "assembly"),  # a retried request names the same assembly
         title=body.title,
         kind=body.kind,
         held_on=body.held_on,
@@ -215,10 +236,8 @@ async def convene_assembly(
         configuration=configuration_of(caller.tenant),
         now=datetime.now(UTC),
     )
-    handled = await service.handle(command, tenant=caller.tenant)
-    (convened,) = handled.events
-    assert isinstance(convened, assemblies.AssemblyConvened)
-    response.headers["ETag"] = etag(handled.version)
+    version, convened = await service.convene(command, tenant=caller.tenant)
+    response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"/v1/assemblies/{command.assembly_id}"
     # The results are a projection that may lag: a new assembly has none yet, computed on no vote.
     empty = AssemblyRecord(
@@ -231,7 +250,7 @@ async def convene_assembly(
         colleges=convened.colleges,
         rules=convened.rules,
         convened_at=convened.convened_at,
-        version=handled.version,
+        version=version,
         participants=0,
         results={},
     )
