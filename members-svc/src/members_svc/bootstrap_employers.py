@@ -23,6 +23,7 @@ from members_svc.domain.employers import (
 )
 from members_svc.integration.employers_outbound import to_public
 from members_svc.keyring import DataKey, KeyEncryptionKey, Unreadable
+from services.command_loop import Handled
 from services.decider import Decider, EventCodec
 from services.log_reader import Conn
 from services.runtime import Resources
@@ -132,7 +133,8 @@ class EmployerStructures:
         tenant: str,
         correlation_id: str,
     ) -> tuple[int, employers.EmployerStructure]:
-        """Each contact gets a new key, saved in the transaction that appends what it sealed."""
+        """Each contact gets a new key, saved in the transaction that appends what it sealed; none when the
+        registration was recorded already (the same request run again: its keys are those first saved)."""
         keys: dict[UUID, DataKey] = {}
 
         def seal(contact_id: UUID, fields: Mapping[str, Any]) -> str:
@@ -141,11 +143,10 @@ class EmployerStructures:
 
         command = command_sealed_with(seal)
         async with self.resources.pool.acquire() as conn, conn.transaction():
-            version, state = await self.handle(
-                command, tenant=tenant, correlation_id=correlation_id, conn=conn
-            )
-            await self.contact_keys.save(conn, tenant, command.employer_structure_id, keys)
-        return version, state
+            handled = await self._runner.run(command, tenant=tenant, correlation_id=correlation_id, conn=conn)
+            if handled.events:
+                await self.contact_keys.save(conn, tenant, command.employer_structure_id, keys)
+        return _registered(handled)
 
     async def erase_contact(
         self, command: employers.EraseEmployerContact, *, tenant: str, correlation_id: str
@@ -167,20 +168,33 @@ class EmployerStructures:
         expected_version: int | None = None,
         conn: Conn | None = None,
     ) -> tuple[int, employers.EmployerStructure]:
-        runner = CommandRunner(
-            self.resources.store,
-            EMPLOYER_STRUCTURE,
-            EMPLOYER_CODEC,
-            lambda c: employers.stream_id(c.employer_structure_id),
-            to_public,
-        )
-        handled = await runner.run(
+        handled = await self._runner.run(
             command,
             tenant=tenant,
             correlation_id=correlation_id,
             expected_version=expected_version,
             conn=conn,
         )
-        state = handled.state
-        assert isinstance(state, employers.EmployerStructure)  # every command leaves a registered structure
-        return handled.version, state
+        return _registered(handled)
+
+    @property
+    def _runner(
+        self,
+    ) -> CommandRunner[
+        employers.EmployerStructureCommand, EmployerStructureEvent, employers.EmployerStructureState
+    ]:
+        return CommandRunner(
+            self.resources.store,
+            EMPLOYER_STRUCTURE,
+            EMPLOYER_CODEC,
+            lambda c: employers.stream_id(c.employer_structure_id),
+            to_public,
+        )
+
+
+def _registered(
+    handled: Handled[EmployerStructureEvent, employers.EmployerStructureState],
+) -> tuple[int, employers.EmployerStructure]:
+    state = handled.state
+    assert isinstance(state, employers.EmployerStructure)  # every command leaves a registered structure
+    return handled.version, state

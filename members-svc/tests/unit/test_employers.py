@@ -54,6 +54,7 @@ SIRET = "73282932000074"
 STRUCTURE = employer_structure_id("smartfr", SIRET)
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+REGISTRATION = UUID("0192f0a0-0000-7000-8000-00000000e001")  # from the request's key
 ADDRESS = Address(street="12 rue des Arts", postal_code="75011", city="Paris")
 CONTACT = Contact(name="Léa Garnier", email="lea@ateliers.example", phone="01 23 45 67 89", role="treasurer")
 CONTACT_ID = UUID("0197a3c2-5b1e-7c3d-9a4f-2e6b8d1c0f57")
@@ -84,6 +85,7 @@ def registration(**fields: object) -> RegisterEmployerStructure:
         "contact_ids": (CONTACT_ID,),
         "seal": seal_in_clear,
         "now": NOW,
+        "registration_id": REGISTRATION,
     }
     values.update(fields)
     return RegisterEmployerStructure(**values)  # type: ignore[arg-type]
@@ -100,6 +102,7 @@ def registered() -> EmployerStructureRegistered:
         address=ADDRESS,
         sealed_contacts=(sealed(CONTACT.model_copy(update={"phone": "+33123456789"})),),
         registered_at=NOW,
+        registration_id=REGISTRATION,
     )
 
 
@@ -142,9 +145,17 @@ def test_a_structure_is_registered_active_with_its_identifiers_normalised() -> N
 
 
 def test_registering_the_same_siret_twice_is_rejected() -> None:
-    spec.given(registered()).when(registration()).then_raises(
+    another = UUID("0192f0a0-0000-7000-8000-00000000e002")
+    spec.given(registered()).when(registration(registration_id=another)).then_raises(
         EmployerStructureAlreadyRegistered, match="73282932000074"
     )
+
+
+def test_the_same_registration_run_again_records_nothing() -> None:
+    """Its request run again after the answer was lost: the structure is answered as registered."""
+    state = spec.given(registered(), suspended()).when(registration(now=LATER)).then()
+    assert isinstance(state, EmployerStructure)
+    assert state.registration_id == REGISTRATION
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +51,7 @@ from services.http import Problem, ProblemMapper, current_request_id
 from services.http.preconditions import etag, expected_version, precondition
 from services.internal_token import Caller
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
+from services.request_keys import CurrentRequestKey, id_for
 from services.tenancy import tenant_transaction
 
 router = APIRouter(prefix="/internal")
@@ -201,7 +202,11 @@ def _from_directory(
 
 @router.post("/employer_structures", status_code=201)
 async def register_employer_structure(
-    body: EmployerStructureRegistration, caller: CurrentCaller, employers: EmployersDep, response: Response
+    body: EmployerStructureRegistration,
+    caller: CurrentCaller,
+    employers: EmployersDep,
+    response: Response,
+    request_key: CurrentRequestKey,
 ) -> EmployerStructureOut:
     require_scope(caller, "members:write")
     structure_id = employer_structure_id(caller.tenant, body.siret)
@@ -217,9 +222,10 @@ async def register_employer_structure(
             rna=body.rna,
             address=Address(**body.address.model_dump()),
             contacts=contacts,
-            contact_ids=tuple(uuid4() for _ in contacts),
+            contact_ids=tuple(id_for(request_key, f"employer contact {n}") for n in range(len(contacts))),
             seal=seal,
             now=datetime.now(UTC),
+            registration_id=id_for(request_key, "employer structure registration"),
         )
 
     try:

@@ -117,6 +117,7 @@ def evolve(state: EmployerStructureState, event: EmployerStructureEvent) -> Empl
                 address=event.address,
                 contact_ids=event.contact_ids(),
                 registered_at=event.registered_at,
+                registration_id=event.registration_id,
             )
         case EmployerStructureSuspended():
             if not isinstance(state, EmployerStructure):

@@ -59,6 +59,7 @@ class EmployerStructureRegistered(BaseModel):
     contacts: tuple[Contact, ...] = ()  # in clear: only in events written before the addendum to ADR 008
     sealed_contacts: tuple[SealedContact, ...] = ()
     registered_at: datetime
+    registration_id: UUID | None = None  # the request's (ADR 023); None in the events recorded before
 
     def contact_ids(self) -> tuple[UUID, ...]:
         """Sealed contacts by their id; a clear contact of an older event by the id derived from its rank."""

@@ -32,7 +32,11 @@ from members_svc.domain.employers.rules import (
     check_contacts,
     check_text,
 )
-from members_svc.domain.employers.state import EmployerStructureState, NoEmployerStructure
+from members_svc.domain.employers.state import (
+    EmployerStructure,
+    EmployerStructureState,
+    NoEmployerStructure,
+)
 
 # Turns one contact's checked fields into the opaque text events carry (AES-256-GCM with that contact's key).
 ContactSealer = Callable[[UUID, Mapping[str, Any]], str]
@@ -51,11 +55,14 @@ class RegisterEmployerStructure:
     contact_ids: tuple[UUID, ...]  # one new id per contact, in order
     seal: ContactSealer
     now: datetime
+    registration_id: UUID  # from the request's key: the same request run again names the same registration
 
 
 def decide_register(
     command: RegisterEmployerStructure, state: EmployerStructureState
 ) -> list[EmployerStructureRegistered]:
+    if isinstance(state, EmployerStructure) and state.registration_id == command.registration_id:
+        return []  # recorded by an earlier run of the same request, whose answer was lost (ADR 023)
     siret = check_siret(command.siret)
     if not isinstance(state, NoEmployerStructure):
         raise EmployerStructureAlreadyRegistered(
@@ -78,6 +85,7 @@ def decide_register(
             address=check_address(command.address),
             sealed_contacts=_sealed(command),
             registered_at=command.now,
+            registration_id=command.registration_id,
         )
     ]
 

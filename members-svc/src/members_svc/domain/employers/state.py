@@ -35,6 +35,7 @@ class EmployerStructure:
     status_since: date | None = None
     webhook_secret_issued_at: datetime | None = None  # the last inbound webhook secret the gateway issued
     erased_contacts: frozenset[UUID] = frozenset()
+    registration_id: UUID | None = None  # the request that registered it (ADR 023)
 
 
 EmployerStructureState = NoEmployerStructure | EmployerStructure
