@@ -2,8 +2,9 @@
 API, their payslips issued, then the establishment's DSN for the month their salaries are paid in passes the
 structural check, one person block per person and one contract block per contract.
 
-The people are named through payroll's Identities port; its adapter here is the fake (ADR 019: the members-svc
-adapter is not written yet), so the NIRs are test ones.
+The people are named through payroll's Identities port; its adapter here is the fake (members-svc's is in
+tests/e2e/test_dsn_identities.py), so the NIRs are test ones. The establishment is the one the contracts were
+drafted under (ADR 024): another employer's contracts are in its own DSN.
 """
 
 from __future__ import annotations
@@ -22,10 +23,22 @@ from tests.e2e.test_payroll_months import worked_contract
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 PEOPLE = 3
+# Another employer's establishment: its contracts are its own DSN's, never the first one's (ADR 024).
+OTHER_EMPLOYER = {
+    **EMPLOYER,
+    "id": "5e154dc3-7ad9-41ef-98c7-dd33c83b9fee",
+    "legal_name": "Compagnie des Quais",
+    "siret": "40483304800105",
+    "street": "3 quai de la Loire",
+    "postal_code": "75019",
+}
+NO_CONTRACT_SIRET = "55208131766522"  # valid, and no contract of the tenant is made under it
 
 
-async def completed_contract(deployment: Deployment, key: str) -> tuple[str, datetime]:
-    _, contract_id, starts_at = await worked_contract(deployment, key)
+async def completed_contract(
+    deployment: Deployment, key: str, employer: dict[str, str] = EMPLOYER
+) -> tuple[str, datetime]:
+    _, contract_id, starts_at = await worked_contract(deployment, key, employer)
     done = await deployment.gateway.post(
         f"/v1/contracts/{contract_id}/completion",
         json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
@@ -43,12 +56,16 @@ async def test_the_dsn_of_a_month_of_work_passes_the_structural_check(each_mode:
 
 async def a_month_declared(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES, "members:personal_data:read")
-    done = await asyncio.gather(*(completed_contract(deployment, key) for _ in range(PEOPLE)))
-    contracts = [contract_id for contract_id, _ in done]
-    days = {starts_at.astimezone(PARIS).date() for _, starts_at in done}
+    done = await asyncio.gather(
+        *(completed_contract(deployment, key) for _ in range(PEOPLE)),
+        completed_contract(deployment, key, OTHER_EMPLOYER),
+    )
+    *ours, (elsewhere, _) = done
+    contracts = [contract_id for contract_id, _ in ours]
+    days = {starts_at.astimezone(PARIS).date() for _, starts_at in ours}
 
     async def payslips_issued() -> bool:
-        for contract_id in contracts:
+        for contract_id in [*contracts, elsewhere]:
             listed = await deployment.gateway.get(
                 "/v1/payslips", params={"contract_id": contract_id}, headers=auth(key)
             )
@@ -71,8 +88,22 @@ async def a_month_declared(deployment: Deployment) -> None:
     lines = text.splitlines()
     numbers = {line.split(",")[1].strip("'") for line in lines if line.startswith("S21.G00.40.009,")}
     assert {contract.replace("-", "")[:20] for contract in contracts} <= numbers
+    assert elsewhere.replace("-", "")[:20] not in numbers
     assert f"S21.G00.06.001,'{siret[:9]}'" in lines
     assert f"S20.G00.05.005,'01{paid_in:%m%Y}'" in lines
+    # The establishment as its contracts were made under it, not a placeholder.
+    assert f"S21.G00.11.001,'{siret[9:]}'" in lines
+    assert f"S21.G00.11.003,'{EMPLOYER['street']}'" in lines
+
+    other = await deployment.gateway.get(
+        f"/v1/dsn/{OTHER_EMPLOYER['siret']}/{paid_in:%Y-%m}", headers=auth(key)
+    )
+    assert other.status_code == 200, other.text
+    assert check_dsn(other.text) == []
+    assert f"S21.G00.11.003,'{OTHER_EMPLOYER['street']}'" in other.text.splitlines()
+    assert elsewhere.replace("-", "")[:20] in other.text
+    unknown = await deployment.gateway.get(f"/v1/dsn/{NO_CONTRACT_SIRET}/{paid_in:%Y-%m}", headers=auth(key))
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "establishment_unknown")
 
     bad = await deployment.gateway.get(f"/v1/dsn/73282932000075/{paid_in:%Y-%m}", headers=auth(key))
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_siret")

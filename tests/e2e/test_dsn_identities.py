@@ -21,7 +21,7 @@ import pytest_asyncio
 from members_svc.config import Settings as MembersSettings
 from members_svc.entrypoints.definition import definition as members_definition
 from payroll_svc.declarations.dsn import Person
-from payroll_svc.integration.identities import DSN_PURPOSE, FakeIdentities, MembersIdentities, PersonUnknown
+from payroll_svc.integration.identities import DSN_PURPOSE, MembersIdentities, PersonUnknown
 from payroll_svc.integration.payees import Payee
 from services.internal_token import Caller, issue
 from services.runtime import ServiceRuntime
@@ -77,7 +77,7 @@ async def test_a_person_is_read_from_members_for_the_dsn_and_the_read_is_logged_
         birth_place="Paris",
         nir=NIR,
     )
-    identities = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET, FakeIdentities())
+    identities = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET)
 
     person = await identities.person(TENANT, member_id, DSN_PURPOSE)
 
@@ -96,7 +96,7 @@ async def test_a_member_without_a_nir_or_unknown_cannot_be_declared(
     members: tuple[httpx.AsyncClient, str],
 ) -> None:
     client, _ = members
-    identities = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET, FakeIdentities())
+    identities = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET)
     no_nir = await a_person(client, family_name="Garnier", birth_date="1995-10-03")
 
     with pytest.raises(PersonUnknown, match="no NIR"):
@@ -112,7 +112,7 @@ async def test_a_payee_is_read_from_members_for_the_payment_file_and_logged_with
     iban = "FR7630006000011234567890189"
     member_id = await a_person(client, family_name="Garnier", given_names="Léa", iban=iban)
     no_iban = await a_person(client, family_name="Martin")
-    payees = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET, FakeIdentities())
+    payees = MembersIdentities(client, DEV_INTERNAL_TOKEN_SECRET)
 
     payee = await payees.payee(TENANT, member_id)
 

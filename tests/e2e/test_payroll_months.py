@@ -19,18 +19,20 @@ import pytest
 from payroll_svc.domain.payments import salary_due_on
 from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
-from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
+from tests.e2e.test_contracts_api import EMPLOYEE, EMPLOYER, PARIS, cddu, employee
 from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 
-async def worked_contract(deployment: Deployment, key: str) -> tuple[str, str, datetime]:
+async def worked_contract(
+    deployment: Deployment, key: str, employer: dict[str, str] = EMPLOYER
+) -> tuple[str, str, datetime]:
     """A new employee's CDDU, declared and signed, with one minute of work reported once done: the member's
     and the contract's ids, and when the work started."""
     member_id = await employee(deployment, key)
     # Ahead enough for the DPAE to arrive first on a loaded machine (once the employee is known).
     starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
     drafted = await deployment.gateway.post(
-        "/v1/contracts", json=cddu(member_id, starts_at), headers=auth(key)
+        "/v1/contracts", json=cddu(member_id, starts_at, employer=employer), headers=auth(key)
     )
     assert drafted.status_code == 201, drafted.text
     contract_id = str(drafted.json()["id"])

@@ -9,14 +9,16 @@ and its one minute of work is reported as soon as it is over (the report is refu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from payroll_svc.domain.payments import salary_due_on
 from tests.e2e.deployments import Deployment, in_each_mode_at_once
 from tests.e2e.skeleton import auth, until
-from tests.e2e.test_contracts_api import EMPLOYEE, PARIS, cddu, employee
+from tests.e2e.test_contracts_api import EMPLOYEE, EMPLOYER, PARIS, cddu, employee
 
 WITHIN = 90.0
 SCOPES = (
@@ -95,6 +97,8 @@ async def payslip_and_salary(deployment: Deployment) -> None:
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    document = "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert f"{EMPLOYER['legal_name']} - SIRET {EMPLOYER['siret']}" in document  # its establishment (ADR 024)
 
     async def scheduled() -> dict[str, Any]:
         listed = await deployment.gateway.get(

@@ -15,7 +15,7 @@ import httpx
 from payroll_svc import metrics
 from payroll_svc.config import Settings
 from payroll_svc.declarations.dsn import Person, Sender, monthly_dsn
-from payroll_svc.declarations.dsn_month import contract_month
+from payroll_svc.declarations.dsn_month import contract_month, declared_establishment
 from payroll_svc.domain import contract_pay, payments, payslips
 from payroll_svc.domain.contract_pay import ContractPayCommand
 from payroll_svc.domain.contract_pay.pay_input import EmployerTerms, pay_input
@@ -46,6 +46,8 @@ from payroll_svc.integration.payees import FakePayees, Payees
 from payroll_svc.integration.sepa_credit_transfer import PayingAccount, SalaryTransfer, salary_transfer_file
 from payroll_svc.integration.when_contract_completed import complete_contract, schedule_salary
 from payroll_svc.integration.when_work_reported import record_work
+from payroll_svc.read_models import establishments
+from payroll_svc.read_models.establishments import EstablishmentUnknown, record_contract_establishment
 from payroll_svc.read_models.payroll_views import (
     ceiling_used,
     contracts_with_unpaid_work,
@@ -59,6 +61,7 @@ from payroll_svc.read_models.payroll_views import (
     runs_sending,
 )
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
+from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1
 from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
 from services import command_loop
 from services.decider import EventCodec
@@ -117,6 +120,9 @@ class Payroll:
             return
         now = datetime.now(UTC)
         command: ContractPayCommand | None
+        if envelope.event_type == "contracts.ContractDrafted":
+            await self._contract_drafted(conn, envelope)
+            return
         if envelope.event_type == "contracts.WorkReported":
             command = record_work(WorkReportedV1.model_validate(envelope.data), envelope.event_id, now)
         elif envelope.event_type == "contracts.ContractCompleted":
@@ -126,6 +132,15 @@ class Payroll:
         if command is None:
             return
         await self._pay_record(conn, envelope.tenant, command.contract_id, command, _metadata(envelope), now)
+
+    @staticmethod
+    async def _contract_drafted(conn: Conn, envelope: Envelope) -> None:
+        """Where the contract is made: what its payslip names and which establishment's DSN declares it."""
+        drafted = ContractDraftedV1.model_validate(envelope.data)
+        if drafted.employer_establishment is not None:  # absent from drafts published before ADR 024
+            await record_contract_establishment(
+                conn, envelope.tenant, drafted.contract_id, drafted.employer_establishment, drafted.drafted_at
+            )
 
     async def close_month(self, month: date, *, tenant: str, correlation_id: str | None) -> list[UUID]:
         """Issue the payslips of `month` (and of the work of earlier months not paid yet), one contract at a
@@ -339,25 +354,25 @@ class Payroll:
         return Correction(issued, issued.net_paid_cents - old.net_paid_cents)
 
     async def dsn(self, tenant: str, siret: str, month: date, made_on: date) -> str:
-        """The monthly DSN of the establishment: the pay paid in the month, the people named through the
-        Identities port on this build (nothing of them kept here)."""
-        declared = await self.identities.establishment(tenant, checked_siret(siret))
+        """The monthly DSN of the establishment: the pay of its contracts paid in the month, the people named
+        through the Identities port on this build (nothing of them kept here)."""
+        siret = checked_siret(siret)
         first = month.replace(day=1)
         last = first.replace(day=monthrange(first.year, first.month)[1])
         async with self.resources.pool.acquire() as conn:
-            rows = await paid_in_month(conn, tenant, first, last)
+            registered = await establishments.establishment(conn, tenant, siret)
+            if registered is None:
+                raise EstablishmentUnknown(f"no contract of this cooperative is made under SIRET {siret}")
+            rows = await paid_in_month(conn, tenant, first, last, siret=siret)
         people: dict[UUID, Person] = {}
         contracts = []
         for text, paid_on in rows:
             issued = payslips.PayslipIssued.model_validate_json(text)
-            if declared.employer_ids is not None and issued.employer_id not in declared.employer_ids:
-                continue
             if issued.member_id not in people:
                 people[issued.member_id] = await self.identities.person(tenant, issued.member_id, DSN_PURPOSE)
             contracts.append(contract_month(issued, people[issued.member_id], paid_on))
-        return monthly_dsn(
-            first, self.sender, declared.company, declared.establishment, contracts, made_on=made_on
-        )
+        company, establishment = declared_establishment(registered, headcount=len(people))
+        return monthly_dsn(first, self.sender, company, establishment, contracts, made_on=made_on)
 
     async def _salary(
         self,
@@ -611,7 +626,7 @@ def build(resources: Resources) -> Payroll:
     if settings.members_url is not None:  # distributed mode: people from members-svc (ADR 019)
         client = httpx.AsyncClient(base_url=settings.members_url, timeout=10)
         secret = settings.internal_token_secret.get_secret_value()
-        identities = payees = MembersIdentities(client, secret, FakeIdentities())
+        identities = payees = MembersIdentities(client, secret)
     return Payroll(
         resources=resources,
         identities=identities,

@@ -29,6 +29,7 @@ from payroll_svc.domain.payslips.correction import CorrectedInputs
 from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
 from payroll_svc.integration.identities import InvalidSiret
+from payroll_svc.read_models.establishments import EstablishmentUnknown
 from payroll_svc.read_models.payroll_views import ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
@@ -45,6 +46,8 @@ SCHEMA = (
 )
 EXAMPLE: dict[str, Any] = json.loads(SCHEMA.read_text())["examples"][0]
 REPORTED: dict[str, Any] = json.loads(SCHEMA.with_name("WorkReported.v1.json").read_text())["examples"][0]
+# The draft's example that names its establishment (ADR 024).
+DRAFTED: dict[str, Any] = json.loads(SCHEMA.with_name("ContractDrafted.v1.json").read_text())["examples"][1]
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -73,6 +76,24 @@ def completion(tenant: str = TENANT, **changes: Any) -> Envelope:
         tenant=tenant,
         correlation_id=new_event_id(),
         data={**EXAMPLE, "contract_id": str(uuid4()), "member_id": str(uuid4()), **changes},
+    )
+
+
+def drafted_under(completed: Envelope, siret: str, street: str) -> Envelope:
+    """The draft of the completed contract, made under the establishment `siret`."""
+    establishment = {**DRAFTED["employer_establishment"], "siret": siret, "street": street}
+    return completed.model_copy(
+        update={
+            "event_id": new_event_id(),
+            "event_type": "contracts.ContractDrafted",
+            "stream_version": 1,
+            "data": {
+                **DRAFTED,
+                "contract_id": completed.data["contract_id"],
+                "member_id": completed.data["member_id"],
+                "employer_establishment": establishment,
+            },
+        }
     )
 
 
@@ -483,17 +504,28 @@ async def test_the_dsn_of_the_month_the_salaries_are_paid_in_passes_the_structur
     tenant = "coop-dsn"
     payroll = build(resources)
     events = [completion(tenant) for _ in range(4)]
+    elsewhere = completion(tenant)
     for event in events:
+        await deliver(payroll, drafted_under(event, "73282932000074", "12 rue des Arts"))
         await deliver(payroll, event)
+    await deliver(payroll, drafted_under(elsewhere, "40483304800105", "3 quai de la Loire"))
+    await deliver(payroll, elsewhere)
     due_on = salary_due_on(date(2026, 12, 5))
 
     text = await payroll.dsn(tenant, "73282932000074", due_on.replace(day=1), date(2027, 1, 5))
 
     assert check_dsn(text) == []
     lines = text.splitlines()
-    assert sum(line.startswith("S21.G00.30.001,") for line in lines) == 4  # one person each
+    assert sum(line.startswith("S21.G00.30.001,") for line in lines) == 4  # one person each: not elsewhere's
     assert sum(line.startswith("S21.G00.62.001,") for line in lines) == 4  # each contract ended
     assert "S21.G00.06.001,'732829320'" in lines
+    assert "S21.G00.11.001,'00074'" in lines
+    assert "S21.G00.11.003,'12 rue des Arts'" in lines
+    assert "S21.G00.11.008,'4'" in lines  # the people declared
+    other = await payroll.dsn(tenant, "40483304800105", due_on.replace(day=1), date(2027, 1, 5))
+    assert sum(line.startswith("S21.G00.30.001,") for line in other.splitlines()) == 1
+    with pytest.raises(EstablishmentUnknown):
+        await payroll.dsn(tenant, "55208131766522", due_on.replace(day=1), date(2027, 1, 5))
     empty = await payroll.dsn(tenant, "73282932000074", date(2026, 11, 1), date(2026, 12, 5))
     assert check_dsn(empty) == []
     assert not any(line.startswith("S21.G00.30.") for line in empty.splitlines())

@@ -17,12 +17,12 @@ from contracts_svc.domain.contracts import (
     HireDeclared,
     WorkReported,
 )
-from contracts_svc.domain.contracts.events import BudgetReservation, Parties, Terms
+from contracts_svc.domain.contracts.events import BudgetReservation, Employer, Parties, Terms
 from schemas.generated.contracts.budget_reservation_released_v1 import BudgetReservationReleasedV1
 from schemas.generated.contracts.budget_reservation_requested_v1 import BudgetReservationRequestedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
 from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV1
-from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1
+from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1, EmployerEstablishment
 from schemas.generated.contracts.contract_signed_v1 import ContractSignedV1
 from schemas.generated.contracts.hire_declared_v1 import HireDeclaredV1
 from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
@@ -38,6 +38,18 @@ def _ids(contract_id: Any, parties: Parties) -> dict[str, Any]:
         "employer_is_association": parties.employer_kind == "association",
         "contract_type": parties.contract_type,
     }
+
+
+def _establishment(employer: Employer) -> EmployerEstablishment:
+    """The employer's SIRENE registration (public), for payroll's payslips and DSN; not its contacts."""
+    return EmployerEstablishment(
+        siret=employer.siret,
+        legal_name=employer.legal_name,
+        ape_code=employer.ape_code,
+        street=employer.street,
+        postal_code=employer.postal_code,
+        city=employer.city,
+    )
 
 
 def hours_of(minutes: int) -> str:
@@ -118,6 +130,7 @@ def _public_of(event: ContractEvent) -> tuple[str, BaseModel] | None:
                 starts_at=event.starts_at,
                 ends_on=event.ends_on,
                 drafted_at=event.drafted_at,
+                employer_establishment=_establishment(event.employer),
             )
         case HireDeclared():
             return "contracts.HireDeclared", HireDeclaredV1(

@@ -23,6 +23,7 @@ from payroll_svc.domain.payroll import HeadcountBand, Status
 from payroll_svc.domain.payslips import PayslipIssued
 from payroll_svc.domain.payslips.correction import CorrectedInputs, NothingToCorrect
 from payroll_svc.integration.identities import InvalidSiret, PersonUnknown
+from payroll_svc.read_models.establishments import EstablishmentUnknown, establishment_of_contract
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, ProblemMapper, current_request_id
 from services.pagination import Cursor, Limit, Page, page_of, uuid_after
@@ -211,12 +212,15 @@ async def _issued(request: Request, tenant: str, payslip_id: UUID) -> PayslipIss
 async def payslip_document(payslip_id: UUID, request: Request, caller: CurrentCaller) -> Response:
     require_scope(caller, "payslips:read")
     issued = await _issued(request, caller.tenant, payslip_id)
-    # Names and addresses are personal data payroll does not keep yet: the document names people by id.
+    async with tenant_transaction(_payroll(request).resources.pool, caller.tenant) as conn:
+        employer = await establishment_of_contract(conn, caller.tenant, issued.contract_id)
+    # The employee's name and address are personal data payroll does not keep: the document names them by
+    # id. The employer's establishment is its public registration (ADR 024); by id for contracts before it.
     document = PayslipDocument(
         payslip_id=str(issued.payslip_id),
-        employer_name=f"Employeur {issued.employer_id}",
-        employer_siret="",
-        employer_address="",
+        employer_name=employer.legal_name if employer else f"Employeur {issued.employer_id}",
+        employer_siret=employer.siret if employer else "",
+        employer_address=f"{employer.street}, {employer.postal_code} {employer.city}" if employer else "",
         collective_agreement="",
         employee_name=f"Salarié {issued.member_id}",
         job_title="",
@@ -398,6 +402,9 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     payslips.NotCorrectable: lambda error: Problem(409, "payslip_not_correctable", detail=str(error)),
     NothingToCorrect: lambda error: Problem(400, "nothing_to_correct", detail=str(error), param="body"),
     InvalidSiret: lambda error: Problem(400, "invalid_siret", detail=str(error), param="path.siret"),
+    EstablishmentUnknown: lambda error: Problem(
+        404, "establishment_unknown", detail=str(error), param="path.siret"
+    ),
     PersonUnknown: lambda error: Problem(409, "dsn_person_unknown", detail=str(error)),
     BankUnavailable: lambda error: Problem(502, "bank_unavailable", detail=str(error)),
 }

@@ -1,12 +1,14 @@
-"""An issued payslip -> the DSN's contract month (dsn.ContractMonth): what the payslip event keeps."""
+"""An issued payslip -> the DSN's contract month (dsn.ContractMonth): what the payslip event keeps; the
+establishment contracts-svc published with the drafts -> the DSN's company and establishment blocks."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from payroll_svc.declarations.dsn import ContractMonth, Person
+from payroll_svc.declarations.dsn import Company, ContractMonth, Establishment, Person
 from payroll_svc.domain.payroll import ContractType, Status
 from payroll_svc.domain.payslips import PayslipIssued
+from payroll_svc.read_models import establishments
 
 
 def contract_month(issued: PayslipIssued, person: Person, paid_on: date) -> ContractMonth:
@@ -29,3 +31,17 @@ def contract_month(issued: PayslipIssued, person: Person, paid_on: date) -> Cont
         paid_on=paid_on,
         payslip=issued.payslip(),
     )
+
+
+def declared_establishment(
+    registered: establishments.Establishment, headcount: int
+) -> tuple[Company, Establishment]:
+    """S21.G00.06 and S21.G00.11 from the establishment's SIRENE registration. `headcount` (.11.008, the
+    headcount at the end of the month) is the people declared in this DSN (UNVERIFIED: the cahier technique
+    counts the employees under contract on the month's last day)."""
+    siren, nic = registered.siret[:9], registered.siret[9:]
+    ape = registered.ape_code.replace(".", "")  # the DSN writes 9001Z; SIRENE shows 90.01Z
+    address = (registered.street, registered.postal_code, registered.city)
+    # UNVERIFIED: the head office's NIC is not published with the contracts: the establishment stands in.
+    company = Company(siren, nic, ape, *address)
+    return company, Establishment(nic, ape, *address, headcount)

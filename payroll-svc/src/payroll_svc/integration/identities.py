@@ -1,15 +1,14 @@
-"""Who a DSN names: the people (NIR, names, birth) and the declared establishment, behind a port.
+"""Who a DSN names: the people (NIR, names, birth), behind a port.
 
 The NIR, names and birth date are personal data kept by members-svc only (ADR 008): payroll asks for them on
 each DSN build, with the purpose, and keeps nothing (ADR 019). `MembersIdentities` asks members-svc's internal
-personal-data API (each read lands in its access log, the caller naming payroll and the purpose); the
-establishment still comes from `FakeIdentities`, which stands in for both when members-svc is not configured
-(embedded mode, tests), with the real shapes (a NIR with its key, an establishment by SIRET).
+personal-data API (each read lands in its access log, the caller naming payroll and the purpose);
+`FakeIdentities` stands in when members-svc is not configured (embedded mode, tests), with the real shapes (a
+NIR with its key). The establishment is not personal data: it comes with the contracts (ADR 024).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -17,7 +16,7 @@ from uuid import UUID
 import httpx
 from stdnum.fr import siret as siret_number
 
-from payroll_svc.declarations.dsn import Company, Establishment, Person
+from payroll_svc.declarations.dsn import Person
 from payroll_svc.integration.payees import Payee
 from services.internal_token import Caller, TokenIssuer
 
@@ -29,21 +28,12 @@ class InvalidSiret(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredEstablishment:
-    company: Company
-    establishment: Establishment
-    employer_ids: frozenset[UUID] | None  # the employers it declares for; None: every employer of the tenant
-
-
 class PersonUnknown(LookupError):
     """members-svc has no natural person of that id with a NIR (unknown, erased, or never given)."""
 
 
 class Identities(Protocol):
     async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person: ...
-
-    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment: ...
 
 
 def checked_siret(siret: str) -> str:
@@ -53,8 +43,8 @@ def checked_siret(siret: str) -> str:
 
 
 class FakeIdentities:
-    """A stable test identity per member (a valid NIR: sex, birth year and month, Paris, then the key) and one
-    establishment per SIRET declaring for every employer of the tenant. Not anyone's data."""
+    """A stable test identity per member (a valid NIR: sex, birth year and month, Paris, then the key). Not
+    anyone's data."""
 
     async def person(self, tenant: str, member_id: UUID, purpose: str) -> Person:
         n = member_id.int
@@ -64,27 +54,17 @@ class FakeIdentities:
         born = date(1900 + year, month, 1)
         return Person(nir, f"NOM{str(member_id)[:8].upper()}", "PRENOM", f"{sex:02d}", born, "PARIS")
 
-    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
-        siren, nic = siret[:9], siret[9:]
-        return DeclaredEstablishment(
-            company=Company(siren, nic, "9001Z", "12 rue des Arts", "75011", "PARIS"),
-            establishment=Establishment(nic, "9001Z", "12 rue des Arts", "75011", "PARIS", 50),
-            employer_ids=None,
-        )
-
 
 class MembersIdentities:
     """The people from members-svc's `GET /internal/members/{id}/personal_data`, asked on each build with a
     service token whose client id names payroll and the purpose (`payroll-svc/dsn`): members-svc logs that
-    read like any other. The establishment from `establishments` (members' employer structures by SIRET are
-    not asked yet)."""
+    read like any other."""
 
     SCOPE = "members:personal_data:read"
 
-    def __init__(self, client: httpx.AsyncClient, token_secret: str, establishments: Identities) -> None:
+    def __init__(self, client: httpx.AsyncClient, token_secret: str) -> None:
         self._client = client
         self._tokens = TokenIssuer(token_secret, audience="members")
-        self._establishments = establishments
 
     async def _personal_data(self, tenant: str, member_id: UUID, purpose: str) -> dict[str, Any]:
         caller = Caller(tenant, f"payroll-svc/{purpose}", frozenset({self.SCOPE}))
@@ -111,9 +91,6 @@ class MembersIdentities:
             birth_date=date.fromisoformat(data["birth_date"]),
             birth_place=data.get("birth_place") or "",
         )
-
-    async def establishment(self, tenant: str, siret: str) -> DeclaredEstablishment:
-        return await self._establishments.establishment(tenant, siret)
 
     async def payee(self, tenant: str, member_id: UUID) -> Payee:
         """Where the salary goes (the Payees port): the IBAN and the name, read for the payment file."""

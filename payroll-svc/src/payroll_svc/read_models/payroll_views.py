@@ -198,18 +198,23 @@ async def runs_sending(conn: Conn, tenant: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def paid_in_month(conn: Conn, tenant: str, first: date, last: date) -> list[tuple[str, date]]:
-    """The payslips (their PayslipIssued, as JSON) whose salary is paid, or due, in the month, corrected
-    ones aside: a DSN declares pay in the month it is paid in."""
+async def paid_in_month(
+    conn: Conn, tenant: str, first: date, last: date, *, siret: str
+) -> list[tuple[str, date]]:
+    """The payslips (their PayslipIssued, as JSON) of the contracts made under the establishment `siret`
+    whose salary is paid, or due, in the month, corrected ones aside: a DSN declares pay in the month it is
+    paid in."""
     rows = await conn.fetch(
         """SELECT p.issued::text, coalesce(s.paid_on, s.due_on) AS paid_on
            FROM payslips p JOIN salary_payments s USING (tenant, payslip_id)
-           WHERE p.tenant = $1 AND coalesce(s.paid_on, s.due_on) BETWEEN $2 AND $3
+                JOIN contract_establishments e USING (tenant, contract_id)
+           WHERE p.tenant = $1 AND coalesce(s.paid_on, s.due_on) BETWEEN $2 AND $3 AND e.siret = $4
              AND NOT EXISTS (SELECT FROM payslips c WHERE c.tenant = p.tenant
                              AND c.corrects_payslip_id = p.payslip_id)
            ORDER BY p.member_id, p.payslip_id""",
         tenant,
         first,
         last,
+        siret,
     )
     return [(row[0], row[1]) for row in rows]

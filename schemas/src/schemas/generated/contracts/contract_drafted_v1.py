@@ -4,15 +4,50 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class EmployerEstablishment(BaseModel):
+    """
+    The employer's establishment the contract is made under (its SIRET, legal name, APE code and address as registered in SIRENE): payroll names it on the payslip and declares the contract in this establishment's DSN. Absent from events published before it was added (2026-11-27).
+    """
+
+    model_config = ConfigDict(
+        extra='ignore',
+        frozen=True,
+    )
+    siret: Annotated[str, Field(pattern='^[0-9]{14}$')]
+    """
+    The establishment's SIRET, 14 digits (checked with its Luhn key).
+    """
+    legal_name: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The employer's legal name (raison sociale).
+    """
+    ape_code: Annotated[str, Field(pattern='^[0-9]{2}\\.?[0-9]{2}[A-Z]$')]
+    """
+    The establishment's APE (NAF rev. 2) code, such as 90.01Z.
+    """
+    street: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    The establishment's street address.
+    """
+    postal_code: Annotated[str, Field(max_length=16, min_length=1)]
+    """
+    Its postal code.
+    """
+    city: Annotated[str, Field(max_length=100, min_length=1)]
+    """
+    Its city.
+    """
 
 
 class ContractDraftedV1(BaseModel):
     """
-    A contract was drafted between a member and an employer; its rules were checked. Nothing is declared yet. The `data` of a `contracts.ContractDrafted` envelope, schema version 1. Ids, dates, hours and amounts only: no personal data.
+    A contract was drafted between a member and an employer; its rules were checked. Nothing is declared yet. The `data` of a `contracts.ContractDrafted` envelope, schema version 1. Ids, dates, hours and amounts, and the employer's establishment as registered in SIRENE (a legal structure's public registration, which the payslip and the DSN name): no personal data.
     """
 
     model_config = ConfigDict(
@@ -50,4 +85,8 @@ class ContractDraftedV1(BaseModel):
     drafted_at: AwareDatetime
     """
     When the draft was recorded, UTC.
+    """
+    employer_establishment: EmployerEstablishment | None = None
+    """
+    The employer's establishment the contract is made under (its SIRET, legal name, APE code and address as registered in SIRENE): payroll names it on the payslip and declares the contract in this establishment's DSN. Absent from events published before it was added (2026-11-27).
     """
