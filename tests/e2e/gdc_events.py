@@ -65,7 +65,10 @@ def payslip_issued(tenant: str, payslip: Payslip) -> Envelope:
     )
 
 
-def employer_registered(tenant: str, employer_id: uuid.UUID, siret: str, legal_name: str) -> Envelope:
+def employer_registered(
+    tenant: str, employer_id: uuid.UUID, siret: str, legal_name: str, address: dict[str, str] | None = None
+) -> Envelope:
+    """`address` None: as members-svc published before it carried the establishment's address (ADR 024)."""
     data = EmployerStructureRegisteredV1.model_validate(
         {
             "employer_structure_id": employer_id,
@@ -73,10 +76,14 @@ def employer_registered(tenant: str, employer_id: uuid.UUID, siret: str, legal_n
             "legal_name": legal_name,
             "kind": "association",
             "registered_at": datetime.now(UTC),
+            "address": address,
         }
     )
     return _envelope(
-        tenant, "members.EmployerStructureRegistered", f"employer-{employer_id}", data.model_dump(mode="json")
+        tenant,
+        "members.EmployerStructureRegistered",
+        f"employer-{employer_id}",
+        data.model_dump(mode="json", exclude_none=True),
     )
 
 

@@ -347,22 +347,26 @@ class Gdc:
         return closed
 
     async def _buyer(self, employer_id: UUID, tenant: str) -> Party:
-        """The association as the invoice names it: its legal name and SIREN (members-svc's event), its
-        e-invoicing address in the directory (its SIREN, ICD 0225), its address from its latest mandate."""
+        """The association as the invoice names it: its legal name, SIREN and registered address
+        (members-svc's event), its e-invoicing address in the directory (its SIREN, ICD 0225). A structure
+        registered before the event carried its address is named at its latest mandate's."""
         row = await self.resources.pool.fetchrow(
-            "SELECT siret, legal_name FROM gdc_associations WHERE tenant = $1 AND employer_id = $2",
+            "SELECT siret, legal_name, address::text FROM gdc_associations"
+            " WHERE tenant = $1 AND employer_id = $2",
             tenant,
             employer_id,
         )
         if row is None:
             raise UnknownAssociation(f"no employer structure {employer_id} known to billing")
-        mandate = await self._mandate(employer_id, tenant)
         siren = str(row["siret"])[:9]
-        address = (
-            mandate.signed.debtor.address
-            if mandate is not None
-            else Address(street="", postal_code="", city="", country="FR")
-        )
+        address = Address.model_validate_json(row["address"]) if row["address"] is not None else None
+        if address is None:
+            mandate = await self._mandate(employer_id, tenant)
+            address = (
+                mandate.signed.debtor.address
+                if mandate is not None
+                else Address(street="", postal_code="", city="", country="FR")
+            )
         return Party(
             name=str(row["legal_name"]),
             siren=siren,

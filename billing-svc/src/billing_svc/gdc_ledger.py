@@ -37,12 +37,13 @@ async def on_members_event(conn: Conn, envelope: Envelope) -> None:
         return
     registered = EmployerStructureRegisteredV1.model_validate(envelope.data)
     await conn.execute(
-        """INSERT INTO gdc_associations (tenant, employer_id, siret, legal_name, kind, registered_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, employer_id) DO NOTHING""",
+        """INSERT INTO gdc_associations (tenant, employer_id, siret, legal_name, kind, registered_at, address)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (tenant, employer_id) DO NOTHING""",
         envelope.tenant,
         registered.employer_structure_id,
         registered.siret,
         registered.legal_name,
         registered.kind,
         registered.registered_at,
+        registered.address.model_dump_json() if registered.address is not None else None,
     )

@@ -93,9 +93,11 @@ async def value(url: str, query: str, *args: object) -> Any:
         await conn.close()
 
 
-async def register_association(running: Running, siret: str, name: str) -> UUID:
+async def register_association(
+    running: Running, siret: str, name: str, address: dict[str, str] | None = None
+) -> UUID:
     employer_id = uuid4()
-    await publish(running.url, "members", [employer_registered(TENANT, employer_id, siret, name)])
+    await publish(running.url, "members", [employer_registered(TENANT, employer_id, siret, name, address)])
 
     async def known() -> bool:
         return bool(

@@ -154,7 +154,10 @@ async def test_runs_repeated_at_once_or_resumed_after_a_stop_issue_one_invoice_p
     billing: Running,
 ) -> None:
     gdc = billing.service.gdc
-    closed_only = await register_association(billing, "40483304800022", "Compagnie Théâtre du Nord")
+    registered_at = {"street": "8 place du Théâtre", "postal_code": "59000", "city": "Lille", "country": "FR"}
+    closed_only = await register_association(
+        billing, "40483304800022", "Compagnie Théâtre du Nord", registered_at
+    )
     drafted_only = await register_association(billing, "73282932000074", "Atelier Deux")
     untouched = await register_association(billing, "73282932000074", "Atelier Trois")
     for employer in (closed_only, drafted_only, untouched):
@@ -194,6 +197,11 @@ async def test_runs_repeated_at_once_or_resumed_after_a_stop_issue_one_invoice_p
         assert (issued, months) == (1, 1)
         assert _of(first, employer)["total_cents"] == 3 * 250_000 + fee_cents(3 * 250_000, FEE)
     assert _of(first, drafted_only)["invoice_id"] == str(month.invoice_id)
+    # Without a mandate, the association is named at its registered address (ADR 024).
+    read = await billing.client.get(
+        f"/internal/invoices/{_of(first, closed_only)['invoice_id']}", headers=headers(TENANT)
+    )
+    assert read.json()["buyer"]["address"] == registered_at
     numbers = [i["number"] for i in first["invoices"]]
     assert len(set(numbers)) == len(numbers)
 

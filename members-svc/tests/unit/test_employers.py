@@ -356,7 +356,7 @@ def test_no_webhook_secret_for_an_unknown_structure() -> None:
 # ---- the public event -------------------------------------------------------------
 
 
-def test_the_public_event_names_the_structure_and_nothing_of_its_contacts() -> None:
+def test_the_public_event_names_the_structure_at_its_address_and_nothing_of_its_contacts() -> None:
     decided = Decided(
         registered(),
         STRUCTURE,
@@ -377,6 +377,8 @@ def test_the_public_event_names_the_structure_and_nothing_of_its_contacts() -> N
         "legal_name": "Les Ateliers du Spectacle",
         "kind": "association",
         "registered_at": "2026-11-26T10:30:00Z",
+        # Its public registration (ADR 024): the establishment's address, no contact.
+        "address": {"street": "12 rue des Arts", "postal_code": "75011", "city": "Paris", "country": "FR"},
     }
 
 

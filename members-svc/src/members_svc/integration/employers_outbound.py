@@ -1,4 +1,5 @@
-"""Private employer structure events -> public `members.*` events (no contact or address crosses the bus)."""
+"""Private employer structure events -> public `members.*` events: the structure's public registration
+(SIRET, legal name, the establishment's address: ADR 024), never its contacts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from members_svc.domain.employers import (
     EmployerStructureReinstated,
     EmployerStructureSuspended,
 )
-from schemas.generated.members.employer_structure_registered_v1 import EmployerStructureRegisteredV1
+from schemas.generated.members.employer_structure_registered_v1 import (
+    Address,
+    EmployerStructureRegisteredV1,
+)
 from schemas.generated.members.employer_structure_status_changed_v1 import (
     EmployerStructureStatusChangedV1,
 )
@@ -30,6 +34,7 @@ def to_public(decided: Sequence[Decided[EmployerStructureEvent]]) -> list[Envelo
                     legal_name=registered.legal_name,
                     kind=registered.kind,
                     registered_at=registered.registered_at,
+                    address=Address.model_validate(registered.address.model_dump()),
                 )
                 event_type = "members.EmployerStructureRegistered"
                 public.append(one.public(event_type, data.model_dump(mode="json", exclude_none=True)))

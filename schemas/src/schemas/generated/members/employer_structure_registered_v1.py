@@ -9,9 +9,36 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
+class Address(BaseModel):
+    """
+    The establishment's address as registered (SIRENE, public): billing names the association with it on the GDC invoice. Absent from events published before it was added (2026-11-27).
+    """
+
+    model_config = ConfigDict(
+        extra='ignore',
+        frozen=True,
+    )
+    street: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    Street address.
+    """
+    postal_code: Annotated[str, Field(max_length=16, min_length=1)]
+    """
+    Postal code.
+    """
+    city: Annotated[str, Field(max_length=100, min_length=1)]
+    """
+    City.
+    """
+    country: Annotated[str, Field(pattern='^[A-Z]{2}$')]
+    """
+    ISO 3166-1 alpha-2 country code.
+    """
+
+
 class EmployerStructureRegisteredV1(BaseModel):
     """
-    An association (GDC) or another employer was registered so that the back-office runs its payroll; contracts may now employ through it. The `data` of a `members.EmployerStructureRegistered` envelope, schema version 1. It carries the structure's public identifiers only: no contact, address or other personal data.
+    An association (GDC) or another employer was registered so that the back-office runs its payroll; contracts may now employ through it. The `data` of a `members.EmployerStructureRegistered` envelope, schema version 1. It carries the structure's public registration only (identifiers, legal name, the address of its establishment: ADR 024): no contact or other personal data.
     """
 
     model_config = ConfigDict(
@@ -37,4 +64,8 @@ class EmployerStructureRegisteredV1(BaseModel):
     registered_at: AwareDatetime
     """
     When the structure was registered, in UTC.
+    """
+    address: Address | None = None
+    """
+    The establishment's address as registered (SIRENE, public): billing names the association with it on the GDC invoice. Absent from events published before it was added (2026-11-27).
     """
