@@ -12,16 +12,18 @@ The output is deterministic (no timestamp, no tool version), so the check compar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import io
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from datamodel_code_generator.__main__ import main as datamodel_codegen
 
 SCHEMAS_ROOT = Path(__file__).resolve().parents[2]
 JSONSCHEMA_DIR = SCHEMAS_ROOT / "jsonschema"
@@ -98,23 +100,20 @@ def _generate_one(schema: SchemaFile, jsonschema_dir: Path, target: Path) -> Non
     output = target / schema.output
     output.parent.mkdir(parents=True, exist_ok=True)
     header = f"# {GENERATED_NOTICE}\n# Source: schemas/jsonschema/{schema.source.as_posix()}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datamodel_code_generator",
-            f"--input={jsonschema_dir / schema.source}",
-            f"--output={output}",
-            f"--class-name={schema.class_name}",
-            f"--custom-file-header={header}",
-            *CODEGEN_OPTIONS,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"datamodel-codegen failed on {schema.source}:\n{result.stderr}")
+    # In this process: a `python -m datamodel_code_generator` per schema spent a second each importing it.
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        exit_code = datamodel_codegen(
+            [
+                f"--input={jsonschema_dir / schema.source}",
+                f"--output={output}",
+                f"--class-name={schema.class_name}",
+                f"--custom-file-header={header}",
+                *CODEGEN_OPTIONS,
+            ]
+        )
+    if exit_code != 0:
+        raise RuntimeError(f"datamodel-codegen failed on {schema.source}:\n{stderr.getvalue()}")
 
 
 def _index_source(schemas: Sequence[SchemaFile]) -> str:
@@ -135,9 +134,8 @@ def _index_source(schemas: Sequence[SchemaFile]) -> str:
 def generate(target: Path, jsonschema_dir: Path = JSONSCHEMA_DIR) -> list[SchemaFile]:
     """Write every model, the package `__init__`s and the index under `target` (an empty directory)."""
     schemas = discover(jsonschema_dir)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for future in [pool.submit(_generate_one, s, jsonschema_dir, target) for s in schemas]:
-            future.result()
+    for schema in schemas:  # one at a time: the generator keeps state in its module
+        _generate_one(schema, jsonschema_dir, target)
     packages = {target} | {(target / s.output).parent for s in schemas}
     for package in sorted(packages):
         (package / "__init__.py").write_text(f'"""{GENERATED_NOTICE}"""\n')
