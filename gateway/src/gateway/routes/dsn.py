@@ -28,12 +28,13 @@ MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
     summary="The monthly DSN of an establishment",
     description="One establishment's DSN for a month, in the flat format (`S21.G00.30.001,'...'` lines): "
     "the pay paid in the month (a salary is declared in the month it is paid in), per person and contract, "
-    "the URSSAF totals and S90. Names people: needs `members:personal_data:read` as well as "
-    "`payslips:read`. Codes not checked against the official cahier technique are marked UNVERIFIED in "
-    "the code.",
+    "the URSSAF totals and S90. The establishment declares the contracts made under its SIRET; a SIRET "
+    "under which no contract of yours was made is 404 `establishment_unknown`. Names people: needs "
+    "`members:personal_data:read` as well as `payslips:read`. Codes not checked against the official "
+    "cahier technique are marked UNVERIFIED in the code.",
     responses={
         200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
-        **problem_responses(400, 401, 403),
+        **problem_responses(400, 401, 403, 404),
     },
 )
 async def monthly_dsn(
