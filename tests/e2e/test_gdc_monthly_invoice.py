@@ -3,8 +3,8 @@
 The association is registered through /v1/employer_structures (members-svc's real event tells billing); its
 20 payslips are `payroll.PayslipIssued` events of the real schema published in payroll-svc's outbox, as
 payroll-svc's own append writes them (embedded: billing reads that outbox; distributed: payroll's relay sends
-it over Kafka), rather than 20 contracts run through the payroll engine. The run of 1 December gives one
-invoice whose lines are the payslips' gross and employer contributions plus the fee, and a pain.008.001.08
+it over Kafka), rather than 20 contracts run through the payroll engine. The run of the next month's 1st gives
+one invoice whose lines are the payslips' gross and employer contributions plus the fee, and a pain.008.001.08
 collection file that validates against the ISO XSD; running it again changes nothing. The mandate is then
 revoked, once."""
 
@@ -25,7 +25,10 @@ from tests.e2e.test_employers_api import register
 
 WITHIN = 180.0  # the machine is shared: a generous deadline costs nothing when the condition holds
 SCOPES = ("members:read", "members:write", "invoices:read", "invoices:write")
-FEE = Decimal("5")  # billing_svc/reference/gdc_fees.json, smartfr
+FEE = Decimal("5")
+# A month of this test's own: the shared distributed deployment's other tests issue payslips in the current
+# months, and the run would invoice every association they employed for (minutes of finalisations).
+MONTH, RUN_ON = "2030-11", "2030-12-01"  # billing_svc/reference/gdc_fees.json, smartfr
 MANDATE = {
     "reference": "GDC-ATELIERS-0001",
     "signed_on": "2026-11-02",
@@ -62,7 +65,7 @@ async def test_the_gdc_month_of_an_association_with_20_contracts(deployment: Dep
     assert mandate["answer"].json()["reference"] == "GDC-ATELIERS-0001"
 
     payslips = [
-        Payslip(UUID(association), "2026-11", 120_000 + 2_531 * n, 168_000 + 3_217 * n) for n in range(20)
+        Payslip(UUID(association), MONTH, 120_000 + 2_531 * n, 168_000 + 3_217 * n) for n in range(20)
     ]
     await publish(deployment.database_url, "payroll", [payslip_issued("smartfr", p) for p in payslips])
 
@@ -74,9 +77,9 @@ async def test_the_gdc_month_of_an_association_with_20_contracts(deployment: Dep
 
     await until(all_learnt, within=WITHIN)
 
-    run = await gateway.post("/v1/gdc/monthly-invoices", json={"run_on": "2026-12-01"}, headers=auth(key))
+    run = await gateway.post("/v1/gdc/monthly-invoices", json={"run_on": RUN_ON}, headers=auth(key))
     assert run.status_code == 200, run.text
-    assert run.json()["month"] == "2026-11"
+    assert run.json()["month"] == MONTH
     [invoiced] = [i for i in run.json()["invoices"] if i["employer_id"] == association]
 
     gross = sum(p.gross_cents for p in payslips)
@@ -103,14 +106,14 @@ async def test_the_gdc_month_of_an_association_with_20_contracts(deployment: Dep
     assert (elsewhere.status_code, elsewhere.headers["content-type"]) == (404, "application/problem+json")
     assert (await gateway.get(file)).status_code == 401
 
-    again = await gateway.post("/v1/gdc/monthly-invoices", json={"run_on": "2026-12-01"}, headers=auth(key))
+    again = await gateway.post("/v1/gdc/monthly-invoices", json={"run_on": RUN_ON}, headers=auth(key))
     assert again.status_code == 200, again.text
     assert [i for i in again.json()["invoices"] if i["employer_id"] == association] == [invoiced]
     series = await gateway.get("/v1/invoices", params={"series": "GDC", "limit": 100}, headers=auth(key))
     assert [i["id"] for i in series.json()["data"]] == [invoiced["invoice_id"]]
 
     not_first = await gateway.post(
-        "/v1/gdc/monthly-invoices", json={"run_on": "2026-12-02"}, headers=auth(key)
+        "/v1/gdc/monthly-invoices", json={"run_on": "2030-12-02"}, headers=auth(key)
     )
     assert (not_first.status_code, not_first.json()["param"]) == (400, "body.run_on")
     taken = await gateway.post(f"/v1/employers/{association}/sepa-mandates", json=MANDATE, headers=auth(key))
