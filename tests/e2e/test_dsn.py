@@ -10,7 +10,7 @@ drafted under (ADR 024): another employer's contracts are in its own DSN.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -33,12 +33,14 @@ OTHER_EMPLOYER = {
     "postal_code": "75019",
 }
 NO_CONTRACT_SIRET = "55208131766522"  # valid, and no contract of the tenant is made under it
+# The DSN checks structure, not amounts: a second of monthly-paid work, not a minute waited for.
+WORK, MONTHLY = timedelta(seconds=1), {"basis": "monthly", "amount_cents": 200_000}
 
 
 async def completed_contract(
     deployment: Deployment, key: str, employer: dict[str, str] = EMPLOYER
 ) -> tuple[str, datetime]:
-    _, contract_id, starts_at = await worked_contract(deployment, key, employer)
+    _, contract_id, starts_at = await worked_contract(deployment, key, employer, worked=WORK, pay=MONTHLY)
     done = await deployment.gateway.post(
         f"/v1/contracts/{contract_id}/completion",
         json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},

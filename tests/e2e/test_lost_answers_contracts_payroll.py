@@ -3,7 +3,7 @@ payroll: the integrator's retry, with the same Idempotency-Key, runs again; it n
 makes nothing more (no second contract, report, renewal, amendment, correction payslip or payment run).
 
 Embedded mode only: the crash window is made in the gateway's idempotency table. The givens are cheap: a
-contract starts three seconds ahead, its work is one second (a monthly pay, so it still gives a payslip)."""
+contract starts five seconds ahead, its work is one second (a monthly pay, so it still gives a payslip)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ async def events(deployment: Deployment, schema: str, stream: str, event_type: s
 async def signed_contract(deployment: Deployment, key: str) -> tuple[str, datetime]:
     """A known employee's monthly-paid CDDU, declared and signed before it starts: its id and its start."""
     member_id = await employee(deployment, key)
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
     drafted = await deployment.gateway.post(
         "/v1/contracts", json=cddu(member_id, starts_at, pay=MONTHLY), headers=auth(key)
     )

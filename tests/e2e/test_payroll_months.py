@@ -24,15 +24,22 @@ from tests.e2e.test_payroll_payslips import SCOPES, WITHIN
 
 
 async def worked_contract(
-    deployment: Deployment, key: str, employer: dict[str, str] = EMPLOYER
+    deployment: Deployment,
+    key: str,
+    employer: dict[str, str] = EMPLOYER,
+    *,
+    worked: timedelta = timedelta(minutes=1),
+    pay: dict[str, Any] | None = None,
 ) -> tuple[str, str, datetime]:
-    """A new employee's CDDU, declared and signed, with one minute of work reported once done: the member's
-    and the contract's ids, and when the work started."""
+    """A new employee's CDDU (15.00 € an hour unless `pay` says otherwise), declared and signed, with `worked`
+    reported once done: the member's and the contract's ids, and when the work started. A test that needs
+    no amounts waits less with a second of monthly-paid work."""
     member_id = await employee(deployment, key)
     # Ahead enough for the DPAE to arrive first on a loaded machine (once the employee is known).
     starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
+    terms = {"employer": employer} if pay is None else {"employer": employer, "pay": pay}
     drafted = await deployment.gateway.post(
-        "/v1/contracts", json=cddu(member_id, starts_at, employer=employer), headers=auth(key)
+        "/v1/contracts", json=cddu(member_id, starts_at, **terms), headers=auth(key)
     )
     assert drafted.status_code == 201, drafted.text
     contract_id = str(drafted.json()["id"])
@@ -40,11 +47,7 @@ async def worked_contract(
     for step, body in (("hire_declaration", {"employee": EMPLOYEE}), ("signature", None)):
         answer = await deployment.gateway.post(f"{path}/{step}", json=body, headers=auth(key))
         assert answer.status_code == 200, answer.text
-    work = {
-        "periods": [
-            {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(minutes=1)).isoformat()}
-        ]
-    }
+    work = {"periods": [{"starts_at": starts_at.isoformat(), "ends_at": (starts_at + worked).isoformat()}]}
 
     async def work_reported() -> bool:
         answer = await deployment.gateway.post(f"{path}/work_reports", json=work, headers=auth(key))
