@@ -234,8 +234,7 @@ class Payroll:
             metadata,
             new_stream=True,
         )
-        if issued is None:
-            return  # issued before: a repeat
+        assert issued is not None  # a new stream: issued here (one found after all conflicts, ADR 022)
         if payslip.net_paid_cents > 0:
             salary = schedule_salary(period, payslip, now)
             await self._salary(conn, tenant, salary, metadata, now, new_stream=True)
