@@ -15,7 +15,7 @@ import httpx
 from payroll_svc import metrics
 from payroll_svc.config import Settings
 from payroll_svc.declarations.dsn import Person, Sender, monthly_dsn
-from payroll_svc.declarations.dsn_month import contract_month, declared_establishment
+from payroll_svc.declarations.dsn_month import contract_month, declared_establishment, regularisation
 from payroll_svc.domain import contract_pay, payments, payslips
 from payroll_svc.domain.contract_pay import ContractPayCommand
 from payroll_svc.domain.contract_pay.pay_input import EmployerTerms, pay_input
@@ -365,11 +365,16 @@ class Payroll:
             rows = await paid_in_month(conn, tenant, first, last, siret=siret)
         people: dict[UUID, Person] = {}
         contracts = []
-        for text, paid_on in rows:
-            issued = payslips.PayslipIssued.model_validate_json(text)
+        for declared in rows:
+            issued = payslips.PayslipIssued.model_validate_json(declared.issued)
             if issued.member_id not in people:
                 people[issued.member_id] = await self.identities.person(tenant, issued.member_id, DSN_PURPOSE)
-            contracts.append(contract_month(issued, people[issued.member_id], paid_on))
+            person = people[issued.member_id]
+            if declared.corrected is None:
+                contracts.append(contract_month(issued, person, declared.paid_on))
+            else:
+                corrected = payslips.PayslipIssued.model_validate_json(declared.corrected)
+                contracts.append(regularisation(issued, corrected, person, declared.paid_on))
         company, establishment = declared_establishment(registered, headcount=len(people))
         return monthly_dsn(first, self.sender, company, establishment, contracts, made_on=made_on)
 

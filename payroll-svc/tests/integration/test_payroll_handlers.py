@@ -531,3 +531,77 @@ async def test_the_dsn_of_the_month_the_salaries_are_paid_in_passes_the_structur
     assert not any(line.startswith("S21.G00.30.") for line in empty.splitlines())
     with pytest.raises(InvalidSiret):
         await payroll.dsn(tenant, "73282932000075", date(2026, 12, 1), date(2027, 1, 5))
+
+
+def gross_of_pay(dsn: str, contract_id: str) -> list[tuple[str, str, str]]:
+    """The DSN's S21.G00.51 gross (kind 001) of a contract: its period's start and end, and the amount."""
+    number = UUID(contract_id).hex[:20]
+    blocks: list[dict[str, str]] = []
+    for line in dsn.splitlines():
+        rubric, _, value = line.partition(",")
+        if rubric == "S21.G00.51.001":
+            blocks.append({})
+        if rubric.startswith("S21.G00.51."):
+            blocks[-1][rubric[-3:]] = value.strip("'")
+    return [(b["001"], b["002"], b["013"]) for b in blocks if b["010"] == number and b["011"] == "001"]
+
+
+def euros(cents: int) -> str:
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+async def test_a_correction_is_declared_by_its_difference_for_the_period_it_corrects(
+    resources: Resources,
+) -> None:
+    tenant, siret = "coop-dsn-corrections", "73282932000074"
+    payroll = build(resources)
+    event = completion(tenant)
+    contract_id = event.data["contract_id"]
+    await deliver(payroll, drafted_under(event, siret, "12 rue des Arts"))
+    await deliver(payroll, event)
+    [original] = await payslips_of(resources, contract_id)
+    due_on = salary_due_on(date(2026, 12, 5))
+    await payroll.run_payments(due_on, tenant=tenant, correlation_id=None)
+    paid_in = due_on.replace(day=1)
+    sent = await payroll.dsn(tenant, siret, paid_in, date(2027, 1, 5))
+    [(starts_on, ends_on, gross)] = gross_of_pay(sent, contract_id)
+    assert gross == euros(original["gross_cents"])
+
+    # When the payslip is raised, the raise paid the next month, and the raise cut,
+    raised = await payroll.correct_payslip(
+        UUID(original["payslip_id"]),
+        "2 hours forgotten",
+        CorrectedInputs(gross_pay_cents=55500, hours_paid=Decimal(37)),
+        tenant=tenant,
+        correlation_id=None,
+    )
+    cut = await payroll.correct_payslip(
+        raised.payslip.payslip_id,
+        "rate was 14 €",
+        CorrectedInputs(gross_pay_cents=49000),
+        tenant=tenant,
+        correlation_id=None,
+    )
+    await payroll.run_payments(date(2027, 1, 6), tenant=tenant, correlation_id=None)
+    async with resources.pool.acquire() as conn:
+        raise_paid_on: date = await conn.fetchval(
+            "SELECT paid_on FROM salary_payments WHERE payslip_id = $1", raised.payslip.payslip_id
+        )
+        cut_on: date = await conn.fetchval(
+            "SELECT (issued_at AT TIME ZONE 'Europe/Paris')::date FROM payslips WHERE payslip_id = $1",
+            cut.payslip.payslip_id,
+        )
+
+    # then the month the payslip was paid in declares it as it was sent,
+    assert await payroll.dsn(tenant, siret, paid_in, date(2027, 1, 5)) == sent
+    # and each correction is declared in the month it takes effect (the raise paid, the cut issued) by the
+    # difference it makes, for the period of the payslip it corrects.
+    differences = (
+        (raise_paid_on, raised.payslip.gross_cents - original["gross_cents"]),
+        (cut_on, cut.payslip.gross_cents - raised.payslip.gross_cents),
+    )
+    assert differences[0][1] > 0 > differences[1][1]
+    for takes_effect_on, difference in differences:
+        text = await payroll.dsn(tenant, siret, takes_effect_on.replace(day=1), date(2027, 1, 5))
+        assert check_dsn(text) == []
+        assert (starts_on, ends_on, euros(difference)) in gross_of_pay(text, contract_id)

@@ -152,6 +152,21 @@ class ContractMonth:
     hours: Decimal
     paid_on: date
     payslip: Payslip
+    # A correction is declared by its difference to the payslip it corrects, as a regularisation of that
+    # payslip's period (UNVERIFIED: the cahier technique's rules for earlier periods' pay were not checked).
+    regularised: tuple[date, date] | None = None
+    capped_base_cents: int | None = None  # the difference of the capped bases, when this is one
+
+    def period(self, first: date, last: date) -> tuple[date, date]:
+        """The dates the pay relates to: the month's share of the contract, or the period regularised."""
+        if self.regularised is not None:
+            return self.regularised
+        return max(first, self.starts_on), min(last, self.ends_on or last)
+
+    def capped_base(self) -> int:
+        if self.capped_base_cents is not None:
+            return self.capped_base_cents
+        return min(self.payslip.gross_cents, self.payslip.ceiling_cents)
 
 
 def _amount(cents: int) -> str:
@@ -292,7 +307,11 @@ def _person(out: _Writer, first: date, last: date, nir: str, contracts: list[Con
         ("006", _day(person.birth_date)),
         ("007", person.birth_place),
     )
+    declared: set[str] = set()
     for contract in contracts:
+        if contract.contract_number in declared:  # its month's payslip and a correction, say
+            continue
+        declared.add(contract.contract_number)
         out.block(
             "S21.G00.40",
             ("001", _day(contract.starts_on)),
@@ -319,11 +338,12 @@ def _person(out: _Writer, first: date, last: date, nir: str, contracts: list[Con
             ("009", _amount(sum(c.payslip.withholding_cents for c in paid))),  # PAS amount UNVERIFIED rubric
         )
         for contract in paid:
+            starts_on, ends_on = contract.period(first, last)
             for kind, cents in (("001", contract.payslip.gross_cents), ("002", contract.payslip.gross_cents)):
                 out.block(
                     "S21.G00.51",
-                    ("001", _day(max(first, contract.starts_on))),
-                    ("002", _day(min(last, contract.ends_on or last))),
+                    ("001", _day(starts_on)),
+                    ("002", _day(ends_on)),
                     ("010", contract.contract_number),
                     ("011", kind),  # 001 gross, 002 unemployment-insurance gross UNVERIFIED
                     ("012", f"{contract.hours:.2f}"),
@@ -335,12 +355,9 @@ def _person(out: _Writer, first: date, last: date, nir: str, contracts: list[Con
 
 def _bases(out: _Writer, first: date, last: date, contract: ContractMonth) -> None:
     lines = {line.code: line for line in contract.payslip.lines}
+    starts_on, ends_on = contract.period(first, last)
     bases: Iterable[tuple[str, int, tuple[str, ...]]] = (
-        (
-            "02",
-            min(contract.payslip.gross_cents, contract.payslip.ceiling_cents),
-            ("agirc_arrco_t1", "ceg_t1"),
-        ),
+        ("02", contract.capped_base(), ("agirc_arrco_t1", "ceg_t1")),
         ("03", contract.payslip.gross_cents, ("rgdu", "cet")),
         ("04", lines["csg_deductible"].base_cents if "csg_deductible" in lines else 0, ("csg_deductible",)),
         ("07", lines["chomage"].base_cents if "chomage" in lines else 0, ("chomage", "ags")),
@@ -351,8 +368,8 @@ def _bases(out: _Writer, first: date, last: date, contract: ContractMonth) -> No
         out.block(
             "S21.G00.78",
             ("001", code),
-            ("002", _day(max(first, contract.starts_on))),
-            ("003", _day(min(last, contract.ends_on or last))),
+            ("002", _day(starts_on)),
+            ("003", _day(ends_on)),
             ("004", _amount(base)),
             ("005", contract.contract_number),
         )

@@ -198,23 +198,31 @@ async def runs_sending(conn: Conn, tenant: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def paid_in_month(
-    conn: Conn, tenant: str, first: date, last: date, *, siret: str
-) -> list[tuple[str, date]]:
-    """The payslips (their PayslipIssued, as JSON) of the contracts made under the establishment `siret`
-    whose salary is paid, or due, in the month, corrected ones aside: a DSN declares pay in the month it is
-    paid in."""
+class Declared(NamedTuple):
+    issued: str  # the payslip's PayslipIssued, as JSON
+    corrected: str | None  # for a correction, the PayslipIssued it corrects
+    paid_on: date  # the day its salary is paid or due; a cut, paying nothing, the day it was issued
+
+
+async def paid_in_month(conn: Conn, tenant: str, first: date, last: date, *, siret: str) -> list[Declared]:
+    """What the DSN of the establishment `siret` declares for the month: the payslips of its contracts whose
+    salary is paid, or due, in it (a DSN declares pay in the month it is paid in), and the corrections that
+    take effect in it (a raise when its difference is paid, a cut when it is issued). A corrected payslip
+    stays in its own month's DSN: that one was sent with it."""
     rows = await conn.fetch(
-        """SELECT p.issued::text, coalesce(s.paid_on, s.due_on) AS paid_on
-           FROM payslips p JOIN salary_payments s USING (tenant, payslip_id)
-                JOIN contract_establishments e USING (tenant, contract_id)
-           WHERE p.tenant = $1 AND coalesce(s.paid_on, s.due_on) BETWEEN $2 AND $3 AND e.siret = $4
-             AND NOT EXISTS (SELECT FROM payslips c WHERE c.tenant = p.tenant
-                             AND c.corrects_payslip_id = p.payslip_id)
-           ORDER BY p.member_id, p.payslip_id""",
+        """SELECT p.issued::text, o.issued::text,
+                  coalesce(s.paid_on, s.due_on, (p.issued_at AT TIME ZONE 'Europe/Paris')::date) AS paid_on
+           FROM payslips p JOIN contract_establishments e USING (tenant, contract_id)
+                LEFT JOIN salary_payments s USING (tenant, payslip_id)
+                LEFT JOIN payslips o ON o.tenant = p.tenant AND o.payslip_id = p.corrects_payslip_id
+           WHERE p.tenant = $1 AND e.siret = $4
+             AND (s.payslip_id IS NOT NULL OR p.corrects_payslip_id IS NOT NULL)
+             AND coalesce(s.paid_on, s.due_on, (p.issued_at AT TIME ZONE 'Europe/Paris')::date)
+                 BETWEEN $2 AND $3
+           ORDER BY p.member_id, p.issued_at, p.payslip_id""",
         tenant,
         first,
         last,
         siret,
     )
-    return [(row[0], row[1]) for row in rows]
+    return [Declared(row[0], row[1], row[2]) for row in rows]
