@@ -198,9 +198,6 @@ class ConsumerRunner:
             for delivery in deliveries:
                 await self._process(delivery)
             return
-        by_key: dict[str, list[Delivery]] = {}
-        for delivery in deliveries:
-            by_key.setdefault(delivery.key, []).append(delivery)
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one_key(queue: list[Delivery]) -> None:
@@ -208,7 +205,7 @@ class ConsumerRunner:
                 for delivery in queue:
                     await self._process(delivery)
 
-        await self._side_by_side(list(by_key.values()), one_key)
+        await self._side_by_side(_by_key(deliveries), one_key)
 
     @staticmethod
     async def _side_by_side(
@@ -477,12 +474,18 @@ async def pending_dead_letters(
     return [(r["id"], r["event_id"], r["error"]) for r in rows]
 
 
-def _lanes_of_keys(deliveries: Sequence[Delivery], lanes: int) -> list[list[Delivery]]:
-    """At most `lanes` lists of whole keys (one key's messages together, in order), about equal in size."""
+def _by_key(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
+    """Each key's messages, in their order."""
     by_key: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
         by_key.setdefault(delivery.key, []).append(delivery)
-    filled: list[list[Delivery]] = [[] for _ in range(min(lanes, len(by_key)))]
-    for queue in by_key.values():
+    return list(by_key.values())
+
+
+def _lanes_of_keys(deliveries: Sequence[Delivery], lanes: int) -> list[list[Delivery]]:
+    """At most `lanes` lists of whole keys (one key's messages together, in order), about equal in size."""
+    keys = _by_key(deliveries)
+    filled: list[list[Delivery]] = [[] for _ in range(min(lanes, len(keys)))]
+    for queue in keys:
         min(filled, key=len).extend(queue)
     return filled
