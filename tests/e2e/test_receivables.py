@@ -257,3 +257,22 @@ async def test_a_clients_credit_is_refunded_once_and_never_beyond_what_is_left(
         refund.json()["id"],
     )
     assert refunded == 1
+
+    # The client's statement: the overpayment kept, the refund, the credit after each; nothing elsewhere.
+    read = await gateway.get(f"/v1/client_credits/{siren}/movements", headers=auth(key))
+    assert read.status_code == 200, read.text
+    statement = read.json()
+    assert statement["balance_cents"] == before + 5_000
+    *_, kept, refunded_line = statement["movements"]
+    assert (kept["kind"], kept["amount_cents"], kept["invoice_id"]) == ("kept", 20_000, invoice["id"])
+    assert (refunded_line["kind"], refunded_line["amount_cents"], refunded_line["refund_id"]) == (
+        "refunded",
+        -15_000,
+        refund.json()["id"],
+    )
+    assert refunded_line["balance_after_cents"] == statement["balance_cents"]
+    elsewhere = await deployment.api_key("alterna", *SCOPES)
+    other = await gateway.get(f"/v1/client_credits/{siren}/movements", headers=auth(elsewhere))
+    assert (other.status_code, other.json()["movements"], other.json()["balance_cents"]) == (200, [], 0)
+    bad = await gateway.get("/v1/client_credits/55210055/movements", headers=auth(key))
+    assert bad.status_code == 400

@@ -60,6 +60,8 @@ EXCLUDED = {
     ("GET", "/v1/payslips/{payslip_id}.pdf"): "the same payslip as a PDF: tests/e2e/test_payroll_payslips.py",
     ("GET", "/v1/dsn/{siret}/{month}"): "an establishment's SIRET and a month, not objects a POST creates: "
     "tests/e2e/test_dsn.py (a bad SIRET 400, no personal data scope 403; a tenant's DSN holds only its pay)",
+    ("GET", "/v1/client_credits/{buyer_siren}/movements"): "a client's SIREN, not an object a POST creates: "
+    "tests/e2e/test_receivables.py (another tenant's statement of the same SIREN is empty)",
     ("POST", "/v1/employer_structures/{employer_structure_id}/contacts/{contact_id}/erasure"): "a contact id "
     "comes in the structure's answer (contacts[].id), no POST of its own: tests/e2e/"
     "test_employer_contacts_erasure.py checks another tenant gets 404 and a bad credential 401",

@@ -212,6 +212,11 @@ class Receivables:
 
         return await self._transaction(work)
 
+    async def credit_statement(self, buyer_siren: str, *, tenant: str) -> list[client_credit.CreditMovement]:
+        """The client's credit movement by movement, from its stream (a client's is short)."""
+        recorded = await self.resources.store.read_stream(client_credit.stream_id(buyer_siren), tenant=tenant)
+        return client_credit.statement(map(CLIENT_CREDIT_CODEC.decode, recorded))
+
     async def _refund_recorded(
         self, conn: Conn, tenant: str, refund: ClientCreditRefunded
     ) -> ClientCreditRefunded:

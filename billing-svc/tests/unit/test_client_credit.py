@@ -17,6 +17,7 @@ from billing_svc.domain.receivables.client_credit import (
     ClientCreditRefunded,
     KeepCredit,
     RefundCredit,
+    statement,
 )
 from billing_svc.domain.receivables.events import (
     GuaranteeFundCovered,
@@ -196,3 +197,17 @@ def test_a_write_off_after_the_funds_coverage_says_the_loss_is_the_funds() -> No
     )
     envelopes = receivable_public(Receivable(opened=OPENED, covered=covered))([decided(WRITTEN_OFF, 4)])
     assert envelopes[0].data["covered_by_guarantee_fund"] is True
+
+
+def test_the_statement_gives_each_movement_signed_with_the_credit_after_it() -> None:
+    lines = statement([kept(10, 13_333), applied(30, 3_333), refunded(20, 10_000)])
+
+    assert [(m.kind, m.amount_cents, m.balance_after_cents) for m in lines] == [
+        ("kept", 13_333, 13_333),
+        ("applied", -3_333, 10_000),
+        ("refunded", -10_000, 0),
+    ]
+    assert (lines[0].invoice_id, lines[0].payment_id) == (INVOICE, UUID(int=10))
+    assert (lines[1].invoice_id, lines[1].payment_id) == (OTHER_INVOICE, UUID(int=30))
+    assert (lines[2].refund_id, lines[2].reference) == (UUID(int=20), "VIR REMB 1")
+    assert statement([]) == []

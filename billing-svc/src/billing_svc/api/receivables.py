@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing_svc.domain.receivables.events import PaymentRecorded
@@ -170,6 +170,23 @@ class GuaranteeFundOut(BaseModel):
 class ClientCreditOut(BaseModel):
     buyer_siren: str
     balance_cents: int
+
+
+class CreditMovementOut(BaseModel):
+    kind: Literal["kept", "applied", "refunded"]
+    on: date
+    amount_cents: int
+    balance_after_cents: int
+    invoice_id: UUID | None
+    payment_id: UUID | None
+    refund_id: UUID | None
+    reference: str | None
+
+
+class ClientCreditStatementOut(BaseModel):
+    buyer_siren: str
+    balance_cents: int
+    movements: list[CreditMovementOut]
 
 
 class RefundIn(BaseModel):
@@ -463,6 +480,20 @@ async def client_credits(
             buyer_siren,
         )
     return [ClientCreditOut(buyer_siren=r["buyer_siren"], balance_cents=r["balance_cents"]) for r in rows]
+
+
+@router.get("/client_credits/{buyer_siren}/movements")
+async def client_credit_statement(
+    buyer_siren: Annotated[str, Path(pattern=SIREN)], caller: CurrentCaller, receivables: ReceivablesDep
+) -> ClientCreditStatementOut:
+    """One client's credit movement by movement (none yet: an empty statement at 0)."""
+    require_scope(caller, READ)
+    movements = await receivables.credit_statement(buyer_siren, tenant=caller.tenant)
+    return ClientCreditStatementOut(
+        buyer_siren=buyer_siren,
+        balance_cents=movements[-1].balance_after_cents if movements else 0,
+        movements=[CreditMovementOut.model_validate(m, from_attributes=True) for m in movements],
+    )
 
 
 @router.post("/client_credit_refunds", status_code=201)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gateway.auth.dependencies import require
@@ -172,6 +172,30 @@ class GuaranteeFund(BaseModel):
 class ClientCredit(BaseModel):
     buyer_siren: str
     balance_cents: int
+
+
+class CreditMovement(BaseModel):
+    kind: Literal["kept", "applied", "refunded"] = Field(
+        description="`kept`: an overpayment's excess; `applied`: paid another invoice of the client; "
+        "`refunded`: given back."
+    )
+    on: date
+    amount_cents: int = Field(description="Signed: what it adds to the credit or takes away.")
+    balance_after_cents: int
+    invoice_id: UUID | None = Field(
+        description="The invoice overpaid (kept) or paid with the credit (applied)."
+    )
+    payment_id: UUID | None = Field(
+        description="The overpaying payment (kept) or the payment the credit made (applied)."
+    )
+    refund_id: UUID | None
+    reference: str | None = Field(description="The bank reference of a refund.")
+
+
+class ClientCreditStatement(BaseModel):
+    buyer_siren: str
+    balance_cents: int
+    movements: list[CreditMovement]
 
 
 class RefundIn(BaseModel):
@@ -363,6 +387,23 @@ async def client_credits(
     return passed_through(
         await upstreams.billing.call("GET", "/internal/client_credits", caller, params=params)
     )
+
+
+@router.get(
+    "/v1/client_credits/{buyer_siren}/movements",
+    response_model=ClientCreditStatement,
+    summary="A client's credit, movement by movement",
+    description="Each overpayment kept, each application to another invoice and each refund, in the order "
+    "they were recorded, with the credit after each. A client with none has an empty statement at 0.",
+    responses=problem_responses(400, 401, 403),
+)
+async def client_credit_statement(
+    upstreams: ServiceUpstreams,
+    caller: Annotated[Caller, require("invoices:read")],
+    buyer_siren: Annotated[str, Path(pattern=r"^[0-9]{9}$", description="The client's SIREN.")],
+) -> Response:
+    answer = await upstreams.billing.call("GET", f"/internal/client_credits/{buyer_siren}/movements", caller)
+    return passed_through(answer)
 
 
 @router.post(

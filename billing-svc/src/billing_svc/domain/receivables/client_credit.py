@@ -3,6 +3,7 @@ applied to another of its invoices as a payment of that invoice, or refunded to 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
@@ -133,6 +134,62 @@ def evolve(state: ClientCredit, event: ClientCreditEvent) -> ClientCredit:
 def balance_change(event: ClientCreditEvent) -> int:
     """What the event does to the client's credit: kept adds, applied and refunded take away."""
     return event.amount_cents if isinstance(event, ClientCreditKept) else -event.amount_cents
+
+
+@dataclass(frozen=True, slots=True)
+class CreditMovement:
+    """One line of a client's credit statement: what came in or went out, and the credit after it."""
+
+    kind: str  # kept, applied, refunded
+    on: date
+    amount_cents: int  # signed: kept adds, applied and refunded take away
+    balance_after_cents: int
+    invoice_id: UUID | None  # the invoice overpaid (kept) or paid with the credit (applied)
+    payment_id: UUID | None  # the overpaying payment (kept) or the payment the credit made (applied)
+    refund_id: UUID | None
+    reference: str | None  # the bank reference of a refund
+
+
+def statement(events: Iterable[ClientCreditEvent]) -> list[CreditMovement]:
+    """The client's credit, movement by movement, in the order they were recorded."""
+    movements: list[CreditMovement] = []
+    balance = 0
+    for event in events:
+        balance += balance_change(event)
+        common = {"amount_cents": balance_change(event), "balance_after_cents": balance}
+        match event:
+            case ClientCreditKept():
+                movement = CreditMovement(
+                    kind="kept",
+                    on=event.kept_on,
+                    invoice_id=event.invoice_id,
+                    payment_id=event.source_id,
+                    refund_id=None,
+                    reference=None,
+                    **common,
+                )
+            case ClientCreditApplied():
+                movement = CreditMovement(
+                    kind="applied",
+                    on=event.applied_on,
+                    invoice_id=event.invoice_id,
+                    payment_id=event.payment_id,
+                    refund_id=None,
+                    reference=None,
+                    **common,
+                )
+            case ClientCreditRefunded():
+                movement = CreditMovement(
+                    kind="refunded",
+                    on=event.refunded_on,
+                    invoice_id=None,
+                    payment_id=None,
+                    refund_id=event.refund_id,
+                    reference=event.reference,
+                    **common,
+                )
+        movements.append(movement)
+    return movements
 
 
 def stream_id(buyer_siren: str) -> str:
