@@ -37,8 +37,11 @@ class EmbeddedBackoffice:
         return client
 
     async def start(self) -> None:
+        # Every schema migrated before any consumer reads another service's outbox (the bus is their log).
         for runtime in self.services.values():
-            await runtime.start()
+            await runtime.start(background=False)
+        for runtime in self.services.values():
+            await runtime.start_background()
         await self.gateway.start()
 
     async def stop(self) -> None:

@@ -149,9 +149,10 @@ class ServiceRuntime:
         self.app.state.resources = resources
         self.app.state.service = self.service
         if background:
-            await self._start_background()
+            await self.start_background()
 
-    async def _start_background(self) -> None:
+    async def start_background(self) -> None:
+        """The relay, consumers and projections of a runtime started with `background=False`."""
         settings = self.settings
         consumers = list(self.definition.consumers(self.service))
         projections = list(self.definition.projections(self.service))
