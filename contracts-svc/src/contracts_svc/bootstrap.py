@@ -78,10 +78,13 @@ class Contracts:
                     command.job_title,
                     paris_day(command.starts_at),
                 )
+        # Found empty just above: decided without reading it again (a draft that got there meanwhile makes
+        # the append conflict, and the one retry reads it and refuses, as a read here would have).
         return await self.handle(
             _with_previous(await self._with_budget(command, tenant), previous),
             tenant=tenant,
             correlation_id=correlation_id,
+            new_stream=True,
         )
 
     async def _with_budget(self, command: contracts.DraftContract, tenant: str) -> contracts.DraftContract:
@@ -207,6 +210,7 @@ class Contracts:
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
+        new_stream: bool = False,
     ) -> tuple[int, Contract]:
         handled = await command_loop.handle(
             self.resources.store,
@@ -219,6 +223,8 @@ class Contracts:
             to_public=to_public,
             occurred_at=command.now,
             expected_version=expected_version,
+            new_stream=new_stream,
+            retries_on_conflict=1 if new_stream else 0,
         )
         return handled.version, _contract(handled.state)
 

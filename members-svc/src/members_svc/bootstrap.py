@@ -61,7 +61,7 @@ class Members:
             if isinstance(state, membership.NoMembership):
                 await self.keyring.save(conn, tenant, command.member_id, key)
                 version, state = await self._handle(
-                    command, tenant=tenant, correlation_id=correlation_id, conn=conn
+                    command, tenant=tenant, correlation_id=correlation_id, conn=conn, new_stream=True
                 )
         assert isinstance(state, membership.RegisteredPerson)  # an application leaves a registered person
         return version, state
@@ -152,6 +152,7 @@ class Members:
         correlation_id: str,
         expected_version: int | None = None,
         conn: Conn | None = None,
+        new_stream: bool = False,
     ) -> tuple[int, membership.MembershipState]:
         runner = CommandRunner(
             self.resources.store, MEMBERSHIP, CODEC, lambda c: membership.stream_id(c.member_id), to_public
@@ -162,6 +163,7 @@ class Members:
             correlation_id=correlation_id,
             expected_version=expected_version,
             conn=conn,
+            new_stream=new_stream,
         )
         return handled.version, handled.state
 

@@ -47,6 +47,7 @@ class CommandRunner(Generic[C, E, S]):
         expected_version: int | None = None,
         conn: Conn | None = None,
         correlation_id: str | None = None,
+        new_stream: bool = False,
     ) -> Handled[E, S]:
         return await command_loop.handle(
             self.store,
@@ -64,4 +65,5 @@ class CommandRunner(Generic[C, E, S]):
             conn=conn,
             retries_on_conflict=self.retries_on_conflict,
             expected_version=expected_version,
+            new_stream=new_stream,
         )

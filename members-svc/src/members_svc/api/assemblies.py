@@ -162,7 +162,7 @@ class Assemblies:
     resources: Resources
 
     async def handle(
-        self, command: assemblies.AssemblyCommand, *, tenant: str
+        self, command: assemblies.AssemblyCommand, *, tenant: str, new_stream: bool = False
     ) -> command_loop.Handled[assemblies.AssemblyEvent, assemblies.AssemblyState]:
         runner = CommandRunner(
             self.resources.store,
@@ -173,7 +173,7 @@ class Assemblies:
             retries_on_conflict=20,  # voters of one assembly append to one stream
         )
         try:
-            return await runner.run(command, tenant=tenant)
+            return await runner.run(command, tenant=tenant, new_stream=new_stream)
         except AssemblyRefused as refused:
             raise _problem(refused) from refused
 
@@ -189,7 +189,7 @@ class Assemblies:
             convened = CODEC.decode(recorded[0])
             assert isinstance(convened, assemblies.AssemblyConvened)  # an assembly's stream opens with it
             return recorded[-1].stream_version, convened
-        handled = await self.handle(command, tenant=tenant)
+        handled = await self.handle(command, tenant=tenant, new_stream=True)  # found empty just above
         (convened,) = handled.events
         assert isinstance(convened, assemblies.AssemblyConvened)
         return handled.version, convened
