@@ -152,7 +152,7 @@ class KeyStore:
                 kept = [(name, value) for name, value in headers]
                 return Stored(row["fingerprint"], row["status"], kept, self._open(row["body"]))
             # Purged between our two statements: claim again.
-        raise RuntimeError("idempotency key claimed and released repeatedly")
+        raise RuntimeError("idempotency key claimed and purged repeatedly")
 
     async def complete(
         self,
