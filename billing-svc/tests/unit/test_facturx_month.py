@@ -156,3 +156,23 @@ def test_the_checked_xml_with_the_number_put_in_is_the_issued_invoices_xml(invoi
     assert (
         _numbered((next_day, build_cii(next_day)), invoice) is None
     )  # midnight passed: built and checked anew
+
+
+def test_the_code_lists_read_once_report_what_the_vendored_stylesheet_reports() -> None:
+    from saxonche import PySaxonProcessor
+
+    processor = PySaxonProcessor(license=False)
+    vendored = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(checks.EN16931_XSLT))
+    unknown_currency = build_cii(MONTH[0]).replace(b">EUR<", b">XEU<")
+    for xml in [build_cii(i) for i in MONTH[:6]] + [unknown_currency]:
+        document = processor.parse_xml(xml_text=xml.decode("utf-8"))
+        ours = checks.compile_schematrons().reports(xml)[0]
+        assert ours == vendored.transform_to_string(xdm_node=document)
+
+
+def test_a_code_outside_its_code_list_is_refused_naming_the_rule() -> None:
+    unknown_currency = build_cii(MONTH[0]).replace(b">EUR<", b">XEU<")
+    with pytest.raises(checks.FacturXRejected) as refused:
+        checks.check(unknown_currency)
+    assert "FX-SCH-A-000595" in refused.value.rules  # BT-5, the currency, in ISO 4217 (the code list)
+    assert "XEU" in str(refused.value)
