@@ -305,7 +305,10 @@ class Payroll:
             if not superseded.events:  # corrected by this very correction before: answer it
                 return await self._correction_made(conn, tenant, correction_id, old)
             assert old.pay is not None  # the decider refuses a payslip without its inputs
-            pay = corrected(old.pay, changes)
+            after_the_end = await self._record_correction(
+                conn, tenant, old, changes, correction_id, metadata, now
+            )
+            pay = corrected(old.pay, changes, after_the_end=after_the_end)
             payslip = compute_payslip(pay)
             event = await self._issue_payslip(
                 conn,
@@ -340,6 +343,34 @@ class Payroll:
                 await self._salary(conn, tenant, command, metadata, now)
         self.resources.store.committed()
         return Correction(event, difference)
+
+    async def _record_correction(
+        self,
+        conn: Conn,
+        tenant: str,
+        old: payslips.PayslipIssued,
+        changes: CorrectedInputs,
+        correction_id: UUID,
+        metadata: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """The contract's pay record hears of the correction's difference of pay, which counts in the
+        indemnities of a last payslip issued later (ADR 025); whether that last payslip is issued already."""
+        assert old.pay is not None
+        new_pay = changes.gross_pay_cents
+        difference = 0 if new_pay is None else new_pay - old.pay.gross_pay_cents
+        record = await command_loop.handle(
+            self.resources.store,
+            contract_pay.contract_pay_decider,
+            CONTRACT_PAY_CODEC,
+            contract_pay.stream_id(old.contract_id),
+            contract_pay.RecordCorrection(old.contract_id, old.payslip_id, correction_id, difference, now),
+            tenant=tenant,
+            metadata=metadata,
+            occurred_at=now,
+            conn=conn,
+        )
+        return record.state.completed
 
     async def _correction_made(
         self, conn: Conn, tenant: str, correction_id: UUID, old: payslips.PayslipIssued

@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 from prometheus_client import REGISTRY
 
-from payroll_svc.bootstrap import Payroll, build, run_id_of
+from payroll_svc.bootstrap import Correction, Payroll, build, run_id_of
 from payroll_svc.config import Settings
 from payroll_svc.declarations.dsn import check_dsn
 from payroll_svc.domain.payments import BankReceipt, BankUnavailable, salary_due_on
@@ -402,6 +402,86 @@ async def test_a_correction_is_a_new_payslip_its_raise_paid_its_cut_to_recover(
     assert paid_for_cut == 0
     assert used == cut.payslip.ceiling_cents  # only the latest payslip of the month counts
     assert len(await payslips_of(resources, event.data["contract_id"])) == 3  # none edited, none removed
+
+
+CDD = {"contract_type": "cdd", "precarity_bonus_rate": "0.10"}
+
+
+async def cdd_over_two_months(payroll: Payroll) -> tuple[str, str, dict[str, Any]]:
+    """A CDD: 35 h (525.00 €) in November, paid by November's close, and 21 h (315.00 €) in December; the
+    contract's id, its member's and November's payslip."""
+    contract_id, member_id = str(uuid4()), str(uuid4())
+    for start, end, minutes in (("2026-11-23", "2026-11-27", 35 * 60), ("2026-12-01", "2026-12-03", 21 * 60)):
+        work = reported(contract_id, member_id, start, end, minutes)
+        await deliver(payroll, work.model_copy(update={"data": {**work.data, **CDD}}))
+    await payroll.close_month(date(2026, 11, 1), tenant=TENANT, correlation_id=None)
+    [november] = await payslips_of(payroll.resources, contract_id)
+    return contract_id, member_id, november
+
+
+def cdd_completed(contract_id: str, member_id: str) -> Envelope:
+    return completion(
+        contract_id=contract_id,
+        member_id=member_id,
+        minutes=56 * 60,
+        hours="56.00",
+        gross_cents=84000,  # the reports' totals: a payroll correction is not among them
+        period_start="2026-11-23",
+        period_end="2026-12-04",
+        first_day_worked="2026-11-23",
+        last_day_worked="2026-12-03",
+        **CDD,
+    )
+
+
+async def two_hours_more(payroll: Payroll, november: dict[str, Any]) -> Correction:
+    """November's 35 h at 15.00 € corrected to 37 h: 555.00 €."""
+    changes = CorrectedInputs(gross_pay_cents=55500, hours_paid=Decimal(37))
+    return await payroll.correct_payslip(
+        UUID(november["payslip_id"]), "2 hours forgotten", changes, tenant=TENANT, correlation_id=None
+    )
+
+
+def earnings(payslip: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(e["code"], e["amount_cents"]) for e in payslip["earnings"]]
+
+
+async def test_a_correction_before_the_end_of_a_cdd_counts_in_its_last_payslips_indemnities(
+    resources: Resources,
+) -> None:
+    payroll = build(resources)
+    contract_id, member_id, november = await cdd_over_two_months(payroll)
+    await two_hours_more(payroll, november)
+
+    await deliver(payroll, cdd_completed(contract_id, member_id))
+
+    *_, last = await payslips_of(resources, contract_id)
+    assert last["period"] == "2026-12-01"
+    assert earnings(last) == [
+        ("salaire_base", 31500),  # December's work as reported: the raise is not paid twice
+        ("indemnite_precarite", 8700),  # 10 % of 555.00 (November as corrected) + 315.00 €
+        ("iccp", 9570),  # 10 % of 870.00 + 87.00 €
+    ]
+
+
+async def test_a_correction_after_the_end_of_a_cdd_carries_the_indemnities_on_its_raise(
+    resources: Resources,
+) -> None:
+    payroll = build(resources)
+    contract_id, member_id, november = await cdd_over_two_months(payroll)
+    await deliver(payroll, cdd_completed(contract_id, member_id))
+    *_, last = await payslips_of(resources, contract_id)
+    assert earnings(last) == [("salaire_base", 31500), ("indemnite_precarite", 8400), ("iccp", 9240)]
+
+    raised = await two_hours_more(payroll, november)
+
+    assert [(e.code, e.amount_cents) for e in raised.payslip.earnings] == [
+        ("salaire_base", 55500),
+        ("indemnite_precarite", 300),  # 10 % of the 30.00 € raise
+        ("iccp", 330),  # 10 % of 30.00 + 3.00 €: the ICCP on the raise, which the last payslip did not count
+    ]
+    assert raised.payslip.gross_cents == 55500 + 300 + 330
+    assert raised.difference_cents == raised.payslip.net_paid_cents - november["net_paid_cents"] > 0
 
 
 async def run_rows(resources: Resources, tenant: str) -> list[tuple[str, int]]:

@@ -12,9 +12,11 @@ from payroll_svc.domain.contract_pay import (
     CloseMonth,
     CompleteContract,
     ContractPayEvent,
+    PayCorrected,
     PayMismatch,
     PayPeriodClosed,
     PayTerms,
+    RecordCorrection,
     RecordWork,
     WorkAfterCompletion,
     WorkRecorded,
@@ -176,22 +178,25 @@ def test_a_completion_without_any_close_still_gives_one_payslip_per_month() -> N
     )
 
 
+def indemnities_alone(earlier_pay_cents: int) -> PayPeriodClosed:
+    """The last period of a contract ended on 2 February without work that month."""
+    return closed(
+        date(2027, 2, 1),
+        [],
+        minutes=0,
+        hours_paid=Decimal(0),
+        pay_cents=0,
+        last_day=date(2027, 2, 2),
+        last_day_worked=date(2027, 2, 2),
+        final=True,
+        earlier_pay_cents=earlier_pay_cents,
+    )
+
+
 def test_a_completion_whose_last_month_has_no_work_pays_the_indemnities_alone() -> None:
     spec.given(recorded(JANUARY), closed(date(2027, 1, 1), [JANUARY])).when(
         completion(JANUARY.minutes, 52500, end=date(2027, 2, 2))
-    ).then(
-        closed(
-            date(2027, 2, 1),
-            [],
-            minutes=0,
-            hours_paid=Decimal(0),
-            pay_cents=0,
-            last_day=date(2027, 2, 2),
-            last_day_worked=date(2027, 2, 2),
-            final=True,
-            earlier_pay_cents=52500,
-        )
-    )
+    ).then(indemnities_alone(earlier_pay_cents=52500))
     only_iccp = closed(
         date(2027, 2, 1), [], minutes=0, hours_paid=0, pay_cents=0, last_day=date(2027, 2, 2), final=True
     ).model_copy(update={"earlier_pay_cents": 52500})
@@ -229,3 +234,56 @@ def test_the_ceiling_other_payslips_of_the_month_used_is_not_available_again() -
     assert compute_payslip(pay_input(january, TERMS, 0)).ceiling_cents == 400500 * 21 // 30
     assert compute_payslip(pay_input(january, TERMS, 300000)).ceiling_cents == 400500 - 300000
     assert compute_payslip(pay_input(january, TERMS, 500000)).ceiling_cents == 0  # the PMSS is used up
+
+
+# ---- corrections: the indemnities are on the contract's pay as corrected (ADR 025) -------------------------
+
+CORRECTION_ID = UUID("0192a5e0-0000-7000-8000-0000000000d1")
+
+
+def correction_of_january(difference: int) -> RecordCorrection:
+    return RecordCorrection(
+        CONTRACT, payslip_id_of(CONTRACT, date(2027, 1, 1)), CORRECTION_ID, difference, NOW
+    )
+
+
+def january_corrected(difference: int) -> PayCorrected:
+    return PayCorrected(
+        contract_id=CONTRACT,
+        payslip_id=payslip_id_of(CONTRACT, date(2027, 1, 1)),
+        correction_id=CORRECTION_ID,
+        pay_difference_cents=difference,
+        corrected_at=NOW,
+    )
+
+
+def test_a_payslips_correction_is_recorded_with_its_difference_of_pay_and_one_without_is_not() -> None:
+    history = (recorded(JANUARY), closed(date(2027, 1, 1), [JANUARY]))
+    state = spec.given(*history).when(correction_of_january(3000)).then(january_corrected(3000))
+    assert (state.paid_pay_cents, state.corrected_pay_cents, state.completed) == (52500, 3000, False)
+    spec.given(*history).when(correction_of_january(0)).then()  # the hours or a rate: no pay changed
+    spec.given().when(correction_of_january(3000)).then()  # no pay record: nothing to tell
+
+
+def test_a_correction_before_the_end_counts_in_the_last_payslips_indemnities_not_in_its_pay() -> None:
+    total_minutes, total_gross = JANUARY.minutes + FEBRUARY.minutes, 52500 + 31500  # the reports' totals
+    raised = (recorded(JANUARY), closed(date(2027, 1, 1), [JANUARY]), january_corrected(3000))
+    last = closed(
+        date(2027, 2, 1), [FEBRUARY], last_day=date(2027, 2, 5), final=True, earlier_pay_cents=52500 + 3000
+    )
+
+    spec.given(*raised, recorded(FEBRUARY)).when(completion(total_minutes, total_gross)).then(last)
+
+    payslip = compute_payslip(pay_input(last, TERMS, 0))
+    # February's 315.00 € as reported, and the 10 % paid-leave pay on 555.00 (January corrected) + 315.00 €.
+    assert [(e.code, e.amount_cents) for e in payslip.earnings] == [("salaire_base", 31500), ("iccp", 8700)]
+
+
+def test_a_cut_before_the_end_lowers_the_indemnities_and_one_after_the_end_is_recorded() -> None:
+    cut = (recorded(JANUARY), closed(date(2027, 1, 1), [JANUARY]), january_corrected(-2500))
+    spec.given(*cut).when(completion(JANUARY.minutes, 52500, end=date(2027, 2, 2))).then(
+        indemnities_alone(earlier_pay_cents=50000)
+    )
+    ended = (recorded(JANUARY), closed(date(2027, 1, 1), [JANUARY], final=True))
+    state = spec.given(*ended).when(correction_of_january(3000)).then(january_corrected(3000))
+    assert state.completed  # the correction carries its own indemnities (payslips.correction.corrected)

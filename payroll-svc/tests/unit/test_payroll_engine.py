@@ -140,6 +140,35 @@ def test_a_cdd_ending_pays_precarite_then_iccp_on_both_and_the_cpf_cdd() -> None
     assert next(line for line in payslip.lines if line.code == "cpf_cdd").employer_cents == 1210
 
 
+def test_a_correction_after_the_end_carries_the_indemnities_on_its_difference_of_pay() -> None:
+    # A CDD's earlier month, paid 1,000.00 € when its last payslip paid the indemnities, corrected after it.
+    corrected_month = replace(FULL_MONTH, contract_type=ContractType.CDD, indemnified_pay_cents=100000)
+
+    raised = compute_payslip(replace(corrected_month, gross_pay_cents=110000))
+    cut = compute_payslip(replace(corrected_month, gross_pay_cents=90000))
+    cddu = compute_payslip(replace(corrected_month, contract_type=ContractType.CDDU, gross_pay_cents=110000))
+    same_pay = compute_payslip(replace(corrected_month, gross_pay_cents=100000))
+
+    assert [(earning.label, earning.amount_cents) for earning in raised.earnings] == [
+        ("Salaire de base", 110000),
+        ("Indemnité de fin de contrat (précarité) (régularisation)", 1000),  # 10 % of the 100.00 € raise
+        ("Indemnité compensatrice de congés payés (régularisation)", 1100),  # 10 % of 100.00 + 10.00 €
+    ]
+    assert raised.gross_cents == 112100
+    assert [(earning.code, earning.amount_cents) for earning in cut.earnings] == [
+        ("salaire_base", 90000),
+        ("indemnite_precarite", -1000),  # a cut takes back the indemnities paid on what it removes
+        ("iccp", -1100),
+    ]
+    assert [(earning.code, earning.amount_cents) for earning in cddu.earnings] == [
+        ("salaire_base", 110000),
+        ("iccp", 1000),
+    ]
+    assert [earning.code for earning in same_pay.earnings] == ["salaire_base"]  # the hours, say: none due
+    with pytest.raises(InvalidPayInput, match="indemnified_pay"):  # the last payslip recomputes them all
+        compute_payslip(replace(corrected_month, gross_pay_cents=110000, ends_in_period=True))
+
+
 def test_a_cadre_has_apec_and_employer_prevoyance_in_the_csg_base_with_the_forfait_social() -> None:
     payslip = compute_payslip(replace(FULL_MONTH, status=Status.CADRE, gross_pay_cents=500000))
     lines = {line.code: line for line in payslip.lines}

@@ -201,3 +201,27 @@ def test_the_corrected_inputs_change_only_what_they_name() -> None:
     assert more_hours == replace(PAY, gross_pay_cents=60000, hours_paid=Decimal(40))
     with pytest.raises(NothingToCorrect):
         corrected(PAY, CorrectedInputs())
+
+
+def test_a_correction_after_the_end_keeps_the_pay_the_last_payslips_indemnities_were_computed_on() -> None:
+    earlier_month = replace(PAY, ends_in_period=False)  # a period before the contract's last one
+    raise_ = CorrectedInputs(gross_pay_cents=55500)
+
+    before_the_end = corrected(earlier_month, raise_)
+    after_the_end = corrected(earlier_month, raise_, after_the_end=True)
+    corrected_again = corrected(after_the_end, CorrectedInputs(gross_pay_cents=60000), after_the_end=True)
+    the_last_one = corrected(PAY, raise_, after_the_end=True)
+
+    assert before_the_end.indemnified_pay_cents is None  # the last payslip will count it in full
+    assert after_the_end.indemnified_pay_cents == 52500  # the indemnities paid on 525.00 €: 30.00 € more
+    assert corrected_again.indemnified_pay_cents == 52500  # still against what the last payslip counted
+    assert the_last_one == replace(PAY, gross_pay_cents=55500)  # its indemnities recomputed in full
+    earnings = {e.code: e.amount_cents for e in compute_payslip(after_the_end).earnings}
+    assert earnings == {"salaire_base": 55500, "iccp": 300}
+
+
+def test_a_payslip_stored_before_the_indemnified_pay_was_kept_reads_without_it() -> None:
+    stored = json.loads(issued(CORRECTABLE).model_dump_json())
+    del stored["pay"]["indemnified_pay_cents"]  # as the events stored before ADR 025 hold it
+
+    assert PayslipIssued.model_validate(stored) == issued(CORRECTABLE)

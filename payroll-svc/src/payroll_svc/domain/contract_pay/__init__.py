@@ -4,7 +4,8 @@ Work reported under a contract is recorded here until a payslip pays it. Closing
 period for each month whose work is unpaid (work reported late, for a month already paid, goes on the
 payslip being closed: a back pay); the completion closes the rest, its last period `final` (the
 end-of-contract indemnities on the whole contract's pay). The completion's totals are the truth for an
-hourly pay: the last period pays what they hold beyond the earlier periods.
+hourly pay: the last period pays what they hold beyond the earlier periods. A payslip's correction is
+recorded too: its pay difference counts in the last period's indemnities (ADR 025).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from uuid import UUID, uuid5
 from payroll_svc.domain.contract_pay.events import (
     EVENT_TYPES,
     ContractPayEvent,
+    PayCorrected,
     PayPeriodClosed,
     PayTerms,
     WorkRecorded,
@@ -31,9 +33,11 @@ __all__ = [
     "CompleteContract",
     "ContractPay",
     "ContractPayEvent",
+    "PayCorrected",
     "PayMismatch",
     "PayPeriodClosed",
     "PayTerms",
+    "RecordCorrection",
     "RecordWork",
     "WorkAfterCompletion",
     "WorkRecorded",
@@ -104,7 +108,19 @@ class CompleteContract:
     now: datetime
 
 
-ContractPayCommand = RecordWork | CloseMonth | CompleteContract
+@dataclass(frozen=True, slots=True)
+class RecordCorrection:
+    """A payslip of the contract is corrected by `correction_id`: its pay for the work changes by
+    `pay_difference_cents`."""
+
+    contract_id: UUID
+    payslip_id: UUID
+    correction_id: UUID
+    pay_difference_cents: int
+    now: datetime
+
+
+ContractPayCommand = RecordWork | CloseMonth | CompleteContract | RecordCorrection
 
 
 class WorkAfterCompletion(Exception):
@@ -125,9 +141,10 @@ class ContractPay:
     report_ids: frozenset[UUID] = frozenset()
     payslip_months: tuple[date, ...] = ()  # one entry per payslip of the contract
     paid_minutes: int = 0
-    paid_pay_cents: int = 0
+    paid_pay_cents: int = 0  # the pay of the work its payslips paid, as first issued
+    corrected_pay_cents: int = 0  # what corrections of its payslips changed of that pay
     first_day: date | None = None  # the first day of work known
-    completed: bool = False
+    completed: bool = False  # the last payslip, with the end-of-contract indemnities, is issued
 
 
 # ---- decide ------------------------------------------------------------------
@@ -163,6 +180,18 @@ def decide(command: ContractPayCommand, state: ContractPay) -> list[ContractPayE
             if state.completed:
                 return []
             return _periods(state, month_of(command.period_end), command.now, command)
+        case RecordCorrection():
+            if state.contract_id is None or command.pay_difference_cents == 0:
+                return []  # no pay record (nothing to tell), or no pay changed
+            return [
+                PayCorrected(
+                    contract_id=command.contract_id,
+                    payslip_id=command.payslip_id,
+                    correction_id=command.correction_id,
+                    pay_difference_cents=command.pay_difference_cents,
+                    corrected_at=command.now,
+                )
+            ]
 
 
 def _periods(
@@ -186,7 +215,7 @@ def _periods(
 
     events: list[ContractPayEvent] = []
     months = list(state.payslip_months)
-    earlier = state.paid_pay_cents
+    earlier = state.paid_pay_cents  # what the completion's totals are compared with: the work paid
     paid_minutes = state.paid_minutes
     contract_start = completion.period_start if completion else state.first_day
     for month in sorted(by_month):
@@ -210,7 +239,9 @@ def _periods(
             pay, hours = _monthly_pay(terms, month, first_day, last_day)
         else:
             hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        indemnities = final and earlier > 0 and terms.contract_type in INDEMNITIES_DUE
+        # The indemnities are on the contract's whole pay as corrected: a correction made before counts.
+        indemnified = earlier + state.corrected_pay_cents
+        indemnities = final and indemnified > 0 and terms.contract_type in INDEMNITIES_DUE
         if pay <= 0 and not indemnities:
             continue
         if completion is not None and (final or not works):
@@ -234,7 +265,7 @@ def _periods(
                 last_day=last_day,
                 last_day_worked=last_worked,
                 final=final,
-                earlier_pay_cents=earlier if final else 0,
+                earlier_pay_cents=indemnified if final else 0,
                 closed_at=now,
             )
         )
@@ -289,6 +320,8 @@ def evolve(state: ContractPay, event: ContractPayEvent) -> ContractPay:
                 paid_pay_cents=state.paid_pay_cents + event.pay_cents,
                 completed=state.completed or event.final,
             )
+        case PayCorrected():
+            return replace(state, corrected_pay_cents=state.corrected_pay_cents + event.pay_difference_cents)
 
 
 def earliest_unpaid(state: ContractPay) -> date | None:

@@ -44,7 +44,7 @@ class PayPeriodClosed(BaseModel):
     """What one payslip of the contract pays: the work of a month (or the remainder at completion).
 
     `final` is the contract's last payslip: the end-of-contract indemnities are due on it, on `pay_cents`
-    and on `earlier_pay_cents` (the pay of the contract's earlier payslips).
+    and on `earlier_pay_cents` (the pay of the contract's earlier payslips, as corrected before it).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -67,8 +67,23 @@ class PayPeriodClosed(BaseModel):
     closed_at: datetime
 
 
-ContractPayEvent = WorkRecorded | PayPeriodClosed
+class PayCorrected(BaseModel):
+    """A payslip of the contract was corrected: its pay for the work (before the end-of-contract indemnities)
+    changed by `pay_difference_cents`. Before the last payslip, the difference counts in its indemnities'
+    base; after it, the correction payslip carries the indemnities on the difference itself (ADR 025)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: UUID
+    payslip_id: UUID  # the payslip corrected
+    correction_id: UUID  # the payslip that corrects it
+    pay_difference_cents: int
+    corrected_at: datetime
+
+
+ContractPayEvent = WorkRecorded | PayPeriodClosed | PayCorrected
 EVENT_TYPES: dict[str, type[ContractPayEvent]] = {
     "WorkRecorded": WorkRecorded,
     "PayPeriodClosed": PayPeriodClosed,
+    "PayCorrected": PayCorrected,
 }

@@ -51,6 +51,9 @@ class PayInput:
     `gross_pay_cents` is the pay for the work; the end-of-contract indemnities (précarité, ICCP) are added
     to it when `ends_in_period`, computed on it and on `earlier_pay_cents` (the contract's pay for work on
     its payslips of earlier months). `calendar_days` None means the contract covers the whole month.
+    `indemnified_pay_cents` is set on the correction of an earlier period made after the contract's last
+    payslip: the period's pay that the last payslip's indemnities were computed on; the correction carries
+    the indemnities on the difference its pay makes to it (ADR 025).
     """
 
     period: date
@@ -69,6 +72,7 @@ class PayInput:
     employer_is_association: bool = False
     portage_level: PortageLevel | None = None
     earlier_pay_cents: int = 0
+    indemnified_pay_cents: int | None = None
 
 
 class Earning(NamedTuple):  # a tuple: built ~20 times per payslip, a frozen dataclass costs 5x more
@@ -111,6 +115,10 @@ def _validate(pay: PayInput, parameters: Parameters) -> None:
         raise InvalidPayInput("gross", "must not be negative")
     if pay.earlier_pay_cents < 0:
         raise InvalidPayInput("earlier_pay", "must not be negative")
+    if pay.indemnified_pay_cents is not None and (pay.indemnified_pay_cents < 0 or pay.ends_in_period):
+        raise InvalidPayInput(
+            "indemnified_pay", "an earlier period's pay, not negative, not on the last payslip"
+        )
     # A last payslip may pay only the end-of-contract indemnities on the earlier months' pay: no hours.
     indemnities_only = pay.ends_in_period and pay.gross_pay_cents == 0 and pay.earlier_pay_cents > 0
     if pay.hours_paid < 0 or (pay.hours_paid == 0 and not indemnities_only):
@@ -157,17 +165,23 @@ def compute_payslip(pay: PayInput, parameters: Parameters | None = None) -> Pays
 
     earnings = [Earning("salaire_base", "Salaire de base", pay.gross_pay_cents)]
     leave_fund = pay.intermittent is not None  # Congés Spectacles pays the leave, not the employer
-    if pay.ends_in_period:
-        subtotal = pay.gross_pay_cents + pay.earlier_pay_cents
+    indemnified = pay.indemnified_pay_cents
+    if pay.ends_in_period or (indemnified is not None and indemnified != pay.gross_pay_cents):
+        # On the last payslip, on the whole contract's pay; on an earlier period's correction after it, on the
+        # difference of pay (a raise's own indemnities; a cut takes back those paid on it), same codes.
+        if indemnified is None:
+            subtotal, suffix = pay.gross_pay_cents + pay.earlier_pay_cents, ""
+        else:
+            subtotal, suffix = pay.gross_pay_cents - indemnified, " (régularisation)"
         if pay.contract_type is ContractType.CDD:
             precarite = cents(subtotal * p.precarite_rate)
             earnings.append(
-                Earning("indemnite_precarite", "Indemnité de fin de contrat (précarité)", precarite)
+                Earning("indemnite_precarite", f"Indemnité de fin de contrat (précarité){suffix}", precarite)
             )
             subtotal += precarite
         if pay.contract_type in (ContractType.CDD, ContractType.CDDU) and not leave_fund:
             iccp = cents(subtotal * p.iccp_rate)
-            earnings.append(Earning("iccp", "Indemnité compensatrice de congés payés", iccp))
+            earnings.append(Earning("iccp", f"Indemnité compensatrice de congés payés{suffix}", iccp))
     gross = sum(earning.amount_cents for earning in earnings)
 
     scheme = Scheme.INTERMITTENT if pay.intermittent is not None else Scheme.GENERAL
