@@ -105,6 +105,39 @@ async def test_events_read_back_as_appended_with_their_metadata_tenant_and_versi
     assert await store.stream_version(stream()) == 0
 
 
+@pytest.mark.parametrize("envelopes", [0, 1, 2])
+async def test_one_event_reads_back_as_appended_with_none_one_or_two_envelopes(
+    store: EventStore, pool: asyncpg.Pool, envelopes: int
+) -> None:
+    """One event with at most one envelope goes through its own statement (no arrays): the same rows."""
+    sid = stream()
+    event_id = new_event_id()
+    outbox = [envelope(sid, 1) for _ in range(envelopes)]
+    result = await store.append(
+        sid,
+        0,
+        [NewEvent("ThingMade", {"text": "ça", "n": 2**53}, event_id=event_id, metadata={"actor": "ann"})],
+        tenant=TENANT,
+        outbox=outbox,
+        metadata={"correlation_id": "c-1", "actor": "system"},
+    )
+    [event] = await store.read_stream(sid)
+    assert (result.first_version, result.last_version) == (1, 1)
+    assert result.first_position == result.last_position == event.global_position
+    assert (event.event_id, event.event_type, event.tx_id, event.tenant) == (
+        event_id,
+        "ThingMade",
+        result.tx_id,
+        TENANT,
+    )
+    assert (event.data, event.metadata) == (
+        {"text": "ça", "n": 2**53},
+        {"correlation_id": "c-1", "actor": "ann"},
+    )
+    rows = await pool.fetch("SELECT envelope::text FROM outbox WHERE message_key = $1 ORDER BY position", sid)
+    assert [Envelope.model_validate_json(r[0]) for r in rows] == outbox
+
+
 async def test_read_stream_starts_at_from_version_and_hides_other_tenants(store: EventStore) -> None:
     sid = stream()
     await store.append(sid, 0, [NewEvent("A", {"i": i}) for i in range(1, 6)], tenant=TENANT)
