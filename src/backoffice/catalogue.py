@@ -1,19 +1,16 @@
-"""Every deployable of the back-office, by name, with its settings and definition."""
+"""Every deployable of the back-office, by name, with its settings and definition.
+
+A service's package is imported when it is asked for, not with the catalogue: a process serving payroll-svc
+does not import billing's PDF and Factur-X libraries (a second of CPU at each start, of ~3).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import cast
 
-from billing_svc.config import Settings as BillingSettings
-from billing_svc.entrypoints.definition import definition as billing
-from contracts_svc.config import Settings as ContractsSettings
-from contracts_svc.entrypoints.definition import definition as contracts
 from gateway.config import Settings as GatewaySettings
-from members_svc.config import Settings as MembersSettings
-from members_svc.entrypoints.definition import definition as members
-from payroll_svc.config import Settings as PayrollSettings
-from payroll_svc.entrypoints.definition import definition as payroll
 from services.runtime import ServiceDefinition
 from services.settings import ServiceSettings
 
@@ -21,14 +18,18 @@ from services.settings import ServiceSettings
 @dataclass(frozen=True)
 class Deployable:
     name: str
-    settings: type[ServiceSettings]
-    definition: Callable[[], ServiceDefinition]
+    package: str  # <package>.config.Settings and <package>.entrypoints.definition.definition
+
+    @property
+    def settings(self) -> type[ServiceSettings]:
+        return cast(type[ServiceSettings], import_module(f"{self.package}.config").Settings)
+
+    def definition(self) -> ServiceDefinition:
+        module = import_module(f"{self.package}.entrypoints.definition")
+        return cast(ServiceDefinition, module.definition())
 
 
 SERVICES: dict[str, Deployable] = {
-    "members": Deployable("members", MembersSettings, members),
-    "contracts": Deployable("contracts", ContractsSettings, contracts),
-    "billing": Deployable("billing", BillingSettings, billing),
-    "payroll": Deployable("payroll", PayrollSettings, payroll),
+    name: Deployable(name, f"{name}_svc") for name in ("members", "contracts", "billing", "payroll")
 }
 GATEWAY_SETTINGS = GatewaySettings
