@@ -230,10 +230,13 @@ async def outcome(database_url: str, contract_ids: list[UUID], event_ids: list[U
     )
 
 
-async def payslips_made(database_url: str, contract_ids: list[UUID]) -> int:
+async def payslips_made(database_url: str) -> int:
+    """The payslips in the run's own database (polled while the workers run: a count of the table is cheap,
+    where matching the run's thousands of contract ids took the server 30 ms a poll, out of the workers'
+    CPU; `outcome` checks each contract at the end)."""
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "payroll"})
     try:
-        count = await conn.fetchval("SELECT count(*) FROM payslips WHERE contract_id = ANY($1)", contract_ids)
+        count = await conn.fetchval("SELECT count(*) FROM payslips")
     finally:
         await conn.close()
     return int(count)
