@@ -115,7 +115,11 @@ class Accounts:
                 requested = BudgetReservationRequestedV1.model_validate(data)
                 await views.remember_contract(conn, tenant, requested.contract_id, requested.activity_id)
                 return ReserveBudget(
-                    requested.activity_id, requested.reservation_id, requested.amount_cents, now
+                    requested.activity_id,
+                    requested.reservation_id,
+                    requested.amount_cents,
+                    now,
+                    contract_id=requested.contract_id,
                 )
             case inbound.RESERVATION_RELEASED:
                 released = BudgetReservationReleasedV1.model_validate(data)

@@ -333,3 +333,40 @@ async def test_another_tenant_does_not_see_the_account_and_pages_follow_the_curs
         f"/internal/activities/{activity}/statement", params={"month": "2026-13"}, headers=headers()
     )
     assert (bad.status_code, bad.json()["param"]) == (400, "query.month"), bad.text
+
+
+async def test_an_amendments_top_up_joins_its_contracts_reservation_and_its_payslip_settles_both(
+    runtime: tuple[ServiceRuntime, str], api: httpx.AsyncClient
+) -> None:
+    """ADR 026: the top-up of an amendment or renewal names its contract; answered under its own id."""
+    service, url = runtime
+    activity, contract, top_up, too_much = uuid4(), uuid4(), uuid4(), uuid4()
+    await deliver(service, "billing.PaymentReceived", payment(activity, 100_000))
+    await deliver(service, "contracts.BudgetReservationRequested", reservation(activity, contract, 60_000))
+    raise_ = {**reservation(activity, contract, 25_000), "reservation_id": str(top_up)}
+    await deliver(service, "contracts.BudgetReservationRequested", raise_)
+    await deliver(service, "contracts.BudgetReservationRequested", raise_)  # resent: answered once
+    beyond = {**reservation(activity, contract, 5_001), "reservation_id": str(too_much)}
+    await deliver(service, "contracts.BudgetReservationRequested", beyond)
+
+    def answers(events: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+        mine = [e for e in events if e["activity_id"] == str(activity)]
+        return [(e["reservation_id"], e["contract_id"], e["amount_cents"]) for e in mine]
+
+    assert answers(await outbox(url, "billing.BudgetReserved")) == [
+        (str(contract), str(contract), 60_000),
+        (str(top_up), str(contract), 25_000),
+    ]
+    assert answers(await outbox(url, "billing.BudgetReservationRefused")) == [
+        (str(too_much), str(contract), 5_001)
+    ]
+    account = (await api.get(f"/internal/activities/{activity}/account", headers=headers())).json()
+    assert (account["reserved_cents"], account["available_cents"]) == (85_000, 5_000)
+
+    await deliver(service, "payroll.PayslipIssued", payslip(contract, 84_000))
+    account = (await api.get(f"/internal/activities/{activity}/account", headers=headers())).json()
+    assert (account["balance_cents"], account["reserved_cents"], account["available_cents"]) == (
+        6_000,
+        0,
+        6_000,
+    )

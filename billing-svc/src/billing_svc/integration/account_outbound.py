@@ -83,6 +83,7 @@ def public_of(event: AccountEvent) -> tuple[str, BaseModel] | None:
         case BudgetReserved():
             return "billing.BudgetReserved", BudgetReservedV1(
                 reservation_id=event.reservation_id,
+                contract_id=event.held_for,
                 activity_id=event.activity_id,
                 amount_cents=event.amount_cents,
                 reserved_at=event.reserved_at,
@@ -90,6 +91,7 @@ def public_of(event: AccountEvent) -> tuple[str, BaseModel] | None:
         case BudgetReservationRefused():
             return "billing.BudgetReservationRefused", BudgetReservationRefusedV1(
                 reservation_id=event.reservation_id,
+                contract_id=event.contract_id or event.reservation_id,
                 activity_id=event.activity_id,
                 amount_cents=event.amount_cents,
                 available_cents=event.available_cents,

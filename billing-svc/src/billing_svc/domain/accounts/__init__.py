@@ -235,6 +235,7 @@ def _reserve(command: ReserveBudget, state: Account) -> list[AccountEvent]:
                 amount_cents=command.amount_cents,
                 available_cents=state.available_cents,
                 refused_at=command.now,
+                contract_id=command.contract_id,
             )
         ]
     return [
@@ -244,6 +245,7 @@ def _reserve(command: ReserveBudget, state: Account) -> list[AccountEvent]:
             amount_cents=command.amount_cents,
             available_after_cents=state.available_cents - command.amount_cents,
             reserved_at=command.now,
+            contract_id=command.contract_id,
         )
     ]
 
@@ -290,9 +292,12 @@ def _event_key(event: Movement) -> str | None:
 def evolve(state: Account, event: AccountEvent) -> Account:
     match event:
         case BudgetReserved():
+            # Held per contract: an amendment's or renewal's top-up adds to what its draft reserved, so the
+            # contract's payslip settles, and its cancellation releases, all of it (ADR 026).
+            held = state.reservations.get(event.held_for, 0) + event.amount_cents
             return _with(
                 state,
-                reservations={**state.reservations, event.reservation_id: event.amount_cents},
+                reservations={**state.reservations, event.held_for: held},
                 answered=state.answered | {event.reservation_id},
             )
         case BudgetReservationRefused():

@@ -69,6 +69,9 @@ class ReserveBudget:
     reservation_id: UUID
     amount_cents: int
     now: datetime
+    # The contract it is held for: an amendment's or renewal's top-up joins the draft's reservation (ADR 026).
+    # None: the reservation id is the contract's (a draft's, or a request published before this field).
+    contract_id: UUID | None = None
 
 
 @dataclass(frozen=True)

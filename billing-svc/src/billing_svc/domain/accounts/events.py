@@ -84,10 +84,17 @@ class ExpenseClaimed(_Movement):
 
 class BudgetReserved(_Frozen):
     activity_id: UUID
-    reservation_id: UUID  # the contract's id
+    reservation_id: UUID  # the contract's id, or an amendment's or renewal's top-up's (ADR 026)
     amount_cents: int
     available_after_cents: int
     reserved_at: datetime
+    # The contract it is held for, under which a top-up adds to the draft's reservation; None before ADR 026
+    # (the reservation id was the contract's).
+    contract_id: UUID | None = None
+
+    @property
+    def held_for(self) -> UUID:
+        return self.contract_id or self.reservation_id
 
 
 class BudgetReservationRefused(_Frozen):
@@ -96,6 +103,7 @@ class BudgetReservationRefused(_Frozen):
     amount_cents: int
     available_cents: int
     refused_at: datetime
+    contract_id: UUID | None = None  # as on BudgetReserved
 
 
 class BudgetReservationReleased(_Frozen):

@@ -10,7 +10,7 @@ from uuid import UUID
 @dataclass(frozen=True)
 class Account:
     balance_cents: int = 0
-    reservations: Mapping[UUID, int] = field(default_factory=dict)  # open: reservation id -> amount
+    reservations: Mapping[UUID, int] = field(default_factory=dict)  # open: contract id -> amount held for it
     answered: frozenset[UUID] = frozenset()  # reservations reserved or refused once (a resend is a no-op)
     recorded: frozenset[str] = frozenset()  # the movements' keys (payment:invoice, payslip, claim, ...)
     covered_invoices: frozenset[UUID] = frozenset()  # their later money goes to the fund

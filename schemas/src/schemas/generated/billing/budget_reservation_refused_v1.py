@@ -20,7 +20,11 @@ class BudgetReservationRefusedV1(BaseModel):
     )
     reservation_id: UUID
     """
-    The reservation: the contract's id (one per contract).
+    The reservation: the contract's id for its draft; for an amendment or a renewal, the id of its top-up (derived from it, ADR 026).
+    """
+    contract_id: UUID | None = None
+    """
+    The contract the reservation is held for: its amendments' and renewals' top-ups join its draft's reservation, which its payslip settles or its cancellation releases (ADR 026). Absent from events published before it was added (2026-11-27): the reservation id is then the contract's.
     """
     activity_id: UUID
     """

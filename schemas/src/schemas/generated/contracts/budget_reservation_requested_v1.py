@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 class BudgetReservationRequestedV1(BaseModel):
     """
-    A contract of a member's activity (production de projets) asks the activity account to reserve its employer cost. billing-svc answers by confirming or refusing the reservation (those answers are not published yet: until then contracts-svc answers by a configured policy). The `data` of a `contracts.BudgetReservationRequested` envelope, schema version 1. Ids, dates and amounts only: no personal data.
+    A contract of a member's activity (production de projets) asks the activity account to reserve its employer cost: when drafted, and for the additional cost of an amendment or a renewal (ADR 026). billing-svc answers with billing.BudgetReserved or billing.BudgetReservationRefused (ADR 016); a contracts-svc run without billing-svc answers by a configured policy instead. The `data` of a `contracts.BudgetReservationRequested` envelope, schema version 1. Ids, dates and amounts only: no personal data.
     """
 
     model_config = ConfigDict(
@@ -40,7 +40,7 @@ class BudgetReservationRequestedV1(BaseModel):
     """
     reservation_id: UUID
     """
-    The reservation's id: the contract's id (one reservation per contract; a resend is the same reservation).
+    The reservation's id: the contract's id for its draft (one per contract); for an amendment or a renewal, its top-up's id, derived from the contract's and the amendment's or renewal's ids. A resend is the same reservation.
     """
     activity_id: UUID
     """
@@ -48,9 +48,9 @@ class BudgetReservationRequestedV1(BaseModel):
     """
     amount_cents: Annotated[int, Field(ge=0)]
     """
-    The contract's employer cost reserved, in euro cents: the planned gross over its term (its first month when open-ended) plus the employer's contributions, estimated by contracts-svc.
+    The employer cost to reserve, in euro cents, estimated by contracts-svc: for a draft, the planned gross over its term (its first month when open-ended) plus the employer's contributions; for an amendment or a renewal, the same plan with the new terms less what is reserved already (only a rise is requested: a lowering keeps the reservation until the contract's payslip settles it).
     """
     requested_at: AwareDatetime
     """
-    When the contract was drafted with it, UTC.
+    When the contract was drafted, amended or renewed with it, UTC.
     """
