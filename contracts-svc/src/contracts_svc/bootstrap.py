@@ -24,7 +24,7 @@ from contracts_svc.domain.contracts.hire_declaration import (
     declarable,
     payload_of,
 )
-from contracts_svc.domain.contracts.lifecycle import existing
+from contracts_svc.domain.contracts.lifecycle import budget_request, existing
 from contracts_svc.domain.contracts.rules import HireDeclarationLate, HireDeclarationRefusedByUrssaf
 from contracts_svc.domain.contracts.statistics_attributes import age_band, gender_of
 from contracts_svc.domain.contracts.tables import RULES
@@ -98,6 +98,34 @@ class Contracts:
             ReservationRequest(command.contract_id, tenant, command.activity_id, amount)
         )
         return replace(command, budget=answer)
+
+    async def move(
+        self,
+        command: contracts.ContractCommand,
+        *,
+        tenant: str,
+        correlation_id: str,
+        expected_version: int | None = None,
+    ) -> tuple[int, Contract]:
+        """A move after the draft; a renewal or amendment of an activity's contract first asks its account
+        for the extra cost (ADR 026). That one reads the stream once more, to know what to ask, and is decided
+        at the version read: the cost asked is the one of the state decided on (a move meanwhile is a 409)."""
+        if not isinstance(command, contracts.RenewContract | contracts.AmendContract):
+            return await self.handle(
+                command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
+            )
+        version, state = await self.read(command.contract_id, tenant=tenant)
+        if expected_version is not None and version != expected_version:
+            raise ConcurrencyConflict(contracts.stream_id(command.contract_id), expected_version, version)
+        request = budget_request(command, state, tenant)
+        if request is None:
+            return await self.handle(
+                command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
+            )
+        asked = replace(command, budget=await self.budget.reserve(request))
+        return await self.handle(
+            asked, tenant=tenant, correlation_id=correlation_id, expected_version=version
+        )
 
     async def read(self, contract_id: UUID, *, tenant: str) -> tuple[int, contracts.ContractState]:
         recorded = await self.resources.store.read_stream(contracts.stream_id(contract_id), tenant=tenant)

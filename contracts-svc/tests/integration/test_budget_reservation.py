@@ -1,12 +1,14 @@
 """The budget check through the real draft handler on PostgreSQL, its policy chosen by settings: refused and
 nothing appended above the activity account's budget; covered, the reservation requested on the bus with the
-draft, and released with the cancellation; pending, no DPAE sent and no signature until billing accepts."""
+draft, and released with the cancellation; pending, no DPAE sent and no signature until billing accepts.
+An amendment or renewal that costs more asks for its top-up the same way (ADR 026)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -21,6 +23,7 @@ from contracts_svc.budget_answers import BudgetAnswers
 from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Employer, Pay
+from contracts_svc.domain.contracts.budget_top_up import top_up_reservation_id
 from contracts_svc.domain.contracts.rules import BudgetReservationPending, ContractRuleBroken
 from contracts_svc.entrypoints.definition import definition
 from contracts_svc.integration.urssaf import FakeUrssaf
@@ -205,5 +208,146 @@ async def test_a_pending_contract_is_declared_and_signed_only_once_billing_accep
         declared = await declare(service, contract_id, before_start)
         signed = await sign(service, contract_id, before_start)
         assert (len(urssaf.received), declared.lifecycle, signed.lifecycle) == (1, "hire_declared", "signed")
+    finally:
+        await resources.pool.close()
+
+
+# ADR 026: at 20.00 €/h the 5 days cost 2000 x 35 x 5 / 7 = 50,000 x 1.41516 = 70,758 cents, so 17,689 more;
+# renewed to 12 March at 20.00 €/h: 120,000 x 1.41516 = 169,819.2 -> 169,819, so 99,061 more than 70,758.
+RAISED, RAISE, LONGER = 70_758, 70_758 - COST, 169_819 - 70_758
+RAISE_TO_20 = Pay(basis="hourly", amount_cents=2000)
+
+
+def raise_to_20(contract_id: UUID, amendment_id: UUID | None = None) -> contracts.AmendContract:
+    return contracts.AmendContract(
+        contract_id,
+        amendment_id or new_event_id(),
+        "more responsibilities",
+        STARTS - timedelta(days=9),
+        pay=RAISE_TO_20,
+    )
+
+
+async def test_an_amendment_within_the_budget_tops_up_and_a_renewal_beyond_it_is_refused_unchanged(
+    schema_and_url: tuple[str, str],
+) -> None:
+    resources = await resources_with(
+        schema_and_url, budget_policy="refuse_above_cents", budget_refuse_above_cents=COST
+    )
+    try:
+        service = build(resources)
+        _, drafted = await service.draft(activity_draft(), tenant="smartfr", correlation_id="")
+        contract_id = drafted.contract_id
+        _, amended = await service.move(raise_to_20(contract_id), tenant="smartfr", correlation_id="")
+        assert amended.pay == RAISE_TO_20
+        assert amended.budget_reservation is not None
+        assert (amended.budget_reservation.amount_cents, amended.budget_reservation.status) == (
+            RAISED,
+            "accepted",
+        )
+
+        renewal = contracts.RenewContract(
+            contract_id, new_event_id(), date(2027, 3, 12), "a week more", STARTS - timedelta(days=9)
+        )
+        before = await resources.store.read_stream(contracts.stream_id(contract_id))
+        with pytest.raises(ContractRuleBroken, match=f"{LONGER} cents, exceeds .* {COST} cents") as refused:
+            await service.move(renewal, tenant="smartfr", correlation_id="")
+        problem = PROBLEM_MAPPERS[ContractRuleBroken](refused.value)
+        assert (problem.status, problem.code) == (422, "contract_rule_activity_budget")
+        assert await resources.store.read_stream(contracts.stream_id(contract_id)) == before
+        assert await published(resources, contract_id) == [
+            "contracts.ContractDrafted",
+            "contracts.BudgetReservationRequested",
+            "contracts.BudgetReservationRequested",
+        ]
+        _, unchanged = await service.read(contract_id, tenant="smartfr")
+        assert isinstance(unchanged, contracts.Contract)
+        assert (unchanged.ends_on, unchanged.renewals) == (date(2027, 3, 5), 0)
+    finally:
+        await resources.pool.close()
+
+
+async def requested_top_ups(resources: Resources, contract_id: UUID) -> list[tuple[str, int]]:
+    async with resources.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT envelope->'data' AS d FROM outbox WHERE message_key = $1 "
+            "AND envelope->>'event_type' = 'contracts.BudgetReservationRequested' ORDER BY position",
+            contracts.stream_id(contract_id),
+        )
+    data = [json.loads(row["d"]) if isinstance(row["d"], str) else row["d"] for row in rows]
+    return [(d["reservation_id"], d["amount_cents"]) for d in data if d["reservation_id"] != str(contract_id)]
+
+
+async def billing_answers(
+    resources: Resources, event_type: str, contract_id: UUID, reservation_id: UUID, **fields: object
+) -> None:
+    data = {
+        "reservation_id": str(reservation_id),
+        "contract_id": str(contract_id),
+        "activity_id": str(ACTIVITY),
+        "amount_cents": RAISE,
+        **fields,
+    }
+    async with resources.pool.acquire() as conn, conn.transaction():
+        await BudgetAnswers(resources.store).on_billing_event(
+            conn, envelope(event_type, f"account-{ACTIVITY}", data)
+        )
+
+
+async def test_an_amendment_awaiting_billing_takes_effect_once_accepted_and_is_dropped_if_refused(
+    schema_and_url: tuple[str, str],
+) -> None:
+    resources = await resources_with(schema_and_url, budget_policy="events")
+    try:
+        service = build(resources)
+        _, drafted = await service.draft(activity_draft(), tenant="smartfr", correlation_id="")
+        contract_id = drafted.contract_id
+        now = datetime.now(UTC).isoformat()
+        await billing_answers(
+            resources, "billing.BudgetReserved", contract_id, contract_id, amount_cents=COST, reserved_at=now
+        )
+
+        first = raise_to_20(contract_id)
+        version, pending = await service.move(first, tenant="smartfr", correlation_id="")
+        assert pending.pay.amount_cents == 1500  # not in force until billing covers it
+        assert pending.change_awaiting_budget is not None
+        top_up = top_up_reservation_id(contract_id, first.amendment_id)
+        assert await requested_top_ups(resources, contract_id) == [(str(top_up), RAISE)]
+        # Sent again (its answer lost): the same amendment, nothing asked twice.
+        assert (await service.move(first, tenant="smartfr", correlation_id=""))[0] == version
+        assert await requested_top_ups(resources, contract_id) == [(str(top_up), RAISE)]
+        with pytest.raises(BudgetReservationPending):
+            await service.move(raise_to_20(contract_id), tenant="smartfr", correlation_id="")
+
+        await billing_answers(resources, "billing.BudgetReserved", contract_id, top_up, reserved_at=now)
+        _, accepted = await service.read(contract_id, tenant="smartfr")
+        assert isinstance(accepted, contracts.Contract)
+        assert accepted.pay == RAISE_TO_20
+        assert accepted.budget_reservation is not None
+        assert accepted.budget_reservation.amount_cents == RAISED
+
+        second = contracts.AmendContract(
+            contract_id,
+            new_event_id(),
+            "more again",
+            STARTS - timedelta(days=9),
+            pay=Pay(basis="hourly", amount_cents=2500),
+        )
+        await service.move(second, tenant="smartfr", correlation_id="")
+        refused_top_up = top_up_reservation_id(contract_id, second.amendment_id)
+        await billing_answers(
+            resources,
+            "billing.BudgetReservationRefused",
+            contract_id,
+            refused_top_up,
+            available_cents=1_000,
+            refused_at=now,
+        )
+        _, refused = await service.read(contract_id, tenant="smartfr")
+        assert isinstance(refused, contracts.Contract)
+        assert (refused.lifecycle, refused.pay) == ("drafted", RAISE_TO_20)
+        assert refused.budget_change is not None
+        assert refused.budget_change.budget_top_up is not None
+        assert refused.budget_change.budget_top_up.status == "refused"
     finally:
         await resources.pool.close()

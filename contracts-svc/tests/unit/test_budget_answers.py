@@ -139,7 +139,7 @@ def test_billings_events_are_read_as_the_contracts_commands() -> None:
         "refused_at": now.isoformat(),
     }
     assert answer_of("billing.BudgetReservationRefused", 1, data, now) == AnswerBudgetReservation(
-        CONTRACT, False, COST, 12, now
+        CONTRACT, False, COST, 12, now, reservation_id=CONTRACT
     )
     reserved = {
         "reservation_id": str(CONTRACT),
@@ -148,6 +148,6 @@ def test_billings_events_are_read_as_the_contracts_commands() -> None:
         "reserved_at": now.isoformat(),
     }
     assert answer_of("billing.BudgetReserved", 1, reserved, now) == AnswerBudgetReservation(
-        CONTRACT, True, COST, None, now
+        CONTRACT, True, COST, None, now, reservation_id=CONTRACT
     )
     assert answer_of("billing.InvoiceIssued", 1, {}, now) is None

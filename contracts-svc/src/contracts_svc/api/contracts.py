@@ -199,7 +199,7 @@ async def _act(
     require_scope(caller, "contracts:write")
     expected = expected_version(if_match)
     with precondition(expected, "contract"):
-        version, contract = await service.handle(
+        version, contract = await service.move(
             command, tenant=caller.tenant, correlation_id=_correlation(), expected_version=expected
         )
     return _answer(response, version, contract)

@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from contracts_svc.domain.contracts import Contract
+from contracts_svc.domain.contracts import Contract, ContractRenewed
 from contracts_svc.domain.contracts.tables import ContractType
 from contracts_svc.integration.outbound import hours_of
 from contracts_svc.read_models.contract_directory import ListedContract
@@ -180,12 +180,38 @@ class ContractOut(BaseModel):
     drafted_at: datetime
     cancel_reason: str | None = None
     budget_reservation: BudgetReservationOut | None = None
+    budget_change: BudgetChangeOut | None = None
 
 
 class BudgetReservationOut(BaseModel):
     activity_id: UUID
     amount_cents: int
     status: Literal["accepted", "pending", "refused"]
+
+
+class BudgetChangeOut(BaseModel):
+    """The last renewal or amendment that asked the activity account for more (ADR 026): pending, it is not
+    in force yet; accepted, in force; refused, dropped (the contract is as it was)."""
+
+    kind: Literal["renewal", "amendment"]
+    reservation_id: UUID
+    amount_cents: int
+    status: Literal["accepted", "pending", "refused"]
+    available_cents: int | None
+
+
+def _budget_change(contract: Contract) -> BudgetChangeOut | None:
+    change = contract.budget_change
+    if change is None or change.budget_top_up is None:
+        return None
+    top_up = change.budget_top_up
+    return BudgetChangeOut(
+        kind="renewal" if isinstance(change, ContractRenewed) else "amendment",
+        reservation_id=top_up.reservation_id,
+        amount_cents=top_up.amount_cents,
+        status=top_up.status,
+        available_cents=top_up.available_cents,
+    )
 
 
 class ContractSummary(BaseModel):
@@ -254,6 +280,7 @@ def contract_out(contract: Contract) -> ContractOut:
         budget_reservation=None
         if contract.budget_reservation is None
         else BudgetReservationOut(**contract.budget_reservation.model_dump()),
+        budget_change=_budget_change(contract),
     )
 
 

@@ -4,6 +4,7 @@
 `contracts.BudgetReservationRequested` published with the draft; the contract is drafted with its reservation
 `pending`, and billing-svc's answer, `billing.BudgetReserved` or `billing.BudgetReservationRefused`, becomes
 `AnswerBudgetReservation` (accepted, or refused and the contract cancelled with the reason; `answer_of`).
+An amendment or renewal that costs more asks for its top-up the same way (ADR 026).
 `always_accept` and `refuse_above_cents` (an account holding that much) answer at once, for a contracts-svc
 run without billing-svc.
 """
@@ -64,15 +65,28 @@ def policy(name: str, refuse_above_cents: int) -> BudgetReservationPolicy:
 def answer_of(
     event_type: str, schema_version: int, data: dict[str, object], now: datetime
 ) -> AnswerBudgetReservation | None:
-    """billing's answer to a reservation (reservation id = contract id) as the contract's command."""
+    """billing's answer to a reservation as the contract's command: the contract is named by `contract_id`, or
+    by the reservation id in the answers published before it (a draft's reservation id is its contract's)."""
     if schema_version != 1:
         return None
     if event_type == RESERVED:
         reserved = BudgetReservedV1.model_validate(data)
-        return AnswerBudgetReservation(reserved.reservation_id, True, reserved.amount_cents, None, now)
+        return AnswerBudgetReservation(
+            reserved.contract_id or reserved.reservation_id,
+            True,
+            reserved.amount_cents,
+            None,
+            now,
+            reservation_id=reserved.reservation_id,
+        )
     if event_type == REFUSED:
         refused = BudgetReservationRefusedV1.model_validate(data)
         return AnswerBudgetReservation(
-            refused.reservation_id, False, refused.amount_cents, refused.available_cents, now
+            refused.contract_id or refused.reservation_id,
+            False,
+            refused.amount_cents,
+            refused.available_cents,
+            now,
+            reservation_id=refused.reservation_id,
         )
     return None

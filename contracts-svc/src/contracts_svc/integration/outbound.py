@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -17,7 +19,15 @@ from contracts_svc.domain.contracts import (
     HireDeclared,
     WorkReported,
 )
-from contracts_svc.domain.contracts.events import BudgetReservation, Employer, Parties, Terms
+from contracts_svc.domain.contracts.events import (
+    BudgetReservation,
+    BudgetTopUp,
+    ContractAmended,
+    ContractRenewed,
+    Employer,
+    Parties,
+    Terms,
+)
 from schemas.generated.contracts.budget_reservation_released_v1 import BudgetReservationReleasedV1
 from schemas.generated.contracts.budget_reservation_requested_v1 import BudgetReservationRequestedV1
 from schemas.generated.contracts.contract_cancelled_v1 import ContractCancelledV1
@@ -52,6 +62,15 @@ def _establishment(employer: Employer) -> EmployerEstablishment:
     )
 
 
+def _drafted_parties(event: ContractDrafted) -> Parties:
+    return Parties(
+        member_id=event.member_id,
+        employer_id=event.employer.employer_id,
+        employer_kind=event.employer.kind,
+        contract_type=event.contract_type,
+    )
+
+
 def hours_of(minutes: int) -> str:
     return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
@@ -78,28 +97,50 @@ def _pay(terms: Terms, minutes: int) -> dict[str, Any]:
     }
 
 
+def _requested(
+    contract_id: UUID,
+    parties: Parties,
+    reservation_id: UUID,
+    activity_id: UUID,
+    amount_cents: int,
+    at: datetime,
+) -> list[tuple[str, BaseModel]]:
+    request = BudgetReservationRequestedV1(
+        **_ids(contract_id, parties),
+        reservation_id=reservation_id,
+        activity_id=activity_id,
+        amount_cents=amount_cents,
+        requested_at=at,
+    )
+    return [("contracts.BudgetReservationRequested", request)]
+
+
 def _budget_events(event: ContractEvent) -> list[tuple[str, BaseModel]]:
-    """The reservation exchanged with billing-svc: requested with a draft, released with a cancellation."""
+    """The reservation exchanged with billing-svc: requested with a draft, topped up with an amendment or a
+    renewal that costs more (ADR 026), released with a cancellation."""
     match event:
         case ContractDrafted(budget_reservation=BudgetReservation() as reserved):
-            parties = Parties(
-                member_id=event.member_id,
-                employer_id=event.employer.employer_id,
-                employer_kind=event.employer.kind,
-                contract_type=event.contract_type,
+            return _requested(
+                event.contract_id,
+                _drafted_parties(event),
+                event.contract_id,
+                reserved.activity_id,
+                reserved.amount_cents,
+                event.drafted_at,
             )
-            return [
-                (
-                    "contracts.BudgetReservationRequested",
-                    BudgetReservationRequestedV1(
-                        **_ids(event.contract_id, parties),
-                        reservation_id=event.contract_id,
-                        activity_id=reserved.activity_id,
-                        amount_cents=reserved.amount_cents,
-                        requested_at=event.drafted_at,
-                    ),
-                )
-            ]
+        case (
+            ContractAmended(budget_top_up=BudgetTopUp() as top_up)
+            | ContractRenewed(budget_top_up=BudgetTopUp() as top_up)
+        ):
+            at = event.amended_at if isinstance(event, ContractAmended) else event.renewed_at
+            return _requested(
+                event.contract_id,
+                top_up.parties,
+                top_up.reservation_id,
+                top_up.activity_id,
+                top_up.amount_cents,
+                at,
+            )
         case ContractCancelled(released_reservation=BudgetReservation() as released):
             return [
                 (
@@ -119,14 +160,8 @@ def _budget_events(event: ContractEvent) -> list[tuple[str, BaseModel]]:
 def _public_of(event: ContractEvent) -> tuple[str, BaseModel] | None:
     match event:
         case ContractDrafted():
-            parties = Parties(
-                member_id=event.member_id,
-                employer_id=event.employer.employer_id,
-                employer_kind=event.employer.kind,
-                contract_type=event.contract_type,
-            )
             return "contracts.ContractDrafted", ContractDraftedV1(
-                **_ids(event.contract_id, parties),
+                **_ids(event.contract_id, _drafted_parties(event)),
                 starts_at=event.starts_at,
                 ends_on=event.ends_on,
                 drafted_at=event.drafted_at,

@@ -164,30 +164,67 @@ def evolve(state: ContractState, event: ContractEvent) -> ContractState:
                 days_worked=state.days_worked | frozenset(event.days),
                 moves_recorded=state.with_move(event.report_id),
             )
-        case ContractRenewed():
-            return replace(
-                state,
-                ends_on=event.ends_on,
-                renewals=state.renewals + 1,
-                moves_recorded=state.with_move(event.renewal_id),
-            )
-        case ContractAmended():
-            return replace(
-                state,
-                job_title=event.job_title or state.job_title,
-                working_time=event.working_time or state.working_time,
-                weekly_hours=state.weekly_hours if event.weekly_hours is None else event.weekly_hours,
-                pay=event.pay or state.pay,
-                moves_recorded=state.with_move(event.amendment_id),
-            )
+        case ContractRenewed() | ContractAmended() if _awaiting_budget(event):
+            move_id = event.renewal_id if isinstance(event, ContractRenewed) else event.amendment_id
+            return replace(state, budget_change=event, moves_recorded=state.with_move(move_id))
+        case ContractRenewed() | ContractAmended():
+            return _changed(state, event)
         case ContractCompleted():
             return replace(state, lifecycle="completed", completed_on=event.completed_on)
         case ContractCancelled():
             return replace(state, lifecycle="cancelled", cancel_reason=event.reason)
+        case BudgetReservationAnswered() if event.reservation_id not in (None, event.contract_id):
+            return _top_up_answered(state, event)
         case BudgetReservationAnswered() if state.budget_reservation is not None:
             answered = state.budget_reservation.model_copy(update={"status": event.status})
             return replace(state, budget_reservation=answered)
     return state
+
+
+def _awaiting_budget(event: ContractRenewed | ContractAmended) -> bool:
+    return event.budget_top_up is not None and event.budget_top_up.status == "pending"
+
+
+def _changed(state: Contract, event: ContractRenewed | ContractAmended) -> Contract:
+    """The renewal or amendment in force; its accepted top-up joins what the contract holds (ADR 026)."""
+    if isinstance(event, ContractRenewed):
+        state = replace(
+            state,
+            ends_on=event.ends_on,
+            renewals=state.renewals + 1,
+            moves_recorded=state.with_move(event.renewal_id),
+        )
+    else:
+        state = replace(
+            state,
+            job_title=event.job_title or state.job_title,
+            working_time=event.working_time or state.working_time,
+            weekly_hours=state.weekly_hours if event.weekly_hours is None else event.weekly_hours,
+            pay=event.pay or state.pay,
+            moves_recorded=state.with_move(event.amendment_id),
+        )
+    top_up, reserved = event.budget_top_up, state.budget_reservation
+    if top_up is None or reserved is None:
+        return state
+    # billing holds the top-up with what it holds for the contract: nothing if it refused the draft's.
+    held = reserved.amount_cents if reserved.status == "accepted" else 0
+    grown = reserved.model_copy(update={"amount_cents": held + top_up.amount_cents, "status": "accepted"})
+    return replace(state, budget_change=event, budget_reservation=grown)
+
+
+def _top_up_answered(state: Contract, event: BudgetReservationAnswered) -> Contract:
+    """billing answered the top-up a change awaits: accepted, the change takes effect; refused, it is dropped
+    (kept as `budget_change` with the refusal, so the member reads why). A cancelled contract stays as is."""
+    change = state.change_awaiting_budget
+    if change is None or change.budget_top_up is None:
+        return state
+    top_up = change.budget_top_up.model_copy(
+        update={"status": event.status, "available_cents": event.available_cents}
+    )
+    answered = change.model_copy(update={"budget_top_up": top_up})
+    if event.status == "refused" or state.lifecycle == "cancelled":
+        return replace(state, budget_change=answered)
+    return _changed(state, answered)
 
 
 def stream_id(contract_id: UUID) -> str:

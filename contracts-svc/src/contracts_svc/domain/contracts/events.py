@@ -67,6 +67,21 @@ class Parties(_Frozen):
     contract_type: ContractType
 
 
+class BudgetTopUp(_Frozen):
+    """The additional employer cost an amendment or a renewal of an activity's contract reserves (ADR 026).
+
+    Its id is derived from the amendment's or renewal's (`budget_top_up.top_up_reservation_id`), so a resend
+    is the same reservation; billing-svc adds it to the contract's reservation. While `pending`, the change
+    it pays for waits on the contract, not in force, until billing answers."""
+
+    reservation_id: UUID
+    activity_id: UUID
+    amount_cents: int
+    status: Literal["accepted", "pending", "refused"]
+    parties: Parties  # for the public request (contracts.BudgetReservationRequested)
+    available_cents: int | None = None  # the account's available budget, given with billing's refusal
+
+
 class Terms(_Frozen):
     """The pay terms in force when the work was done (a payslip is computed from them)."""
 
@@ -154,6 +169,7 @@ class ContractRenewed(_Frozen):
     reason: str
     renewed_at: datetime
     renewal_id: UUID | None = None  # from the request that sent it: a renewal sent again is found by it
+    budget_top_up: BudgetTopUp | None = None  # an activity's contract: the longer term's extra cost
 
 
 class ContractAmended(_Frozen):
@@ -165,6 +181,7 @@ class ContractAmended(_Frozen):
     pay: Pay | None
     amended_at: datetime
     amendment_id: UUID | None = None  # from the request that sent it: an amendment sent again is found by it
+    budget_top_up: BudgetTopUp | None = None  # an activity's contract: the new terms' extra cost
 
 
 class ContractCompleted(_Frozen):
@@ -195,6 +212,8 @@ class BudgetReservationAnswered(_Frozen):
     status: Literal["accepted", "refused"]
     available_cents: int | None  # the account's available budget, given with a refusal
     answered_at: datetime
+    # The top-up of an amendment or renewal it answers (ADR 026); None: the draft's reservation.
+    reservation_id: UUID | None = None
 
 
 ContractEvent = (

@@ -7,7 +7,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from contracts_svc.domain.contracts.budget import BudgetAnswer, ReservationRequest
 from contracts_svc.domain.contracts.budget_answer import check_budget_answered
+from contracts_svc.domain.contracts.budget_top_up import (
+    additional_cost_cents,
+    check_no_budget_awaited,
+    top_up_of,
+    top_up_request,
+)
 from contracts_svc.domain.contracts.calendar import add_months, add_working_days, paris_day
 from contracts_svc.domain.contracts.draft_contract import (
     FULL_TIME_WEEKLY_HOURS,
@@ -15,6 +22,7 @@ from contracts_svc.domain.contracts.draft_contract import (
     check_pay,
 )
 from contracts_svc.domain.contracts.events import (
+    BudgetTopUp,
     ContractAmended,
     ContractCancelled,
     ContractCompleted,
@@ -47,6 +55,7 @@ class RenewContract:
     ends_on: date
     reason: str
     now: datetime
+    budget: BudgetAnswer | None = None  # an activity's contract: the account's answer to the extra cost
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class AmendContract:
     working_time: WorkingTime | None = None
     weekly_hours: Decimal | None = None
     pay: Pay | None = None
+    budget: BudgetAnswer | None = None  # an activity's contract: the account's answer to the extra cost
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,7 @@ def decide_renew(command: RenewContract, state: ContractState) -> list[ContractR
     if existing(state, command.contract_id).recorded(command.renewal_id):
         return []  # sent again (its answer was lost): renewed already, not once more
     contract = _open(state, command.contract_id, "renewed")
+    check_no_budget_awaited(contract, "renewed")
     rules = RULES[contract.contract_type]
     if contract.ends_on is None or rules.max_renewals == 0:
         raise ContractRuleBroken("renewal", f"a {rules.label} is not renewed ({rules.basis})")
@@ -146,6 +157,7 @@ def decide_renew(command: RenewContract, state: ContractState) -> list[ContractR
             )
     else:
         check_max_duration(rules, starts_on, command.ends_on)
+    top_up = _top_up(command, contract)
     return [
         ContractRenewed(
             contract_id=command.contract_id,
@@ -154,6 +166,7 @@ def decide_renew(command: RenewContract, state: ContractState) -> list[ContractR
             reason=check_text("reason", command.reason, max_length=500),
             renewed_at=command.now,
             renewal_id=command.renewal_id,
+            budget_top_up=top_up,
         )
     ]
 
@@ -162,6 +175,7 @@ def decide_amend(command: AmendContract, state: ContractState) -> list[ContractA
     if existing(state, command.contract_id).recorded(command.amendment_id):
         return []  # sent again (its answer was lost): amended already
     contract = _open(state, command.contract_id, "amended")
+    check_no_budget_awaited(contract, "amended")
     reason = check_text("reason", command.reason, max_length=500)
     if command.job_title is None and command.weekly_hours is None and command.pay is None:
         raise InvalidContractField("body", "name what the amendment changes: job_title, weekly_hours or pay")
@@ -176,6 +190,7 @@ def decide_amend(command: AmendContract, state: ContractState) -> list[ContractA
     pay = command.pay or contract.pay
     rules = RULES[contract.contract_type]
     check_pay(contract.contract_type, rules, pay, hours, contract.portage_level, paris_day(command.now))
+    top_up = _top_up(command, contract)
     return [
         ContractAmended(
             contract_id=command.contract_id,
@@ -186,12 +201,48 @@ def decide_amend(command: AmendContract, state: ContractState) -> list[ContractA
             pay=command.pay,
             amended_at=command.now,
             amendment_id=command.amendment_id,
+            budget_top_up=top_up,
         )
     ]
 
 
+def _additional_cost(command: RenewContract | AmendContract, contract: Contract) -> int:
+    """The extra employer cost of the terms the renewal or amendment leaves (ADR 026)."""
+    if isinstance(command, RenewContract):
+        return additional_cost_cents(contract, contract.pay, contract.weekly_hours, command.ends_on)
+    hours = contract.weekly_hours if command.weekly_hours is None else command.weekly_hours
+    return additional_cost_cents(contract, command.pay or contract.pay, hours, contract.ends_on)
+
+
+def _top_up(command: RenewContract | AmendContract, contract: Contract) -> BudgetTopUp | None:
+    if isinstance(command, RenewContract):
+        move_id, kind, field = command.renewal_id, "renewal", "ends_on"
+    else:
+        move_id, kind = command.amendment_id, "amendment"
+        field = "pay" if command.pay is not None else "weekly_hours"
+    cost = _additional_cost(command, contract)
+    return top_up_of(contract, move_id, cost, command.budget, kind=kind, field=field)
+
+
+def budget_request(
+    command: RenewContract | AmendContract, state: ContractState, tenant: str
+) -> ReservationRequest | None:
+    """What the handler asks the activity account before deciding the change; None when nothing is to ask
+    (no activity, costs no more, or a change the decision refuses or finds recorded already)."""
+    if not isinstance(state, Contract) or state.lifecycle in ("completed", "cancelled"):
+        return None
+    move_id = command.renewal_id if isinstance(command, RenewContract) else command.amendment_id
+    draft_pending = state.budget_reservation is not None and state.budget_reservation.status == "pending"
+    if state.recorded(move_id) or draft_pending or state.change_awaiting_budget is not None:
+        return None
+    if isinstance(command, RenewContract) and (state.ends_on is None or command.ends_on <= state.ends_on):
+        return None
+    return top_up_request(state, move_id, _additional_cost(command, state), tenant)
+
+
 def decide_complete(command: CompleteContract, state: ContractState) -> list[ContractCompleted]:
     contract = _open(state, command.contract_id, "completed")
+    check_no_budget_awaited(contract, "completed")  # its payslip settles what billing holds: all of it
     if contract.lifecycle != "signed":
         raise LifecycleRefused(
             f"contract {command.contract_id} is {contract.lifecycle}: only a signed one ends"

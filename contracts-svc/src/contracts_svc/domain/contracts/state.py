@@ -10,6 +10,8 @@ from uuid import UUID
 
 from contracts_svc.domain.contracts.events import (
     BudgetReservation,
+    ContractAmended,
+    ContractRenewed,
     Employer,
     Parties,
     Pay,
@@ -61,8 +63,18 @@ class Contract:
     completed_on: date | None = None
     cancel_reason: str | None = None
     budget_reservation: BudgetReservation | None = None
+    # The last amendment or renewal that asked the activity account for more (ADR 026), its top-up's status
+    # kept current: while pending, its change waits here, not in force.
+    budget_change: ContractRenewed | ContractAmended | None = None
     # The ids of the work reports, renewals and amendments recorded: one sent again is found here.
     moves_recorded: frozenset[UUID] = frozenset()
+
+    @property
+    def change_awaiting_budget(self) -> ContractRenewed | ContractAmended | None:
+        change = self.budget_change
+        if change is None or change.budget_top_up is None or change.budget_top_up.status != "pending":
+            return None
+        return change
 
     def recorded(self, move_id: UUID) -> bool:
         return move_id in self.moves_recorded
