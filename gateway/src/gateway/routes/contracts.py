@@ -274,7 +274,14 @@ class Contract(BaseModel):
     budget_reservation: BudgetReservation | None = Field(
         default=None,
         description="A member's activity contract: the employer cost reserved on the activity account; "
-        "pending until billing answers, then accepted, or refused and the contract cancelled (ADR 016).",
+        "pending until billing answers, then accepted, or refused and the contract cancelled (ADR 016). "
+        "Its amount grows with each renewal or amendment whose extra cost billing accepted (ADR 026).",
+    )
+    budget_change: BudgetChange | None = Field(
+        default=None,
+        description="A member's activity contract: its last renewal or amendment that cost more than "
+        "reserved (ADR 026). `pending`: not in force yet, billing has not answered; `accepted`: in force; "
+        "`refused`: dropped, the contract is as it was (`available_cents` says what the account had).",
     )
 
 
@@ -282,6 +289,14 @@ class BudgetReservation(BaseModel):
     activity_id: UUID
     amount_cents: int
     status: Literal["accepted", "pending", "refused"]
+
+
+class BudgetChange(BaseModel):
+    kind: Literal["renewal", "amendment"]
+    reservation_id: UUID = Field(description="The extra cost's reservation, derived from the change.")
+    amount_cents: int = Field(description="The extra employer cost asked of the activity account.")
+    status: Literal["accepted", "pending", "refused"]
+    available_cents: int | None = Field(description="The account's available budget, given with a refusal.")
 
 
 class ContractSummary(BaseModel):
@@ -369,6 +384,15 @@ async def read_contract(
     return passed_through(await upstreams.contracts.call("GET", f"/internal/contracts/{contract_id}", caller))
 
 
+BUDGET_CHANGE = (
+    "A contract of an activity asks its account for the extra employer cost first (ADR 026): beyond the "
+    "available budget it is a 422 `contract_rule_activity_budget` and nothing changes; pending, the change "
+    "is recorded with `budget_change.status` `pending` and takes effect once billing accepts (dropped if "
+    "it refuses); meanwhile another renewal or amendment, or the completion, is a 409 "
+    "`budget_reservation_pending`. A change that costs less keeps the reservation until the payslip."
+)
+
+
 async def _command(
     upstreams: ServiceUpstreams,
     caller: Caller,
@@ -448,7 +472,8 @@ async def report_work(
     "/{contract_id}/renewal",
     response_model=Contract,
     summary="Renew the contract",
-    description="Before its term, within its type's limits (a CDD: twice, 18 months in all).",
+    description="Before its term, within its type's limits (a CDD: twice, 18 months in all). "
+    + BUDGET_CHANGE,
     responses={200: {"headers": ETAG}, **COMMAND_ERRORS},
 )
 async def renew_contract(
@@ -465,6 +490,7 @@ async def renew_contract(
     "/{contract_id}/amendment",
     response_model=Contract,
     summary="Amend the contract",
+    description="Its job title, working time and hours, or pay. " + BUDGET_CHANGE,
     responses={200: {"headers": ETAG}, **COMMAND_ERRORS},
 )
 async def amend_contract(
