@@ -51,6 +51,11 @@ class Consumer:
     messages_per_transaction: int = 1
 
 
+# For a consumer whose handler is a few statements, or nothing for most messages of its topics (ADR 022):
+# one transaction, one inbox insert and one commit shared by this many messages, where each had its own.
+SHORT_HANDLERS_TOGETHER = 20
+
+
 @dataclass(frozen=True)
 class Resources:
     """What a running service hands its composition root and its route handlers."""

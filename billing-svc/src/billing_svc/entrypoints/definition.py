@@ -9,7 +9,7 @@ from billing_svc.accounts import TOPICS as ACCOUNT_TOPICS
 from billing_svc.api import accounts, gdc, invoices, quotes, receivables
 from billing_svc.bootstrap import Billing, background, build
 from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
-from services.runtime import Consumer, ServiceDefinition
+from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -26,13 +26,31 @@ def definition() -> ServiceDefinition:
             *metrics.background(service, resources),
         ],
         consumers=lambda service: [
-            Consumer("billing.gdc-payslips", (PAYROLL_TOPIC,), on_payroll_event),
-            Consumer("billing.gdc-associations", (MEMBERS_TOPIC,), on_members_event),
+            Consumer(
+                "billing.gdc-payslips",
+                (PAYROLL_TOPIC,),
+                on_payroll_event,
+                messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+            ),
+            Consumer(
+                "billing.gdc-associations",
+                (MEMBERS_TOPIC,),
+                on_members_event,
+                messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+            ),
             *(
                 [
-                    Consumer("billing.activity-accounts", ACCOUNT_TOPICS, service.accounts.on_event),
                     Consumer(
-                        "billing.receivables", ("billing.events",), service.receivables.on_billing_event
+                        "billing.activity-accounts",
+                        ACCOUNT_TOPICS,
+                        service.accounts.on_event,
+                        messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+                    ),
+                    Consumer(
+                        "billing.receivables",
+                        ("billing.events",),
+                        service.receivables.on_billing_event,
+                        messages_per_transaction=SHORT_HANDLERS_TOGETHER,
                     ),
                 ]
                 if isinstance(service, Billing)

@@ -12,7 +12,7 @@ from contracts_svc.api.routes import router
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.budget_answers import BILLING_TOPIC, BudgetAnswers
 from contracts_svc.read_models.known_members import TOPIC, on_members_event
-from services.runtime import Consumer, ServiceDefinition
+from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -25,13 +25,19 @@ def definition() -> ServiceDefinition:
         routers=[router, contracts_api.router, hires_api.router, statistics_api.router],
         build=build,
         consumers=lambda service: [
-            Consumer("contracts.known-members", (TOPIC,), on_members_event),
+            Consumer(
+                "contracts.known-members",
+                (TOPIC,),
+                on_members_event,
+                messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+            ),
             *(
                 [
                     Consumer(
                         "contracts.budget-answers",
                         (BILLING_TOPIC,),
                         BudgetAnswers(service.resources.store).on_billing_event,
+                        messages_per_transaction=SHORT_HANDLERS_TOGETHER,
                     )
                 ]
                 if isinstance(service, Contracts)

@@ -15,7 +15,7 @@ from schemas.generated.members.employer_structure_status_changed_v1 import Emplo
 from services.consumer import Handler
 from services.envelope import Envelope
 from services.log_reader import Conn
-from services.runtime import Consumer
+from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer
 
 CONSUMER = "gateway-inbound-sources"
 TOPICS = ("members.events",)
@@ -37,4 +37,5 @@ def revoke_when_deactivated(clock: Callable[[], datetime]) -> Handler:
 
 
 def consumers(service: object) -> Sequence[Consumer]:
-    return [Consumer(CONSUMER, TOPICS, revoke_when_deactivated(lambda: datetime.now(UTC)))]
+    handle = revoke_when_deactivated(lambda: datetime.now(UTC))
+    return [Consumer(CONSUMER, TOPICS, handle, messages_per_transaction=SHORT_HANDLERS_TOGETHER)]

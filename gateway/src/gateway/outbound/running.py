@@ -11,13 +11,13 @@ from gateway.outbound.deliveries import fan_out
 from gateway.outbound.metrics import Sampler
 from gateway.outbound.signing_secrets import SecretBox
 from gateway.outbound.worker import DeliveryWorker, utc_now
-from services.runtime import Consumer, Resources
+from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, Resources
 
 CONSUMER = "gateway-outbound-webhooks"
 
 
 def consumers(service: object) -> Sequence[Consumer]:
-    return [Consumer(CONSUMER, TOPICS, fan_out(utc_now))]
+    return [Consumer(CONSUMER, TOPICS, fan_out(utc_now), messages_per_transaction=SHORT_HANDLERS_TOGETHER)]
 
 
 def secret_box(settings: object) -> SecretBox:

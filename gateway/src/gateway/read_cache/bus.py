@@ -18,7 +18,7 @@ from gateway.read_cache.store import ReadCache, id_token, ids_in
 from gateway.routes.upstreams import Upstreams
 from services.envelope import Envelope
 from services.log_reader import Conn
-from services.runtime import Consumer
+from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer
 
 CONSUMER = "gateway-read-cache"
 # The public topics of every service the gateway calls.
@@ -52,4 +52,4 @@ def invalidation_consumer(cache: ReadCache) -> Consumer:
     async def handle(conn: Conn, envelope: Envelope) -> None:
         invalidation_of(cache, envelope)
 
-    return Consumer(CONSUMER, TOPICS, handle)
+    return Consumer(CONSUMER, TOPICS, handle, messages_per_transaction=SHORT_HANDLERS_TOGETHER)
