@@ -12,6 +12,7 @@ EVENTS: dict[tuple[str, int], tuple[str, str]] = {
     ("billing.ClientCreditRefunded", 1): ("billing.client_credit_refunded_v1", "ClientCreditRefundedV1"),
     ("billing.CreditNoteIssued", 1): ("billing.credit_note_issued_v1", "CreditNoteIssuedV1"),
     ("billing.DirectDebitPrepared", 1): ("billing.direct_debit_prepared_v1", "DirectDebitPreparedV1"),
+    ("billing.DirectDebitWithdrawn", 1): ("billing.direct_debit_withdrawn_v1", "DirectDebitWithdrawnV1"),
     ("billing.DoubtfulReceivableProvisioned", 1): ("billing.doubtful_receivable_provisioned_v1", "DoubtfulReceivableProvisionedV1"),
     ("billing.DunningNoticeSent", 1): ("billing.dunning_notice_sent_v1", "DunningNoticeSentV1"),
     ("billing.GuaranteeFundCovered", 1): ("billing.guarantee_fund_covered_v1", "GuaranteeFundCoveredV1"),
