@@ -49,9 +49,8 @@ from payroll_svc.integration.when_work_reported import record_work
 from payroll_svc.read_models import establishments
 from payroll_svc.read_models.establishments import EstablishmentUnknown, record_contract_establishment
 from payroll_svc.read_models.payroll_views import (
-    ceiling_used,
     contracts_with_unpaid_work,
-    lock_month,
+    lock_month_and_ceiling_used,
     paid_in_month,
     record_payment_run,
     record_payslip,
@@ -210,8 +209,7 @@ class Payroll:
         The period has just been closed, so its payslip's id (and its salary's) are new: their streams are
         appended without a read (two round trips of a month's thousands saved; a stream found after all
         conflicts and rolls back)."""
-        await lock_month(conn, tenant, period.member_id, period.period)
-        used = await ceiling_used(conn, tenant, period.member_id, period.period)
+        used = await lock_month_and_ceiling_used(conn, tenant, period.member_id, period.period)
         employer = self.employers.terms(tenant, period.employer_id)
         pay = pay_input(period, employer, used)
         payslip = compute_payslip(pay)

@@ -5,6 +5,7 @@ accepts, rejects or fails."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -63,6 +64,22 @@ async def resources(database_url: str) -> AsyncIterator[Resources]:
             yield Resources(Settings(database_url=database_url, db_schema=schema), pool, EventStore(pool))
         finally:
             await pool.close()
+
+
+WAITING_ADVISORY_LOCKS = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+MONTHLY_OCTOBER: dict[str, Any] = {
+    "contract_type": "cdi",
+    "pay_basis": "monthly",
+    "hourly_rate_cents": None,
+    "gross_cents": None,
+    "monthly_gross_cents": 500000,
+    "paid_leave_pay_rate": "0",
+    "precarity_bonus_rate": "0",
+    "period_start": "2026-10-01",
+    "period_end": "2026-10-31",
+    "first_day_worked": "2026-10-01",
+    "last_day_worked": "2026-10-30",
+}
 
 
 def completion(tenant: str = TENANT, **changes: Any) -> Envelope:
@@ -236,25 +253,37 @@ async def test_a_contract_over_two_months_gets_a_payslip_for_each_and_the_indemn
 async def test_a_persons_contracts_of_one_month_share_one_pmss(resources: Resources) -> None:
     payroll = build(resources)
     member_id = str(uuid4())
-    monthly = {
-        "contract_type": "cdi",
-        "pay_basis": "monthly",
-        "hourly_rate_cents": None,
-        "gross_cents": None,
-        "monthly_gross_cents": 500000,
-        "paid_leave_pay_rate": "0",
-        "precarity_bonus_rate": "0",
-        "period_start": "2026-10-01",
-        "period_end": "2026-10-31",
-        "first_day_worked": "2026-10-01",
-        "last_day_worked": "2026-10-30",
-    }
     contracts = [str(uuid4()), str(uuid4())]
     for contract_id in contracts:
-        await deliver(payroll, completion(contract_id=contract_id, member_id=member_id, **monthly))
+        await deliver(payroll, completion(contract_id=contract_id, member_id=member_id, **MONTHLY_OCTOBER))
 
     ceilings = [(await payslips_of(resources, c))[0]["ceiling_cents"] for c in contracts]
     assert ceilings == [400500, 0]  # the first took the whole PMSS of October, the second none of it
+
+
+async def test_two_payslips_of_a_persons_month_issued_at_once_share_one_pmss(resources: Resources) -> None:
+    """Given the person's month locked elsewhere, when two of their contracts complete at once, both wait;
+    then the second to get the lock sees the first's payslip (a fresh snapshot after the wait)."""
+    payroll = build(resources)
+    member_id = str(uuid4())
+    contracts = [str(uuid4()), str(uuid4())]
+    month = {**MONTHLY_OCTOBER, "member_id": member_id}
+    async with resources.pool.acquire() as holder:
+        blocking = holder.transaction()
+        await blocking.start()
+        await holder.fetchval(
+            "SELECT ceiling_used_under_month_lock($1, $2, '2026-10-01')", TENANT, UUID(member_id)
+        )
+        both = asyncio.gather(*(deliver(payroll, completion(contract_id=c, **month)) for c in contracts))
+        async with asyncio.timeout(30):
+            # The server's lock table polled until both wait (a condition, not a sleep standing for one).
+            while await holder.fetchval(WAITING_ADVISORY_LOCKS) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await blocking.rollback()
+        await both
+
+    ceilings = sorted([(await payslips_of(resources, c))[0]["ceiling_cents"] for c in contracts])
+    assert ceilings == [0, 400500]
 
 
 async def test_the_employers_terms_come_from_the_file_per_tenant_and_employer(

@@ -47,8 +47,8 @@ async def record_payslip(conn: Conn, tenant: str, event: PayslipIssued) -> None:
 
 
 async def ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) -> int:
-    """What the person's payslips of the month (corrected ones aside) used of the PMSS. The caller holds
-    `lock_month` so that two contracts' payslips of the month do not both take the same share."""
+    """What the person's payslips of the month (corrected ones aside) used of the PMSS (to read it for a new
+    payslip, `lock_month_and_ceiling_used`)."""
     used = await conn.fetchval(
         """SELECT coalesce(sum(ceiling_cents), 0) FROM payslips p
            WHERE tenant = $1 AND member_id = $2 AND period = $3
@@ -61,13 +61,11 @@ async def ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) ->
     return int(used)
 
 
-async def lock_month(conn: Conn, tenant: str, member_id: UUID, month: date) -> None:
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('payroll-month:' || $1 || ':' || $2 || ':' || $3))",
-        tenant,
-        str(member_id),
-        f"{month:%Y-%m}",
-    )
+async def lock_month_and_ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) -> int:
+    """Locks the person's month for this transaction (two contracts' payslips of the month must not both
+    take the same share of the PMSS), then `ceiling_used`, in one round trip (migration 008)."""
+    used = await conn.fetchval("SELECT ceiling_used_under_month_lock($1, $2, $3)", tenant, member_id, month)
+    return int(used)
 
 
 async def record_unpaid_work(conn: Conn, tenant: str, contract_id: UUID, earliest_month: date | None) -> None:
