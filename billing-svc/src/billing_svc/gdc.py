@@ -28,6 +28,7 @@ from billing_svc.domain.gdc.mandates import (
     CollectedUnderMandate,
     CollectUnderMandate,
     Debtor,
+    DirectDebitWithdrawn,
     Mandate,
     MandateRevoked,
     RevokeMandate,
@@ -60,8 +61,10 @@ MANDATE_CODEC: EventCodec[mandates.MandateEvent] = EventCodec(
         "SepaMandateSigned": SepaMandateSigned,
         "CollectedUnderMandate": CollectedUnderMandate,
         "SepaMandateRevoked": SepaMandateRevoked,
+        "DirectDebitWithdrawn": DirectDebitWithdrawn,
     }
 )
+REVOCATION_ATTEMPTS = 3  # a run collecting under the mandate at the same moment moves its stream on
 
 
 class UnknownAssociation(LookupError):
@@ -70,6 +73,11 @@ class UnknownAssociation(LookupError):
 
 class UnknownDirectDebit(LookupError):
     pass
+
+
+class WithdrawnDirectDebit(Exception):
+    """The direct debit was withdrawn (its mandate revoked before its collection date): never to be
+    presented."""
 
 
 @dataclass(frozen=True)
@@ -180,22 +188,53 @@ class Gdc:
     async def revoke_mandate(
         self, employer_id: UUID, mandate_id: UUID, *, revoked_on: date, tenant: str, correlation_id: str
     ) -> Mandate:
-        """Revoke the association's mandate: the next runs leave its invoices to be paid by transfer."""
+        """Revoke the association's mandate: the next runs leave its invoices to be paid by transfer, and each
+        collection prepared under it whose collection date is after `revoked_on` is withdrawn (its row in
+        `direct_debits` marked in the same transaction, so its file is not served any more)."""
+        for attempt in range(REVOCATION_ATTEMPTS):
+            try:
+                return await self._revoke(employer_id, mandate_id, revoked_on, tenant, correlation_id)
+            except ConcurrencyConflict:
+                # A run collected under the mandate meanwhile: decide again on what it is now (that
+                # collection withdrawn too when it is due after `revoked_on`).
+                if attempt == REVOCATION_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _revoke(
+        self, employer_id: UUID, mandate_id: UUID, revoked_on: date, tenant: str, correlation_id: str
+    ) -> Mandate:
+        resources = self.resources
         now = datetime.now(UTC)
-        # The public event names the mandate's association and reference, which only its signature holds
+        # The public events name the mandate's association and reference, which only its signature holds
         # (never changed after it): an unknown mandate is the decider's to refuse.
         known = await self._mandate_of_id(mandate_id, tenant)
-        handled = await command_loop.handle(
-            self.resources.store,
-            MANDATE,
-            MANDATE_CODEC,
-            mandates.stream_id(mandate_id),
-            RevokeMandate(mandate_id, employer_id, revoked_on, paris_today(now), now),
-            tenant=tenant,
-            metadata=self._metadata(correlation_id),
-            to_public=mandate_public(known.signed) if known else command_loop.no_public_events,
-            occurred_at=now,
-        )
+        async with resources.pool.acquire() as conn, conn.transaction():
+            handled = await command_loop.handle(
+                resources.store,
+                MANDATE,
+                MANDATE_CODEC,
+                mandates.stream_id(mandate_id),
+                RevokeMandate(mandate_id, employer_id, revoked_on, paris_today(now), now),
+                tenant=tenant,
+                metadata=self._metadata(correlation_id),
+                to_public=mandate_public(known.signed) if known else command_loop.no_public_events,
+                occurred_at=now,
+                conn=conn,
+            )
+            for event in handled.events:
+                if isinstance(event, DirectDebitWithdrawn):
+                    await conn.execute(
+                        """UPDATE direct_debits
+                           SET withdrawn_at = $3, withdrawal_reason = $4, mandate_revoked_on = $5
+                           WHERE tenant = $1 AND invoice_id = $2""",
+                        tenant,
+                        event.invoice_id,
+                        event.withdrawn_at,
+                        event.reason,
+                        event.revoked_on,
+                    )
+        resources.store.committed()
         assert isinstance(handled.state, Mandate)
         return handled.state
 
@@ -488,12 +527,22 @@ class Gdc:
         return collected
 
     async def direct_debit_xml(self, direct_debit_id: UUID, *, tenant: str) -> bytes:
+        """The file to submit to the bank; a withdrawn one is refused, naming the revocation."""
         async with tenant_transaction(self.resources.pool, tenant) as conn:
-            xml = await conn.fetchval(
-                "SELECT pain_xml FROM direct_debits WHERE tenant = $1 AND direct_debit_id = $2",
+            row = await conn.fetchrow(
+                """SELECT d.pain_xml, d.withdrawn_at, d.mandate_revoked_on, d.collection_date, m.reference
+                   FROM direct_debits d
+                     LEFT JOIN sepa_mandates m ON m.tenant = d.tenant AND m.mandate_id = d.mandate_id
+                   WHERE d.tenant = $1 AND d.direct_debit_id = $2""",
                 tenant,
                 direct_debit_id,
             )
-        if xml is None:
+        if row is None:
             raise UnknownDirectDebit(f"no direct debit {direct_debit_id}")
-        return str(xml).encode("utf-8")
+        if row["withdrawn_at"] is not None:
+            raise WithdrawnDirectDebit(
+                f"the direct debit {direct_debit_id} was withdrawn: its mandate {row['reference']!r} was"
+                f" revoked on {row['mandate_revoked_on']}, before its collection date"
+                f" {row['collection_date']}; do not submit it (the invoice is to be paid by transfer)"
+            )
+        return str(row["pain_xml"]).encode("utf-8")

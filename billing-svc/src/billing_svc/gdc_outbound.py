@@ -1,5 +1,6 @@
 """Private mandate events -> public `billing.SepaMandateSigned` / `.SepaMandateRevoked` /
-`.DirectDebitPrepared`: ids, the mandate reference, dates and amounts (the debtor's account stays here)."""
+`.DirectDebitPrepared` / `.DirectDebitWithdrawn`: ids, the mandate reference, dates and amounts (the debtor's
+account stays here)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from uuid import UUID, uuid5
 
 from billing_svc.domain.gdc.mandates import (
     CollectedUnderMandate,
+    DirectDebitWithdrawn,
     MandateEvent,
     SepaMandateRevoked,
     SepaMandateSigned,
 )
 from schemas.generated.billing.direct_debit_prepared_v1 import DirectDebitPreparedV1
+from schemas.generated.billing.direct_debit_withdrawn_v1 import DirectDebitWithdrawnV1
 from schemas.generated.billing.sepa_mandate_revoked_v1 import SepaMandateRevokedV1
 from schemas.generated.billing.sepa_mandate_signed_v1 import SepaMandateSignedV1
 from services.command_loop import Decided, ToPublic
@@ -70,6 +73,22 @@ def mandate_public(signed: SepaMandateSigned) -> ToPublic[MandateEvent]:
                     }
                 )
                 public.append(one.public("billing.SepaMandateRevoked", revoked.model_dump(mode="json")))
+            elif isinstance(event, DirectDebitWithdrawn):
+                withdrawn = DirectDebitWithdrawnV1.model_validate(
+                    {
+                        "direct_debit_id": direct_debit_id_of(event.invoice_id),
+                        "invoice_id": event.invoice_id,
+                        "employer_id": signed.employer_id,
+                        "mandate_id": event.mandate_id,
+                        "sequence_type": event.sequence_type,
+                        "amount_cents": event.amount_cents,
+                        "collection_date": event.collection_date,
+                        "reason": event.reason,
+                        "revoked_on": event.revoked_on,
+                        "withdrawn_at": event.withdrawn_at,
+                    }
+                )
+                public.append(one.public("billing.DirectDebitWithdrawn", withdrawn.model_dump(mode="json")))
         return public
 
     return to_public

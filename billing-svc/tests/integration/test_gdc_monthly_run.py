@@ -4,18 +4,20 @@ producers' outboxes (the embedded bus reads them there).
 
 One invoice per association and month whatever happens: the run repeated, two runs at once, a run that
 stopped after closing a month or after drafting its invoice; the pain.008 file of each collection validates,
-FRST then RCUR under one mandate."""
+FRST then RCUR under one mandate; a mandate's revocation withdraws the collections due after it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 import pytest_asyncio
 from lxml import etree
 
@@ -289,4 +291,94 @@ async def test_after_its_mandate_is_revoked_an_association_is_invoiced_without_a
         str(association),
     )
     assert (files, prepared) == (0, 1)  # May's collection only
-    assert _of(await _run(client, "2027-06-01"), association) == may  # made before: it stands
+    # May's collection, due after the revocation, was withdrawn with it: the run repeated answers the same
+    # invoice and debit, whose file is not served any more.
+    assert _of(await _run(client, "2027-06-01"), association) == may
+    gone = await client.get(
+        f"/internal/gdc/direct-debits/{may['direct_debit_id']}.xml", headers=headers(TENANT)
+    )
+    assert (gone.status_code, gone.json()["type"].rsplit("/", 1)[-1]) == (410, "direct_debit_withdrawn")
+
+
+async def test_a_direct_debit_due_after_the_revocation_is_withdrawn_and_one_due_before_stays_served(
+    billing: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = billing.client
+    association = await register_association(billing, "40483304800022", "Compagnie Retirée")
+    mandate = (await signed_mandate(billing, association, "GDC-RETIRE-1"))["id"]  # signed on 2026-11-02
+    # October's invoice issued on 2026-11-01 (the invoicing clock set back): collected on 2026-11-16 (FRST).
+    await publish_payslips(billing, [Payslip(association, "2026-10", 180_000, 250_000)])
+    with monkeypatch.context() as clock:
+        clock.setattr("billing_svc.invoices.paris_today", lambda now: date(2026, 11, 1))
+        october = _of(await _run(client, "2026-11-01"), association)
+    # November's, issued today: its collection date (today + 15 days) is after the revocation below (RCUR).
+    await publish_payslips(billing, [Payslip(association, "2026-11", 190_000, 260_000)])
+    november = _of(await _run(client, "2026-12-01"), association)
+    assert (october["sequence_type"], november["sequence_type"]) == ("FRST", "RCUR")
+
+    async def collection_date(invoiced: dict[str, Any]) -> date:
+        due: date = await value(
+            billing.url,
+            "SELECT collection_date FROM direct_debits WHERE direct_debit_id = $1",
+            UUID(invoiced["direct_debit_id"]),
+        )
+        return due
+
+    assert await collection_date(october) == date(2026, 11, 16)
+    assert await collection_date(november) > date(2026, 11, 20)
+
+    revocation = f"/internal/employers/{association}/sepa-mandates/{mandate}/revocation"
+    revoked = await client.post(revocation, json={"revoked_on": "2026-11-20"}, headers=headers(TENANT))
+    assert revoked.status_code == 200, revoked.text
+
+    # Due on the 16th, before the revocation: it was presentable, its file is still served.
+    kept = await client.get(
+        f"/internal/gdc/direct-debits/{october['direct_debit_id']}.xml", headers=headers(TENANT)
+    )
+    assert kept.status_code == 200, kept.text
+    validate_pain_008(kept.content)
+    # Due after it: withdrawn, 410 naming the revocation.
+    gone = await client.get(
+        f"/internal/gdc/direct-debits/{november['direct_debit_id']}.xml", headers=headers(TENANT)
+    )
+    assert gone.status_code == 410, gone.text
+    assert gone.headers["content-type"].startswith("application/problem+json")
+    problem = gone.json()
+    assert problem["type"].rsplit("/", 1)[-1] == "direct_debit_withdrawn"
+    assert "GDC-RETIRE-1" in problem["detail"]
+    assert "revoked on 2026-11-20" in problem["detail"]
+
+    marked = await value(
+        billing.url,
+        """SELECT jsonb_object_agg(direct_debit_id::text,
+                      jsonb_build_array(withdrawn_at IS NOT NULL, withdrawal_reason, mandate_revoked_on))
+           FROM direct_debits WHERE mandate_id = $1""",
+        UUID(mandate),
+    )
+    assert json.loads(marked) == {
+        october["direct_debit_id"]: [False, None, None],
+        november["direct_debit_id"]: [True, "mandate_revoked", "2026-11-20"],
+    }
+    published = await value(
+        billing.url,
+        """SELECT jsonb_agg(envelope->'data' ORDER BY position) FROM outbox
+           WHERE envelope->>'event_type' = 'billing.DirectDebitWithdrawn'
+             AND envelope->'data'->>'employer_id' = $1""",
+        str(association),
+    )
+    [withdrawn] = json.loads(published)  # November's only
+    assert withdrawn == {
+        "direct_debit_id": november["direct_debit_id"],
+        "invoice_id": november["invoice_id"],
+        "employer_id": str(association),
+        "mandate_id": mandate,
+        "sequence_type": "RCUR",
+        "amount_cents": november["total_cents"],
+        "collection_date": (await collection_date(november)).isoformat(),
+        "reason": "mandate_revoked",
+        "revoked_on": "2026-11-20",
+        "withdrawn_at": withdrawn["withdrawn_at"],
+    }  # no debtor's account in it
+    # The invoice is left unpaid, to its dunning.
+    read = await client.get(f"/internal/invoices/{november['invoice_id']}", headers=headers(TENANT))
+    assert read.json()["status"] == "issued"

@@ -11,7 +11,9 @@ from billing_svc.domain.gdc.mandates import (
     CollectedUnderMandate,
     CollectUnderMandate,
     Debtor,
+    DirectDebitWithdrawn,
     InvalidMandateField,
+    Mandate,
     MandateAlreadyRevoked,
     MandateAlreadySigned,
     MandateRevoked,
@@ -58,13 +60,15 @@ SIGNED = SepaMandateSigned(
 )
 
 
-def collected(invoice_id: UUID, sequence_type: str) -> CollectedUnderMandate:
+def collected(
+    invoice_id: UUID, sequence_type: str, collection_date: date = date(2026, 12, 16)
+) -> CollectedUnderMandate:
     return CollectedUnderMandate(
         mandate_id=MANDATE_ID,
         invoice_id=invoice_id,
         sequence_type=sequence_type,  # type: ignore[arg-type]
         amount_cents=5_460_000,
-        collection_date=date(2026, 12, 16),
+        collection_date=collection_date,
         collected_at=NOW,
     )
 
@@ -128,9 +132,57 @@ def revoke(revoked_on: date = date(2026, 11, 20), employer_id: UUID = EMPLOYER) 
 REVOKED = SepaMandateRevoked(mandate_id=MANDATE_ID, revoked_on=date(2026, 11, 20), recorded_at=NOW)
 
 
+def withdrawn(of: CollectedUnderMandate, revoked_on: date = date(2026, 11, 20)) -> DirectDebitWithdrawn:
+    return DirectDebitWithdrawn(
+        mandate_id=MANDATE_ID,
+        invoice_id=of.invoice_id,
+        sequence_type=of.sequence_type,
+        amount_cents=of.amount_cents,
+        collection_date=of.collection_date,
+        reason="mandate_revoked",
+        revoked_on=revoked_on,
+        withdrawn_at=NOW,
+    )
+
+
 def test_a_mandate_is_revoked_once() -> None:
-    spec.given(SIGNED, collected(FIRST, "FRST")).when(revoke()).then(REVOKED)
+    presented = collected(FIRST, "FRST", date(2026, 11, 16))
+    spec.given(SIGNED, presented).when(revoke()).then(REVOKED)
     spec.given(SIGNED, REVOKED).when(revoke()).then_raises(MandateAlreadyRevoked, match="2026-11-20")
+
+
+def test_a_collection_due_after_the_revocation_is_withdrawn_with_it() -> None:
+    due_later = collected(FIRST, "FRST")  # 2026-12-16, after 2026-11-20
+    spec.given(SIGNED, due_later).when(revoke()).then(REVOKED, withdrawn(due_later))
+
+
+def test_a_collection_due_on_or_before_the_day_of_the_revocation_stands() -> None:
+    before = collected(FIRST, "FRST", date(2026, 10, 16))
+    on_the_day = collected(SECOND, "RCUR", date(2026, 11, 20))
+    spec.given(SIGNED, before, on_the_day).when(revoke()).then(REVOKED)
+
+
+def test_only_the_collections_due_after_the_revocation_are_withdrawn() -> None:
+    presented = collected(FIRST, "FRST", date(2026, 11, 16))
+    due_later = collected(SECOND, "RCUR", date(2026, 12, 16))
+    spec.given(SIGNED, presented, due_later).when(revoke()).then(REVOKED, withdrawn(due_later))
+
+
+def test_a_withdrawn_collection_is_not_collected_again_nor_anything_else() -> None:
+    due_later = collected(FIRST, "FRST")
+    history = (SIGNED, due_later, REVOKED, withdrawn(due_later))
+    spec.given(*history).when(collect(FIRST)).then()  # its invoice was collected once: it stays so
+    spec.given(*history).when(collect(SECOND)).then_raises(MandateRevoked)
+    spec.given(*history).when(revoke()).then_raises(MandateAlreadyRevoked)
+
+
+def test_the_state_knows_the_withdrawn_collection() -> None:
+    due_later = collected(FIRST, "FRST")
+    state = spec.given(SIGNED, due_later).when(revoke()).then(REVOKED, withdrawn(due_later))
+    assert isinstance(state, Mandate)
+    assert state.withdrawal_of(FIRST) == withdrawn(due_later)
+    assert state.collection_of(FIRST) == due_later
+    assert state.withdrawal_of(SECOND) is None
 
 
 def test_nothing_new_is_collected_under_a_revoked_mandate() -> None:

@@ -20,7 +20,7 @@ from billing_svc.domain.gdc.mandates import (
     UnknownMandate,
 )
 from billing_svc.domain.invoicing.events import Address
-from billing_svc.gdc import Gdc, UnknownAssociation, UnknownDirectDebit
+from billing_svc.gdc import Gdc, UnknownAssociation, UnknownDirectDebit, WithdrawnDirectDebit
 from billing_svc.reference.tenants import GdcNotOffered
 from billing_svc.sepa.direct_debit import InvalidCollectionFile
 from services.caller import CurrentCaller, require_scope
@@ -207,6 +207,8 @@ PROBLEM_MAPPERS: dict[type[Exception], ProblemMapper] = {
     MandateAlreadyRevoked: lambda error: Problem(409, "mandate_already_revoked", detail=str(error)),
     UnknownAssociation: lambda error: Problem(404, "employer_structure_not_found", detail=str(error)),
     UnknownDirectDebit: lambda error: Problem(404, "direct_debit_not_found", detail=str(error)),
+    # Withdrawn with its mandate's revocation (before its collection date): the file must not be submitted.
+    WithdrawnDirectDebit: lambda error: Problem(410, "direct_debit_withdrawn", detail=str(error)),
     GdcNotOffered: lambda error: Problem(422, "gdc_not_offered", detail=str(error)),
     NothingToInvoice: lambda error: Problem(422, "gdc_nothing_to_invoice", detail=str(error)),
     InvalidCollectionFile: lambda error: Problem(500, "direct_debit_file_invalid", detail=str(error)),

@@ -1,6 +1,8 @@
 """SEPA Core direct debit mandates (EPC SEPA Core Direct Debit rulebook): signed once under a unique
 reference, then each collection under it: the first is FRST, the next ones RCUR; revoked once, after which
-nothing more is collected under it (the collections made before stay what they were).
+nothing more is collected under it. A collection prepared before the revocation stands when it is due on or
+before the day of the revocation (it was presentable then); one due later is withdrawn with the revocation,
+so its file is never presented under a mandate the debtor revoked.
 
 The stream of a mandate is named by the tenant's reference (`sepa-mandate-<id>`, the id derived from it), so
 a second mandate under a reference already used finds it signed and is refused.
@@ -92,7 +94,24 @@ class SepaMandateRevoked(BaseModel):
     recorded_at: datetime
 
 
-MandateEvent = SepaMandateSigned | CollectedUnderMandate | SepaMandateRevoked
+class DirectDebitWithdrawn(BaseModel):
+    """A collection prepared under the mandate is withdrawn before its collection date: the mandate was
+    revoked before that date, so its file must not be presented. Its direct debit is the invoice's (one per
+    invoice, its id derived from the invoice's: `gdc_outbound.direct_debit_id_of`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mandate_id: UUID
+    invoice_id: UUID
+    sequence_type: SequenceType
+    amount_cents: int
+    collection_date: date
+    reason: Literal["mandate_revoked"]
+    revoked_on: date
+    withdrawn_at: datetime
+
+
+MandateEvent = SepaMandateSigned | CollectedUnderMandate | SepaMandateRevoked | DirectDebitWithdrawn
 
 
 @dataclass(frozen=True)
@@ -136,14 +155,22 @@ class NoMandate:
 @dataclass(frozen=True)
 class Mandate:
     signed: SepaMandateSigned
-    collections: tuple[CollectedUnderMandate, ...] = ()
+    collections: tuple[CollectedUnderMandate, ...] = ()  # withdrawn ones too: an invoice is collected once
     revoked: SepaMandateRevoked | None = None
+    withdrawn: tuple[DirectDebitWithdrawn, ...] = ()
 
     def next_sequence_type(self) -> SequenceType:
+        # Only asked of a mandate not revoked, and collections are withdrawn only by a revocation: every
+        # collection counted here stands. After a withdrawn FRST the next collection would have to be FRST
+        # again (the bank never saw the first), but the mandate is revoked, so there is no next one: a new
+        # mandate is a new stream, which starts at FRST.
         return "RCUR" if self.collections else "FRST"
 
     def collection_of(self, invoice_id: UUID) -> CollectedUnderMandate | None:
         return next((c for c in self.collections if c.invoice_id == invoice_id), None)
+
+    def withdrawal_of(self, invoice_id: UUID) -> DirectDebitWithdrawn | None:
+        return next((w for w in self.withdrawn if w.invoice_id == invoice_id), None)
 
 
 MandateState = NoMandate | Mandate
@@ -230,11 +257,28 @@ def _revoke(command: RevokeMandate, state: MandateState) -> list[MandateEvent]:
         raise InvalidMandateField("revoked_on", "a mandate is not revoked in the future")
     if command.revoked_on < state.signed.signed_on:
         raise InvalidMandateField("revoked_on", f"the mandate was signed on {state.signed.signed_on}")
-    return [
-        SepaMandateRevoked(
-            mandate_id=command.mandate_id, revoked_on=command.revoked_on, recorded_at=command.now
+    revoked = SepaMandateRevoked(
+        mandate_id=command.mandate_id, revoked_on=command.revoked_on, recorded_at=command.now
+    )
+    # A collection due on or before the day of the revocation stands: it was presentable under the mandate.
+    # One due later is withdrawn: its file must not reach the bank. Its invoice is left as it is: unpaid, it
+    # goes through the usual dunning (receivables) like any invoice not paid by its due date, to be paid by
+    # transfer; nothing else is decided here.
+    withdrawn = [
+        DirectDebitWithdrawn(
+            mandate_id=command.mandate_id,
+            invoice_id=collection.invoice_id,
+            sequence_type=collection.sequence_type,
+            amount_cents=collection.amount_cents,
+            collection_date=collection.collection_date,
+            reason="mandate_revoked",
+            revoked_on=command.revoked_on,
+            withdrawn_at=command.now,
         )
+        for collection in state.collections
+        if collection.collection_date > command.revoked_on
     ]
+    return [revoked, *withdrawn]
 
 
 def evolve(state: MandateState, event: MandateEvent) -> MandateState:
@@ -247,6 +291,10 @@ def evolve(state: MandateState, event: MandateEvent) -> MandateState:
             return replace(state, collections=(*state.collections, event))
         case SepaMandateRevoked():
             return replace(state, revoked=event) if isinstance(state, Mandate) else state
+        case DirectDebitWithdrawn():
+            if not isinstance(state, Mandate):
+                return state
+            return replace(state, withdrawn=(*state.withdrawn, event))
 
 
 def stream_id(mandate_id: UUID) -> str:
