@@ -17,31 +17,30 @@ from services.command_loop import Decided
 from services.envelope import Envelope
 
 
+_PUBLIC_PAYSLIP = {
+    "payslip_id",
+    "contract_id",
+    "member_id",
+    "employer_id",
+    "corrects_payslip_id",
+    "gross_cents",
+    "net_before_tax_cents",
+    "net_taxable_cents",
+    "withholding_cents",
+    "net_paid_cents",
+    "employer_cost_cents",
+    "issued_at",
+    "lines",
+}
+
+
 def _public_of(event: Any) -> tuple[str, BaseModel] | None:
     match event:
         case PayslipIssued():
+            # One dump with the lines (a dump per line cost a third of the translation).
+            data = event.model_dump(mode="json", include=_PUBLIC_PAYSLIP)
             return "payroll.PayslipIssued", PayslipIssuedV1.model_validate(
-                {
-                    **event.model_dump(
-                        mode="json",
-                        include={
-                            "payslip_id",
-                            "contract_id",
-                            "member_id",
-                            "employer_id",
-                            "corrects_payslip_id",
-                            "gross_cents",
-                            "net_before_tax_cents",
-                            "net_taxable_cents",
-                            "withholding_cents",
-                            "net_paid_cents",
-                            "employer_cost_cents",
-                            "issued_at",
-                        },
-                    ),
-                    "period": f"{event.period:%Y-%m}",
-                    "lines": [line.model_dump(mode="json") for line in event.lines],
-                }
+                {**data, "period": f"{event.period:%Y-%m}"}
             )
         case SalaryScheduled():
             return "payroll.SalaryPaymentScheduled", SalaryPaymentScheduledV1.model_validate(
