@@ -36,21 +36,23 @@ def events_channel(schema: str) -> str:
 
 
 class PgNotifier:
-    """NOTIFY outside the appending transaction, coalesced: at most one in flight per channel."""
+    """NOTIFY outside the appending transaction, coalesced: at most one in flight per set of channels, and a
+    set in one statement (a commit wakes its schema's outbox and events readers in one round trip)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._again: set[str] = set()
+        self._in_flight: dict[tuple[str, ...], asyncio.Task[None]] = {}
+        self._again: set[tuple[str, ...]] = set()
 
     def notify(self, *channels: str) -> None:
-        """Schedule a NOTIFY on each channel; never blocks, never raises (readers poll as a fallback)."""
-        for channel in channels:
-            if channel in self._in_flight:
-                # The NOTIFY in flight may reach readers before this commit is visible to them: send one more.
-                self._again.add(channel)
-                continue
-            self._in_flight[channel] = asyncio.get_running_loop().create_task(self._send(channel))
+        """Schedule a NOTIFY on the channels; never blocks, never raises (readers poll as a fallback)."""
+        if not channels:
+            return
+        if channels in self._in_flight:
+            # The NOTIFY in flight may reach readers before this commit is visible to them: send one more.
+            self._again.add(channels)
+            return
+        self._in_flight[channels] = asyncio.get_running_loop().create_task(self._send(channels))
 
     def notify_schema(self, schema: str, *, outbox: bool = True, events: bool = True) -> None:
         channels = [outbox_channel(schema)] if outbox else []
@@ -63,24 +65,27 @@ class PgNotifier:
         outbox_channel(schema)  # validates the name now rather than at the first commit
         return lambda: self.notify_schema(schema, outbox=outbox, events=events)
 
-    async def _send(self, channel: str) -> None:
+    async def _send(self, channels: tuple[str, ...]) -> None:
         try:
             while True:
-                self._again.discard(channel)
+                self._again.discard(channels)
                 try:
-                    await self._pool.execute("SELECT pg_notify($1, '')", channel)
+                    await self._pool.execute(_NOTIFY, list(channels))
                 except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
-                    log.warning("NOTIFY %s failed (readers will poll): %s", channel, exc)
+                    log.warning("NOTIFY %s failed (readers will poll): %s", ", ".join(channels), exc)
                     return
-                if channel not in self._again:
+                if channels not in self._again:
                     return
         finally:
-            self._in_flight.pop(channel, None)
+            self._in_flight.pop(channels, None)
 
     async def drain(self) -> None:
         """Wait for the NOTIFYs in flight (for a clean shutdown)."""
         while self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+
+_NOTIFY = "SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel"
 
 
 class PgWakeup:
