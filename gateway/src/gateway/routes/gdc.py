@@ -154,8 +154,11 @@ async def sign_mandate(
     "/v1/employers/{employer_structure_id:uuid}/sepa-mandates/{mandate_id:uuid}/revocation",
     response_model=SepaMandate,
     summary="Revoke an association's SEPA mandate: its next GDC invoices are paid by transfer",
-    description="Collections prepared before stay as they were. A second revocation is a 409 "
-    "`mandate_already_revoked`; a mandate that is not this association's, a 404 `mandate_not_found`.",
+    description="A collection prepared under it and due on or before `revoked_on` stands; one due later is "
+    "withdrawn with the revocation (its file answers 410 `direct_debit_withdrawn`, "
+    "`billing.DirectDebitWithdrawn` is published; its invoice stays unpaid, to be paid by transfer). "
+    "A second revocation is a 409 `mandate_already_revoked`; a mandate that is not this association's, "
+    "a 404 `mandate_not_found`.",
     responses=problem_responses(400, 401, 403, 404, 409),
 )
 async def revoke_mandate(
@@ -177,7 +180,10 @@ async def revoke_mandate(
     "/v1/gdc/direct-debits/{direct_debit_id:uuid}.xml",
     response_class=Response,
     summary="The pain.008.001.08 collection file of a GDC invoice (XSD-checked)",
-    responses={200: {"content": {"application/xml": {}}}, **problem_responses(400, 401, 403, 404)},
+    description="Submit it to the bank before its collection date. A collection withdrawn because its "
+    "mandate was revoked before that date answers 410 `direct_debit_withdrawn` (the problem's `detail` names "
+    "the mandate and the day it was revoked): do not submit it, the invoice is to be paid by transfer.",
+    responses={200: {"content": {"application/xml": {}}}, **problem_responses(400, 401, 403, 404, 410)},
 )
 async def direct_debit_xml(
     direct_debit_id: UUID, upstreams: ServiceUpstreams, caller: Annotated[Caller, require("invoices:read")]
