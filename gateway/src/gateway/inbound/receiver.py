@@ -73,14 +73,12 @@ class Receiver:
         _check_payload(kind, body)
         digest = hashlib.sha256(body).digest()
         async with self.pool.acquire() as conn:
-            first = await _first_answer(conn, source, signed.webhook_id, digest)
-            if first is not None:
-                metrics.count(kind.name, metrics.DUPLICATE)
-                return first
             try:
                 answer = await self._store(conn, source, kind, signed, body, digest, now, metadata)
             except ConcurrencyConflict:
-                # Another delivery of this webhook-id committed first: its answer is there now.
+                # This webhook-id was stored before (a retry), or by a delivery committed meanwhile: the
+                # first answer, for the same body. Stored first and looked up on a conflict, a new message
+                # (nearly all of them) costs no lookup.
                 first = await _first_answer(conn, source, signed.webhook_id, digest)
                 if first is None:
                     first = await self._answer_from_stream(conn, source, signed.webhook_id, digest)
