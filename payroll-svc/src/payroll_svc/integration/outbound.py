@@ -16,7 +16,6 @@ from schemas.generated.payroll.salary_payment_scheduled_v1 import SalaryPaymentS
 from services.command_loop import Decided
 from services.envelope import Envelope
 
-
 _PUBLIC_PAYSLIP = {
     "payslip_id",
     "contract_id",
