@@ -62,10 +62,16 @@ class Contracts:
     budget: BudgetReservationPolicy = field(default_factory=AlwaysAccept)
 
     async def draft(
-        self, command: contracts.DraftContract, *, tenant: str, correlation_id: str
+        self,
+        command: contracts.DraftContract,
+        *,
+        tenant: str,
+        correlation_id: str,
+        read: tuple[int, contracts.ContractState] | None = None,
     ) -> tuple[int, Contract]:
+        """`read`: the stream as the caller has just read it (not read again)."""
         # The member is checked at the DPAE, not here: members-svc's events may lag behind a new member.
-        version, found = await self.read(command.contract_id, tenant=tenant)
+        version, found = read or await self.read(command.contract_id, tenant=tenant)
         if isinstance(found, Contract):
             return version, found  # drafted by this request before its answer was lost: no second contract
         async with self.resources.pool.acquire() as conn:
@@ -141,9 +147,11 @@ class Contracts:
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
+        read: tuple[int, contracts.ContractState] | None = None,
     ) -> tuple[int, Contract]:
-        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored."""
-        version, state = await self.read(contract_id, tenant=tenant)
+        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored. `read`: the
+        contract as the caller has just read or made it (not read again)."""
+        version, state = read or await self.read(contract_id, tenant=tenant)
         member_id = existing(state, contract_id).member_id
         async with self.resources.pool.acquire() as conn:
             if await find_known_member(conn, tenant, member_id) is None:
@@ -158,6 +166,7 @@ class Contracts:
                 contracts.FlagLateHireDeclaration(contract_id, now),
                 tenant=tenant,
                 correlation_id=correlation_id,
+                read=(version, state),
             )
             raise HireDeclarationLate(
                 f"contract {contract_id} started at {existing(state, contract_id).starts_at.isoformat()}: "
@@ -177,6 +186,7 @@ class Contracts:
             tenant=tenant,
             correlation_id=correlation_id,
             expected_version=version,
+            read=(version, state),
         )
         if isinstance(outcome, Refused):
             raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
@@ -239,7 +249,10 @@ class Contracts:
         correlation_id: str,
         expected_version: int | None = None,
         new_stream: bool = False,
+        read: tuple[int, contracts.ContractState] | None = None,
     ) -> tuple[int, Contract]:
+        """`new_stream` or `read` (the stream as the caller has just read it): decided without a read; one
+        retry on a conflict reads it, and gives the answer a read would have given."""
         handled = await command_loop.handle(
             self.resources.store,
             CONTRACT,
@@ -252,7 +265,8 @@ class Contracts:
             occurred_at=command.now,
             expected_version=expected_version,
             new_stream=new_stream,
-            retries_on_conflict=1 if new_stream else 0,
+            read=read,
+            retries_on_conflict=1 if new_stream or read is not None else 0,
         )
         return handled.version, _contract(handled.state)
 

@@ -90,6 +90,7 @@ async def handle(
     retries_on_conflict: int = 0,
     expected_version: int | None = None,
     new_stream: bool = False,
+    read: tuple[int, S] | None = None,
 ) -> Handled[E, S]:
     """Decide `command` on the stream's state and append the outcome at the version it was decided on.
 
@@ -100,6 +101,8 @@ async def handle(
     precondition (an HTTP `If-Match`): a stream at another version raises `ConcurrencyConflict` at once.
     `new_stream` says the caller has just minted the stream's id: nothing to read, the events go at version 1
     (a stream that exists after all makes the append raise `ConcurrencyConflict`, as a concurrent writer).
+    `read` is the stream's (version, state) the caller has just read or made: decided on without reading
+    again; a stream that moved since makes the append conflict, and a retry reads it.
     """
     meta = dict(metadata or {})
     correlation_id = _uuid(meta.get("correlation_id")) or new_event_id()
@@ -109,12 +112,16 @@ async def handle(
     when = occurred_at or datetime.now(UTC)
     attempt = 0
     while True:
-        unread = new_stream and attempt == 0
-        recorded = [] if unread else await store.read_stream(stream_id, tenant=tenant, conn=conn)
-        version = recorded[-1].stream_version if recorded else 0
+        if attempt == 0 and read is not None:
+            version, state = read
+        elif attempt == 0 and new_stream:
+            version, state = 0, decider.initial_state
+        else:
+            recorded = await store.read_stream(stream_id, tenant=tenant, conn=conn)
+            version = recorded[-1].stream_version if recorded else 0
+            state = decider.fold(codec.decode(r) for r in recorded)
         if expected_version is not None and version != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, version)
-        state = decider.fold(codec.decode(r) for r in recorded)
         events = list(decider.decide(command, state))
         if not events:
             return Handled([], version, state, [], None)

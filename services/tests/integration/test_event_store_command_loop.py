@@ -128,3 +128,24 @@ async def test_a_new_stream_is_appended_without_a_read_and_an_existing_one_confl
                 store, counter, codec, sid, Increment(1), tenant="smartfr", new_stream=True, conn=conn
             )
     assert [e.stream_version for e in await store.read_stream(sid)] == [1]
+
+
+async def test_a_state_the_caller_read_is_decided_on_and_a_stale_one_conflicts_then_is_read(
+    pool: asyncpg.Pool,
+) -> None:
+    store, sid = EventStore(pool), stream()
+    first = await handle(store, counter, codec, sid, Increment(2), tenant="smartfr")
+    # Given the stream as the caller has just read it, when a command is handled on that state
+    read = (first.version, first.state)
+    second = await handle(store, counter, codec, sid, Increment(3), tenant="smartfr", read=read)
+    # Then it is decided on it and appended after it
+    assert (second.version, second.state) == (2, 5)
+    # And given that read once it is stale, the append conflicts without a retry
+    with pytest.raises(ConcurrencyConflict):
+        await handle(store, counter, codec, sid, Increment(4), tenant="smartfr", read=read)
+    # And with one, the retry reads the stream and decides on what it holds (5 + 4 = 9, not 2 + 4)
+    third = await handle(
+        store, counter, codec, sid, Increment(4), tenant="smartfr", read=read, retries_on_conflict=1
+    )
+    assert (third.version, third.state) == (3, 9)
+    assert [e.stream_version for e in await store.read_stream(sid)] == [1, 2, 3]

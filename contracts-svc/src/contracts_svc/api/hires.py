@@ -20,7 +20,14 @@ from contracts_svc.bootstrap_hires import HireOutcomes
 from contracts_svc.domain import contracts, hires
 from contracts_svc.domain.contracts import Contract, NoContract
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
-from contracts_svc.domain.hires import HireAccepted, HireEvent, HireRejected, RecordHireOutcome, Rejection
+from contracts_svc.domain.hires import (
+    HireAccepted,
+    HireEvent,
+    HireRejected,
+    Outcome,
+    RecordHireOutcome,
+    Rejection,
+)
 from services.caller import CurrentCaller, require_scope
 from services.http import Problem, current_request_id
 
@@ -75,9 +82,9 @@ async def receive_hire(
     hire_id: UUID, body: HireIn, caller: CurrentCaller, service: ContractsDep, outcomes: OutcomesDep
 ) -> HireOut:
     require_scope(caller, "contracts:write")
-    found = await outcomes.outcome(hire_id, tenant=caller.tenant)
-    if found is not None:
-        return _out(found)
+    read = await outcomes.read(hire_id, tenant=caller.tenant)
+    if isinstance(read[1], Outcome):
+        return _out(read[1].event)
     correlation = current_request_id() or ""
     employer_id = body.contract.employer.id
     try:
@@ -103,6 +110,7 @@ async def receive_hire(
         RecordHireOutcome(hire_id, outcome, datetime.now(UTC)),
         tenant=caller.tenant,
         correlation_id=correlation,
+        read=read,
     )
     return _out(recorded)
 
@@ -130,7 +138,8 @@ async def _contract_of(
     """Draft, declare and sign the hire's contract, resuming from wherever a previous delivery stopped."""
     contract_id = hires.contract_of(hire_id)
     draft = body.contract
-    _, state = await service.read(contract_id, tenant=tenant)
+    # Each step decides on the state the one before read or made: the contract is read once.
+    version, state = await service.read(contract_id, tenant=tenant)
     if isinstance(state, NoContract):
         command = contracts.DraftContract(
             contract_id=contract_id,
@@ -153,15 +162,25 @@ async def _contract_of(
             portage_level=draft.portage_level,
             trial_period_days=draft.trial_period_days,
         )
-        _, state = await service.draft(command, tenant=tenant, correlation_id=correlation)
+        version, state = await service.draft(
+            command, tenant=tenant, correlation_id=correlation, read=(version, state)
+        )
     assert isinstance(state, Contract)
     if state.lifecycle == "drafted" and contracts.tables.RULES[state.contract_type].employment:
         identity = EmployeeIdentity(**body.employee.model_dump())
-        _, state = await service.declare_hire(
-            contract_id, identity, now=datetime.now(UTC), tenant=tenant, correlation_id=correlation
+        version, state = await service.declare_hire(
+            contract_id,
+            identity,
+            now=datetime.now(UTC),
+            tenant=tenant,
+            correlation_id=correlation,
+            read=(version, state),
         )
     if state.lifecycle in ("drafted", "hire_declared"):
         _, state = await service.handle(
-            contracts.SignContract(contract_id, datetime.now(UTC)), tenant=tenant, correlation_id=correlation
+            contracts.SignContract(contract_id, datetime.now(UTC)),
+            tenant=tenant,
+            correlation_id=correlation,
+            read=(version, state),
         )
     return state
