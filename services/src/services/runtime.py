@@ -3,7 +3,8 @@
 A service describes itself with a `ServiceDefinition` (its API routers, consumers, projections, the topic it
 produces); `ServiceRuntime` creates its pool, applies migrations, picks the bus transport from settings (the
 PostgreSQL log in the embedded mode, Kafka in the distributed one), and runs the relay, the consumers and the
-projections beside the HTTP app. Only the adapters differ between the two modes.
+projections beside the HTTP app (not the inline projections: those only rebuild). Only the adapters differ
+between the two modes.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ class ServiceDefinition:
     build: Callable[[Resources], Any] = lambda resources: None  # the service's handlers, on app.state.service
     consumers: Callable[[Any], Sequence[Consumer]] = lambda service: ()
     projections: Callable[[Any], Sequence[Projection]] = lambda service: ()
+    # Read models the service's commands write in their own transaction (ADR 028): their projections only
+    # rebuild them by replay (`rebuildable`); not run by the runtime, which would apply each event twice.
+    inline_projections: Callable[[Any], Sequence[Projection]] = lambda service: ()
     produces: Sequence[str] = ()
     problem_mappers: Mapping[type[Exception], ProblemMapper] = field(default_factory=dict)
     extra_migrations: Sequence[Migration] = ()
@@ -84,6 +88,10 @@ class ServiceDefinition:
     background: Callable[[Any, Resources], Sequence[Callable[[asyncio.Event], Awaitable[None]]]] = (
         lambda service, resources: ()
     )
+
+    def rebuildable(self, service: Any) -> list[Projection]:
+        """Every projection a rebuild replays: those run live, then the inline ones."""
+        return [*self.projections(service), *self.inline_projections(service)]
 
     def migrations_to_apply(self) -> list[Migration]:
         own = folder_migrations(self.name, self.migrations) if self.migrations else []

@@ -16,6 +16,8 @@ from services.eventstore.store import EventStore
 from services.eventstore.types import NewEvent, RecordedEvent
 from services.log_reader import Conn
 from services.projection import ProjectionRunner
+from services.runtime import ServiceDefinition, ServiceRuntime
+from services.settings import ServiceSettings
 
 __all__ = ["dsn"]
 
@@ -108,3 +110,53 @@ async def test_incremental_projection_and_rebuild_from_zero_give_the_same_read_m
 async def _model(pool: object) -> list[tuple[object, ...]]:
     rows = await pool.fetch("SELECT * FROM stream_totals ORDER BY stream_id")  # type: ignore[attr-defined]
     return [tuple(r.values()) for r in rows]
+
+
+class Applied:
+    """A projection that only counts the events it was given."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.events = 0
+
+    async def handle(self, conn: Conn, event: RecordedEvent) -> None:
+        self.events += 1
+
+    async def reset(self, conn: Conn) -> None:
+        self.events = 0
+
+
+async def test_an_inline_projection_is_not_run_live_but_a_rebuild_replays_it(dsn: str) -> None:
+    schema = unique_name("inline")
+    live, inline = Applied("live"), Applied("inline")
+    definition = ServiceDefinition(
+        name="inline-test",
+        title="inline test",
+        migrations=None,
+        routers=[],
+        projections=lambda service: [live],
+        inline_projections=lambda service: [inline],
+    )
+    settings = ServiceSettings(database_url=dsn, db_schema=schema)
+    runtime = ServiceRuntime(definition, settings, poll_interval=0.1)
+    await runtime.start()
+    try:
+        store = EventStore(runtime.pool)
+        counted = [NewEvent("Counted", {"n": 1}), NewEvent("Counted", {"n": 2})]
+        await store.append("s-1", 0, counted, tenant="t")
+
+        async def caught_up() -> bool:
+            return live.events == 2
+
+        await wait_until(caught_up, 30, "the live projection to catch up")
+        assert runtime.projection_runner is not None
+        assert runtime.projection_runner.projections == [live]
+        assert inline.events == 0  # its read model is written by the commands themselves
+
+        rebuildable = definition.rebuildable(runtime.service)
+        assert rebuildable == [live, inline]
+        assert await ProjectionRunner(runtime.pool, rebuildable, schema=schema).rebuild(inline) == 2
+        assert inline.events == 2
+    finally:
+        await runtime.stop()
+        await drop_schema(dsn, schema)
