@@ -48,6 +48,13 @@ from payroll_svc.integration.when_contract_completed import complete_contract, s
 from payroll_svc.integration.when_work_reported import record_work
 from payroll_svc.read_models import establishments
 from payroll_svc.read_models.establishments import EstablishmentUnknown, record_contract_establishment
+from payroll_svc.read_models.payroll_projection import (
+    CONTRACT_PAY_CODEC,
+    PAYSLIP_CODEC,
+    RUN_CODEC,
+    SALARY_CODEC,
+    SALARY_STREAMS,
+)
 from payroll_svc.read_models.payroll_views import (
     contracts_with_unpaid_work,
     lock_month_and_ceiling_used,
@@ -63,7 +70,6 @@ from schemas.generated.contracts.contract_completed_v1 import ContractCompletedV
 from schemas.generated.contracts.contract_drafted_v1 import ContractDraftedV1
 from schemas.generated.contracts.work_reported_v1 import WorkReportedV1
 from services import command_loop
-from services.decider import EventCodec
 from services.envelope import Envelope
 from services.eventstore.errors import ConcurrencyConflict
 from services.ids import new_event_id
@@ -75,16 +81,12 @@ from services.telemetry import current_traceparent
 log = logging.getLogger(__name__)
 
 CONTRACTS_TOPIC = "contracts.events"
-PAYSLIP_CODEC: EventCodec[payslips.PayslipEvent] = EventCodec(payslips.EVENT_TYPES)
-SALARY_CODEC: EventCodec[SalaryPaymentEvent] = EventCodec(payments.EVENT_TYPES)
-CONTRACT_PAY_CODEC: EventCodec[contract_pay.ContractPayEvent] = EventCodec(contract_pay.EVENT_TYPES)
-RUN_CODEC: EventCodec[journal.PaymentRunEvent] = EventCodec(journal.EVENT_TYPES)
 CLOSE_RETRIES = 3
 DSN_SENDER = Sender("backoffice", "SmartFr SCIC", "0.1", "Service paie", "paie@smartfr.example")
 
 
 def salary_stream(payslip_id: UUID) -> str:
-    return f"salary-payment-{payslip_id}"
+    return f"{SALARY_STREAMS}{payslip_id}"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,10 @@ from payroll_svc.read_models.payroll_views import ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
+from services.eventstore.types import LogPosition
 from services.ids import new_event_id
+from services.log_reader import save_checkpoint
+from services.projection import ProjectionRunner, checkpoint_name
 from services.request_keys import RequestKey
 from services.runtime import Resources
 from services.testkit.infrastructure import fresh_schema
@@ -714,3 +717,93 @@ async def test_a_correction_is_declared_by_its_difference_for_the_period_it_corr
         text = await payroll.dsn(tenant, siret, takes_effect_on.replace(day=1), date(2027, 1, 5))
         assert check_dsn(text) == []
         assert (starts_on, ends_on, euros(difference)) in gross_of_pay(text, contract_id)
+
+
+# The tables the commands write, by key; the last two from contracts-svc's drafts (not replayable, kept).
+READ_MODELS = {
+    "payslips": "tenant, payslip_id",
+    "salary_payments": "tenant, payslip_id",
+    "overpayments": "tenant, payslip_id",
+    "unpaid_work": "tenant, contract_id",
+    "payment_runs": "tenant, run_id",
+    "establishments": "tenant, siret",
+    "contract_establishments": "tenant, contract_id",
+}
+
+
+async def read_models(resources: Resources) -> dict[str, list[dict[str, Any]]]:
+    """Every row of each read model, whole, ordered by its key."""
+    async with resources.pool.acquire() as conn:
+        return {
+            table: [dict(row) for row in await conn.fetch(f"SELECT * FROM {table} ORDER BY {key}")]
+            for table, key in READ_MODELS.items()
+        }
+
+
+async def a_month_of_payroll(payroll: Payroll, tenant: str) -> None:
+    """Completions (one under a registered establishment), a contract over two months, one whose December
+    work is left unpaid after November's close, a correction raising a payslip then one cutting it, a run the
+    bank fails, one that pays a salary and rejects another, and the next day's that pays it late."""
+    paid, rejected, raised = completion(tenant), completion(tenant), completion(tenant)
+    await deliver(payroll, drafted_under(paid, "73282932000074", "12 rue des Arts"))
+    for event in (paid, rejected, raised):
+        await deliver(payroll, event)
+    over_two, left_open = (str(uuid4()), str(uuid4())), (str(uuid4()), str(uuid4()))
+    weeks = (("2026-11-23", "2026-11-27", 35 * 60), ("2026-12-01", "2026-12-03", 21 * 60))
+    for contract_id, member_id in (over_two, left_open):
+        for start, end, minutes in weeks:
+            work = reported(contract_id, member_id, start, end, minutes)
+            await deliver(payroll, work.model_copy(update={"tenant": tenant, "data": {**work.data, **CDD}}))
+    await payroll.close_month(date(2026, 11, 1), tenant=tenant, correlation_id=None)
+    await deliver(payroll, cdd_completed(*over_two).model_copy(update={"tenant": tenant}))
+    [original] = await payslips_of(payroll.resources, raised.data["contract_id"])
+    changes = CorrectedInputs(gross_pay_cents=55500, hours_paid=Decimal(37))
+    correction = await payroll.correct_payslip(
+        UUID(original["payslip_id"]), "2 hours forgotten", changes, tenant=tenant, correlation_id=None
+    )
+    await payroll.correct_payslip(
+        correction.payslip.payslip_id,
+        "rate was 14 €",
+        CorrectedInputs(gross_pay_cents=49000),
+        tenant=tenant,
+        correlation_id=None,
+    )
+    due_on = salary_due_on(date(2026, 12, 5))
+    with pytest.raises(BankUnavailable):
+        await dataclasses.replace(payroll, bank=FakeBank(fails=True)).run_payments(
+            due_on, tenant=tenant, correlation_id=None
+        )
+    rejected_iban = (await payroll.payees.payee(tenant, UUID(rejected.data["member_id"]))).iban
+    rejecting = dataclasses.replace(payroll, bank=FakeBank(rejects={rejected_iban: "AC04"}))
+    outcome = await rejecting.run_payments(due_on, tenant=tenant, correlation_id=None)
+    assert len(outcome.rejected) == 1
+    assert UUID(original["payslip_id"]) in outcome.paid
+    next_day = date.fromordinal(due_on.toordinal() + 1)
+    later = await payroll.run_payments(next_day, tenant=tenant, correlation_id=None)
+    assert later.late == list(outcome.rejected)
+
+
+async def test_the_read_models_rebuilt_from_payrolls_events_hold_the_rows_its_commands_wrote(
+    resources: Resources,
+) -> None:
+    tenant = "coop-rebuild"
+    payroll = build(resources)
+    await a_month_of_payroll(payroll, tenant)
+    written = await read_models(resources)
+    assert all(any(row["tenant"] == tenant for row in rows) for rows in written.values()), written
+    projections = definition().rebuildable(payroll)
+    assert [p.name for p in projections] == ["payroll-views"]
+    assert list(definition().projections(payroll)) == []  # inline: not run live beside the commands
+    runner = ProjectionRunner(resources.pool, projections, schema=resources.settings.db_schema)
+    [views] = projections
+
+    replayed = await runner.rebuild(views)
+
+    async with resources.pool.acquire() as conn:
+        assert replayed == await conn.fetchval("SELECT count(*) FROM events")
+    assert await read_models(resources) == written  # the establishments too: kept, not replayed
+    # Applied once more onto its own rows (what catching up from the start does), each event changes nothing.
+    async with resources.pool.acquire() as conn:
+        await save_checkpoint(conn, checkpoint_name(views), LogPosition.start())
+    assert await runner.catch_up(views) == replayed
+    assert await read_models(resources) == written

@@ -1,4 +1,8 @@
-"""The read models of payslips and salary payments, written in the transaction that records their events."""
+"""The read models of payslips and salary payments, written in the transaction that records their events.
+
+The same functions rebuild them by replay (payroll_projection): each row is what its events say (no clock
+read here), and applying an event again changes nothing (an insert does nothing on its key, an update of a
+salary payment only moves it to a later version of its stream)."""
 
 from __future__ import annotations
 
@@ -127,7 +131,7 @@ async def record_salary_event(conn: Conn, tenant: str, version: int, event: Sala
             await conn.execute(
                 """UPDATE salary_payments SET status = 'paid', paid_on = $3, on_time = $4, run_id = $5,
                        rejection = NULL, version = $6
-                   WHERE tenant = $1 AND payslip_id = $2""",
+                   WHERE tenant = $1 AND payslip_id = $2 AND version < $6""",
                 tenant,
                 event.payslip_id,
                 event.paid_on,
@@ -138,7 +142,7 @@ async def record_salary_event(conn: Conn, tenant: str, version: int, event: Sala
         case SalaryPaymentRejected():
             await conn.execute(
                 """UPDATE salary_payments SET status = 'rejected', run_id = $3, rejection = $4, version = $5
-                   WHERE tenant = $1 AND payslip_id = $2""",
+                   WHERE tenant = $1 AND payslip_id = $2 AND version < $5""",
                 tenant,
                 event.payslip_id,
                 event.run_id,
@@ -153,7 +157,8 @@ async def record_payment_run(conn: Conn, tenant: str, events: list[PaymentRunEve
             case PaymentRunStarted():
                 await conn.execute(
                     """INSERT INTO payment_runs (tenant, run_id, run_on, status, salaries, started_at)
-                       VALUES ($1, $2, $3, 'sending', $4, $5)""",
+                       VALUES ($1, $2, $3, 'sending', $4, $5)
+                       ON CONFLICT (tenant, run_id) DO NOTHING""",
                     tenant,
                     event.run_id,
                     event.run_on,
