@@ -86,12 +86,14 @@ async def checksums(url: str, schema: str) -> Checksums:
 
 async def run_projections(url: str, service: str, *, rebuild: bool) -> dict[str, int]:
     """Each of the service's projections brought up to date (what the live runner would do next), or with
-    `rebuild` emptied and fed every event again; the events applied, by projection."""
+    `rebuild` emptied and fed every event again; the events applied, by projection. An inline projection
+    (ADR 028) has no live checkpoint: brought up to date, it applies every event again onto the rows its
+    commands wrote, which changes nothing."""
     one = SERVICES[service]
     runtime = ServiceRuntime(one.definition(), one.settings(database_url=url, bus="kafka"))
     await runtime.start(background=False)  # pool, migrations (none left to apply), the service's build
     try:
-        projections = list(runtime.definition.projections(runtime.service))
+        projections = runtime.definition.rebuildable(runtime.service)
         runner = ProjectionRunner(runtime.pool, projections, schema=runtime.settings.db_schema)
         run = runner.rebuild if rebuild else runner.catch_up
         return {p.name: await run(p) for p in projections}
