@@ -148,8 +148,9 @@ async def months_closed_and_corrected(deployment: Deployment) -> None:
 
     await until(completed, within=WITHIN)
     [last] = [p for p in await payslips() if p["id"] not in {first["id"], *corrections}]
-    # The CDDU's 10 % paid-leave pay on the whole contract's 0.25 € (half-even to the cent), no more work.
-    assert (last["period"], last["gross_cents"]) == (month, 2)
+    # The CDDU's 10 % paid-leave pay on the whole contract's pay as corrected (ADR 025): 0.25 € raised to
+    # 0.50 €, then cut to 0.33 €: 3.3 cents, half-even to the cent; no more work.
+    assert (last["period"], last["gross_cents"]) == (month, 3)
 
     listed = await deployment.gateway.get(
         "/v1/salary_payments", params={"payslip_id": first["id"]}, headers=auth(key)
