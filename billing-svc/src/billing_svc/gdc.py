@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from billing_svc.codecs import GDC_MONTH, GDC_MONTH_CODEC, MANDATE, MANDATE_CODEC
 from billing_svc.domain import gdc
 from billing_svc.domain.gdc import CloseGdcMonth, GdcMonthClosed, MonthTotals, NothingToInvoice, mandates
 from billing_svc.domain.gdc.invoice import GdcInvoicing, gdc_content
@@ -32,7 +33,6 @@ from billing_svc.domain.gdc.mandates import (
     Mandate,
     MandateRevoked,
     RevokeMandate,
-    SepaMandateRevoked,
     SepaMandateSigned,
     SignMandate,
 )
@@ -41,10 +41,10 @@ from billing_svc.domain.invoicing.events import Address
 from billing_svc.domain.invoicing.rules import InvoiceAlreadyExists
 from billing_svc.gdc_outbound import IDS, direct_debit_id_of, mandate_public
 from billing_svc.invoices import Invoices, paris_today
+from billing_svc.read_models.gdc import record_gdc_month, record_mandate
 from billing_svc.reference.tenants import TENANTS
 from billing_svc.sepa.direct_debit import Collection, collection_file
 from services import command_loop
-from services.decider import Decider, EventCodec
 from services.eventstore.errors import ConcurrencyConflict
 from services.runtime import Resources
 from services.telemetry import current_traceparent
@@ -53,17 +53,6 @@ from services.tenancy import tenant_transaction
 # Derived ids (uuid5): the same association and month always name the same invoice, a reference one mandate.
 RUN_CONCURRENCY = 4  # associations invoiced at once; finalisation serialises on the series anyway
 
-GDC_MONTH = Decider(gdc.decide, gdc.evolve, gdc.initial_state)
-GDC_MONTH_CODEC: EventCodec[GdcMonthClosed] = EventCodec({"GdcMonthClosed": GdcMonthClosed})
-MANDATE = Decider(mandates.decide, mandates.evolve, mandates.initial_state)
-MANDATE_CODEC: EventCodec[mandates.MandateEvent] = EventCodec(
-    {
-        "SepaMandateSigned": SepaMandateSigned,
-        "CollectedUnderMandate": CollectedUnderMandate,
-        "SepaMandateRevoked": SepaMandateRevoked,
-        "DirectDebitWithdrawn": DirectDebitWithdrawn,
-    }
-)
 REVOCATION_ATTEMPTS = 3  # a run collecting under the mandate at the same moment moves its stream on
 
 
@@ -170,18 +159,9 @@ class Gdc:
                 conn=conn,
             )
             assert isinstance(handled.state, Mandate)
-            if handled.events:
-                await conn.execute(
-                    """INSERT INTO sepa_mandates
-                           (tenant, mandate_id, employer_id, reference, signed_on, recorded_at)
-                       VALUES ($1, $2, $3, $4, $5, $6)""",
-                    tenant,
-                    mandate_id,
-                    employer_id,
-                    reference,
-                    signed_on,
-                    now,
-                )
+            for event in handled.events:
+                if isinstance(event, SepaMandateSigned):
+                    await record_mandate(conn, tenant, event)
         resources.store.committed()
         return handled.state
 
@@ -367,16 +347,7 @@ class Gdc:
                     [r["payslip_id"] for r in rows],
                     month,
                 )
-                await conn.execute(
-                    """INSERT INTO gdc_months (tenant, employer_id, month, invoice_id, total_cents, closed_at)
-                       VALUES ($1, $2, $3, $4, $5, $6)""",
-                    tenant,
-                    employer_id,
-                    month,
-                    closed.invoice_id,
-                    closed.gross_cents + closed.employer_contributions_cents + closed.fee_cents,
-                    now,
-                )
+                await record_gdc_month(conn, tenant, closed)
         except (ConcurrencyConflict, NothingToInvoice):
             again = await self._closed(employer_id, month, tenant)  # a concurrent run closed it first
             if again is None:

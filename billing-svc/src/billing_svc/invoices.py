@@ -33,6 +33,7 @@ from billing_svc.domain.invoicing.rules import CreditNoteRefused, UnknownInvoice
 from billing_svc.facturx.cii import build_cii
 from billing_svc.facturx.pool import FacturXValidator
 from billing_svc.integration.outbound import to_public_from
+from billing_svc.read_models.invoicing import record_issued_invoice
 from billing_svc.reference import REFERENCE
 from billing_svc.reference.tenants import TENANTS
 from services import command_loop
@@ -179,22 +180,7 @@ class Invoices:
             if xml is None:  # something besides the number differs (midnight passed): build and check it all
                 xml = build_cii(issued)
                 await self.validator.check(xml)
-            await conn.execute(
-                """INSERT INTO issued_invoices (tenant, invoice_id, type_code, series, sequence, number,
-                       issue_date, total_cents, corrects, cii_xml, issued_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-                tenant,
-                invoice_id,
-                issued.draft.type_code,
-                issued.draft.series,
-                issued.sequence,
-                issued.number,
-                issued.issue_date,
-                issued.totals.total_cents,
-                issued.draft.corrects.invoice_id if issued.draft.corrects else None,
-                xml.decode("utf-8"),
-                now,
-            )
+            await record_issued_invoice(conn, tenant, issued, xml)
         resources.store.committed()
         return handled.version, issued
 

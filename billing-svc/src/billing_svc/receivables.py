@@ -14,7 +14,14 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from billing_svc.codecs import INVOICE, INVOICE_CODEC
+from billing_svc.codecs import (
+    CLIENT_CREDIT,
+    CLIENT_CREDIT_CODEC,
+    INVOICE,
+    INVOICE_CODEC,
+    RECEIVABLE,
+    RECEIVABLE_CODEC,
+)
 from billing_svc.domain import invoicing
 from billing_svc.domain.invoicing import IssuedInvoice
 from billing_svc.domain.receivables import (
@@ -28,9 +35,6 @@ from billing_svc.domain.receivables import (
     WriteOff,
     client_credit,
 )
-from billing_svc.domain.receivables import decide as decide_receivable
-from billing_svc.domain.receivables import evolve as evolve_receivable
-from billing_svc.domain.receivables import initial_state as no_receivable
 from billing_svc.domain.receivables import stream_id as receivable_stream
 from billing_svc.domain.receivables.client_credit import (
     ApplyCredit,
@@ -41,7 +45,6 @@ from billing_svc.domain.receivables.client_credit import (
     RefundCredit,
 )
 from billing_svc.domain.receivables.events import (
-    EVENT_TYPES,
     CreditNoteApplied,
     DunningNoticeSent,
     GuaranteeFundCovered,
@@ -66,10 +69,6 @@ from services.log_reader import Conn
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
-RECEIVABLE_CODEC: EventCodec[ReceivableEvent] = EventCodec(EVENT_TYPES)
-RECEIVABLE = Decider(decide_receivable, evolve_receivable, no_receivable)
-CLIENT_CREDIT_CODEC: EventCodec[client_credit.ClientCreditEvent] = EventCodec(client_credit.EVENT_TYPES)
-CLIENT_CREDIT = Decider(client_credit.decide, client_credit.evolve, client_credit.initial_state)
 ATTEMPTS = 5  # a concurrent command on the same receivable aborts the transaction: it is run again
 T = TypeVar("T")
 C = TypeVar("C")
@@ -316,7 +315,8 @@ class Receivables:
             command,
             metadata,
         )
-        await record_client_credit(conn, tenant, handled.events)
+        if handled.events:
+            await record_client_credit(conn, tenant, siren, handled.state.balance_cents)
         return handled
 
     async def _handle(

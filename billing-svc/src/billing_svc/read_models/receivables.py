@@ -1,6 +1,8 @@
 """The receivables' read models, written in the transaction that appends their events (as payroll's are):
 the receivable's row, the dated entries the ageing sums, payments, notices, the guarantee fund's ledger and
-the clients' credits. Rows are keyed by the events' own ids: writing an event twice changes nothing."""
+the clients' credits. Rows are keyed by the events' own ids, and the receivable's row and the credit's
+balance are set as the stream's state after the event: writing an event twice changes nothing. The inline
+projection (billing_projection) replays billing's events with these same functions."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from collections.abc import Sequence
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from billing_svc.domain.receivables import Receivable
-from billing_svc.domain.receivables.client_credit import ClientCreditEvent, balance_change
 from billing_svc.domain.receivables.events import (
     CreditNoteApplied,
     DunningNoticeSent,
@@ -202,12 +203,13 @@ async def _fund_entry(
     )
 
 
-async def record_client_credit(conn: Conn, tenant: str, events: Sequence[ClientCreditEvent]) -> None:
-    for event in events:
-        await conn.execute(
-            """INSERT INTO client_credits AS c (tenant, buyer_siren, balance_cents) VALUES ($1, $2, $3)
-               ON CONFLICT (tenant, buyer_siren) DO UPDATE SET balance_cents = c.balance_cents + $3""",
-            tenant,
-            event.buyer_siren,
-            balance_change(event),
-        )
+async def record_client_credit(conn: Conn, tenant: str, buyer_siren: str, balance_cents: int) -> None:
+    """The client's credit as its stream's last event left it: set, not added to, so that an event applied
+    again (a replay onto the rows) changes nothing."""
+    await conn.execute(
+        """INSERT INTO client_credits AS c (tenant, buyer_siren, balance_cents) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant, buyer_siren) DO UPDATE SET balance_cents = excluded.balance_cents""",
+        tenant,
+        buyer_siren,
+        balance_cents,
+    )
