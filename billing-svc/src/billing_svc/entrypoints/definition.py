@@ -1,4 +1,5 @@
-"""billing-svc as the runtime sees it."""
+"""billing-svc as the runtime sees it: its schema, the consumers of the bus, its routers, and its read
+models' inline projection (rebuilt by replay, never run live: the commands write those tables)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from billing_svc.accounts import TOPICS as ACCOUNT_TOPICS
 from billing_svc.api import accounts, gdc, invoices, quotes, receivables
 from billing_svc.bootstrap import Billing, background, build
 from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
+from billing_svc.read_models.billing_projection import BillingViews
 from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -57,6 +59,9 @@ def definition() -> ServiceDefinition:
                 else []
             ),
         ],
+        inline_projections=lambda service: (
+            [BillingViews(service.resources.store)] if isinstance(service, Billing) else []
+        ),
         produces=["billing.events"],
         problem_mappers={
             **invoices.PROBLEM_MAPPERS,
