@@ -105,7 +105,7 @@ async def one_round(
     await drained(cluster.database_url, load, DRAIN_WITHIN)
     counts = await count(cluster.database_url, load)
     rebuilds = {}
-    for service in ("members", "contracts", "payroll"):
+    for service in ("members", "contracts", "billing", "payroll"):
         replayed, changed = await rebuilt_equals_live(cluster.database_url, service, scratch)
         rebuilds[service] = {"replayed": replayed, "changed_tables": changed}
     report = {
