@@ -61,7 +61,9 @@ class Running:
 @asynccontextmanager
 async def running_billing(database_url: str, **fields: Any) -> AsyncIterator[Running]:
     async with fresh_database(database_url) as url:
-        for producer in ("payroll", "members"):
+        # Every topic billing's consumers read (the activity accounts read contracts' too): a missing outbox
+        # would keep that consumer failing, and not reading billing's own events either.
+        for producer in ("payroll", "members", "contracts"):
             await producer_outbox(url, producer)
         from billing_svc.entrypoints.definition import definition
 
