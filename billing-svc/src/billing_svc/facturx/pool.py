@@ -55,6 +55,10 @@ class FacturXValidator:
         executor = self._executor()
         await asyncio.gather(*(loop.run_in_executor(executor, os.getpid) for _ in range(self._workers)))
 
+    def worker_pids(self) -> tuple[int, ...]:
+        """The schematron workers' process ids (none before the first check or `warm_up`)."""
+        return () if self._pool is None else tuple(self._pool._processes or ())
+
     def check_xsd(self, xml: bytes) -> None:
         violations = xsd_violations(xml)
         if violations:
