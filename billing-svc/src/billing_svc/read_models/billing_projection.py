@@ -38,9 +38,6 @@ collection run, `sepa_mandates` the monthly run): run it with the service's writ
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Generic, TypeVar
-
 from billing_svc.accounts_codec import ACCOUNT_CODEC
 from billing_svc.codecs import (
     CLIENT_CREDIT,
@@ -62,16 +59,14 @@ from billing_svc.read_models import accounts
 from billing_svc.read_models.gdc import record_gdc_month, record_mandate
 from billing_svc.read_models.invoicing import record_issued_invoice
 from billing_svc.read_models.receivables import record_client_credit, record_receivable
-from services.decider import Decider, EventCodec
 from services.eventstore.store import EventStore
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
+from services.replay_states import StreamStates
 
 # The streams of each aggregate (the domain's `stream_id`s).
 INVOICE_STREAMS, RECEIVABLE_STREAMS, CREDIT_STREAMS = "invoice-", "receivable-", "client-credit-"
 ACCOUNT_STREAMS, MONTH_STREAMS, MANDATE_STREAMS = "account-", "gdc-month-", "sepa-mandate-"
-# Streams whose state is kept between their events during a replay (each is folded again otherwise).
-STATES_KEPT = 10_000
 REBUILT = (
     "issued_invoices",
     "receivables",
@@ -85,37 +80,6 @@ REBUILT = (
     "gdc_months",
     "sepa_mandates",
 )
-C = TypeVar("C")
-E = TypeVar("E")
-S = TypeVar("S")
-
-
-class StreamStates(Generic[C, E, S]):
-    """Each stream's state after the event being replayed: evolved from the one kept for the stream's
-    previous event, or folded from the stream as stored (its first event, a batch replayed again)."""
-
-    def __init__(self, store: EventStore, decider: Decider[C, E, S], codec: EventCodec[E]) -> None:
-        self._store, self._decider, self._codec = store, decider, codec
-        self._kept: OrderedDict[tuple[str, str], tuple[int, S]] = OrderedDict()
-
-    async def after(self, conn: Conn, event: RecordedEvent) -> tuple[E, S]:
-        decoded = self._codec.decode(event)
-        key = (event.tenant, event.stream_id)
-        kept = self._kept.pop(key, None)
-        if kept is not None and kept[0] == event.stream_version - 1:
-            state = self._decider.evolve(kept[1], decoded)
-        else:
-            stored = await self._store.read_stream(event.stream_id, tenant=event.tenant, conn=conn)
-            state = self._decider.fold(
-                self._codec.decode(e) for e in stored if e.stream_version <= event.stream_version
-            )
-        self._kept[key] = (event.stream_version, state)
-        if len(self._kept) > STATES_KEPT:
-            self._kept.popitem(last=False)
-        return decoded, state
-
-    def clear(self) -> None:
-        self._kept.clear()
 
 
 class BillingViews:

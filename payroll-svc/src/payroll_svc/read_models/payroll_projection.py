@@ -15,10 +15,8 @@ or the service started without its consumer and API), as a command would read an
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from payroll_svc.domain import contract_pay, payments, payslips
-from payroll_svc.domain.contract_pay import ContractPay, contract_pay_decider, earliest_unpaid
+from payroll_svc.domain.contract_pay import contract_pay_decider, earliest_unpaid
 from payroll_svc.domain.payments import SalaryPaymentEvent, journal
 from payroll_svc.read_models.payroll_views import (
     record_payment_run,
@@ -30,6 +28,7 @@ from services.decider import EventCodec
 from services.eventstore.store import EventStore
 from services.eventstore.types import RecordedEvent
 from services.log_reader import Conn
+from services.replay_states import StreamStates
 
 # The codecs the commands store payroll's events with (bootstrap) and the projection reads them back with.
 PAYSLIP_CODEC: EventCodec[payslips.PayslipEvent] = EventCodec(payslips.EVENT_TYPES)
@@ -40,8 +39,6 @@ RUN_CODEC: EventCodec[journal.PaymentRunEvent] = EventCodec(journal.EVENT_TYPES)
 # The streams of each aggregate (bootstrap.salary_stream and the domain's `stream_id`s).
 PAYSLIP_STREAMS, SALARY_STREAMS = "payslip-", "salary-payment-"
 PAY_RECORD_STREAMS, RUN_STREAMS = "contract-pay-", "payment-run-"
-# Pay records whose state is kept between their events during a replay (each is folded again otherwise).
-PAY_RECORDS_KEPT = 10_000
 
 
 class PayrollViews:
@@ -50,8 +47,7 @@ class PayrollViews:
     name = "payroll-views"
 
     def __init__(self, store: EventStore) -> None:
-        self._store = store
-        self._pay_records: OrderedDict[tuple[str, str], tuple[int, ContractPay]] = OrderedDict()
+        self._pay_records = StreamStates(store, contract_pay_decider, CONTRACT_PAY_CODEC)
 
     async def handle(self, conn: Conn, event: RecordedEvent) -> None:
         tenant, stream = event.tenant, event.stream_id
@@ -62,27 +58,11 @@ class PayrollViews:
             if isinstance(issued, payslips.PayslipIssued):  # PayslipCorrected: its correction's row says it
                 await record_payslip(conn, tenant, issued)
         elif stream.startswith(PAY_RECORD_STREAMS):
-            state = await self._pay_record(conn, event)
-            contract_id = CONTRACT_PAY_CODEC.decode(event).contract_id
-            await record_unpaid_work(conn, tenant, contract_id, earliest_unpaid(state))
+            # unpaid_work is written from the pay record's state, as the command path does.
+            recorded, state = await self._pay_records.after(conn, event)
+            await record_unpaid_work(conn, tenant, recorded.contract_id, earliest_unpaid(state))
         elif stream.startswith(RUN_STREAMS):
             await record_payment_run(conn, tenant, [RUN_CODEC.decode(event)])
-
-    async def _pay_record(self, conn: Conn, event: RecordedEvent) -> ContractPay:
-        """The contract pay record's state after `event`: the command path writes `unpaid_work` from it."""
-        key = (event.tenant, event.stream_id)
-        kept = self._pay_records.pop(key, None)
-        if kept is not None and kept[0] == event.stream_version - 1:
-            state = contract_pay_decider.evolve(kept[1], CONTRACT_PAY_CODEC.decode(event))
-        else:  # its first event, or one replayed again (a batch rolled back), or one forgotten
-            stored = await self._store.read_stream(event.stream_id, tenant=event.tenant, conn=conn)
-            state = contract_pay_decider.fold(
-                CONTRACT_PAY_CODEC.decode(e) for e in stored if e.stream_version <= event.stream_version
-            )
-        self._pay_records[key] = (event.stream_version, state)
-        if len(self._pay_records) > PAY_RECORDS_KEPT:
-            self._pay_records.popitem(last=False)
-        return state
 
     async def reset(self, conn: Conn) -> None:
         """Empties the tables of payroll's own events; not the establishments (contracts-svc's events)."""
