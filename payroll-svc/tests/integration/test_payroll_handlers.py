@@ -31,7 +31,7 @@ from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
 from payroll_svc.integration.identities import InvalidSiret
 from payroll_svc.read_models.establishments import EstablishmentUnknown
-from payroll_svc.read_models.payroll_views import ceiling_used
+from payroll_svc.read_models.payroll_views import lock_month_and_ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
 from services.eventstore.store import EventStore
@@ -425,7 +425,8 @@ async def test_a_correction_is_a_new_payslip_its_raise_paid_its_cut_to_recover(
         paid_for_cut = await conn.fetchval(
             "SELECT count(*) FROM salary_payments WHERE payslip_id = $1", cut.payslip.payslip_id
         )
-        used = await ceiling_used(conn, TENANT, UUID(event.data["member_id"]), date(2026, 12, 1))
+        member_id = UUID(event.data["member_id"])
+        used = await lock_month_and_ceiling_used(conn, TENANT, member_id, date(2026, 12, 1))
     assert (owed["amount_cents"], owed["corrects_payslip_id"], owed["status"]) == (
         -cut.difference_cents,
         raised.payslip.payslip_id,

@@ -50,24 +50,10 @@ async def record_payslip(conn: Conn, tenant: str, event: PayslipIssued) -> None:
     )
 
 
-async def ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) -> int:
-    """What the person's payslips of the month (corrected ones aside) used of the PMSS (to read it for a new
-    payslip, `lock_month_and_ceiling_used`)."""
-    used = await conn.fetchval(
-        """SELECT coalesce(sum(ceiling_cents), 0) FROM payslips p
-           WHERE tenant = $1 AND member_id = $2 AND period = $3
-             AND NOT EXISTS (SELECT FROM payslips c WHERE c.tenant = p.tenant
-                             AND c.corrects_payslip_id = p.payslip_id)""",
-        tenant,
-        member_id,
-        month,
-    )
-    return int(used)
-
-
 async def lock_month_and_ceiling_used(conn: Conn, tenant: str, member_id: UUID, month: date) -> int:
-    """Locks the person's month for this transaction (two contracts' payslips of the month must not both
-    take the same share of the PMSS), then `ceiling_used`, in one round trip (migration 008)."""
+    """What the person's payslips of the month (corrected ones aside) used of the PMSS, read under a lock on
+    the person's month for this transaction (two contracts' payslips of the month must not both take the
+    same share), in one round trip: the SQL function of migration 008."""
     used = await conn.fetchval("SELECT ceiling_used_under_month_lock($1, $2, $3)", tenant, member_id, month)
     return int(used)
 
