@@ -110,12 +110,12 @@ async def handle(
     causation_id = _uuid(meta.get("causation_id"))
     traceparent = meta.get("traceparent")
     when = occurred_at or datetime.now(UTC)
+    if new_stream and read is None:
+        read = (0, decider.initial_state)  # a stream just minted is read as empty
     attempt = 0
     while True:
         if attempt == 0 and read is not None:
             version, state = read
-        elif attempt == 0 and new_stream:
-            version, state = 0, decider.initial_state
         else:
             recorded = await store.read_stream(stream_id, tenant=tenant, conn=conn)
             version = recorded[-1].stream_version if recorded else 0
