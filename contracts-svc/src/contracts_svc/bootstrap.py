@@ -114,23 +114,28 @@ class Contracts:
         expected_version: int | None = None,
     ) -> tuple[int, Contract]:
         """A move after the draft; a renewal or amendment of an activity's contract first asks its account
-        for the extra cost (ADR 026). That one reads the stream once more, to know what to ask, and is decided
-        at the version read: the cost asked is the one of the state decided on (a move meanwhile is a 409)."""
+        for the extra cost (ADR 026). That one reads the stream first, to know what to ask, and is decided on
+        the state read: the cost asked is the one of the state decided on (a move meanwhile is a 409)."""
         if not isinstance(command, contracts.RenewContract | contracts.AmendContract):
             return await self.handle(
                 command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
             )
-        version, state = await self.read(command.contract_id, tenant=tenant)
+        read = await self.read(command.contract_id, tenant=tenant)
+        version, state = read
         if expected_version is not None and version != expected_version:
             raise ConcurrencyConflict(contracts.stream_id(command.contract_id), expected_version, version)
         request = budget_request(command, state, tenant)
         if request is None:
             return await self.handle(
-                command, tenant=tenant, correlation_id=correlation_id, expected_version=expected_version
+                command,
+                tenant=tenant,
+                correlation_id=correlation_id,
+                expected_version=expected_version,
+                read=read,
             )
         asked = replace(command, budget=await self.budget.reserve(request))
         return await self.handle(
-            asked, tenant=tenant, correlation_id=correlation_id, expected_version=version
+            asked, tenant=tenant, correlation_id=correlation_id, expected_version=version, read=read
         )
 
     async def read(self, contract_id: UUID, *, tenant: str) -> tuple[int, contracts.ContractState]:
