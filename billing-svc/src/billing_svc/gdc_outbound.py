@@ -50,16 +50,7 @@ def mandate_public(signed: SepaMandateSigned) -> ToPublic[MandateEvent]:
                 public.append(one.public("billing.SepaMandateSigned", data.model_dump(mode="json")))
             elif isinstance(event, CollectedUnderMandate):
                 prepared = DirectDebitPreparedV1.model_validate(
-                    {
-                        "direct_debit_id": direct_debit_id_of(event.invoice_id),
-                        "invoice_id": event.invoice_id,
-                        "employer_id": signed.employer_id,
-                        "mandate_id": event.mandate_id,
-                        "sequence_type": event.sequence_type,
-                        "amount_cents": event.amount_cents,
-                        "collection_date": event.collection_date,
-                        "prepared_at": event.collected_at,
-                    }
+                    {**_direct_debit(event, signed), "prepared_at": event.collected_at}
                 )
                 public.append(one.public("billing.DirectDebitPrepared", prepared.model_dump(mode="json")))
             elif isinstance(event, SepaMandateRevoked):
@@ -76,13 +67,7 @@ def mandate_public(signed: SepaMandateSigned) -> ToPublic[MandateEvent]:
             elif isinstance(event, DirectDebitWithdrawn):
                 withdrawn = DirectDebitWithdrawnV1.model_validate(
                     {
-                        "direct_debit_id": direct_debit_id_of(event.invoice_id),
-                        "invoice_id": event.invoice_id,
-                        "employer_id": signed.employer_id,
-                        "mandate_id": event.mandate_id,
-                        "sequence_type": event.sequence_type,
-                        "amount_cents": event.amount_cents,
-                        "collection_date": event.collection_date,
+                        **_direct_debit(event, signed),
                         "reason": event.reason,
                         "revoked_on": event.revoked_on,
                         "withdrawn_at": event.withdrawn_at,
@@ -92,3 +77,18 @@ def mandate_public(signed: SepaMandateSigned) -> ToPublic[MandateEvent]:
         return public
 
     return to_public
+
+
+def _direct_debit(
+    event: CollectedUnderMandate | DirectDebitWithdrawn, signed: SepaMandateSigned
+) -> dict[str, object]:
+    """What the public events of a collection say of it: prepared, or withdrawn."""
+    return {
+        "direct_debit_id": direct_debit_id_of(event.invoice_id),
+        "invoice_id": event.invoice_id,
+        "employer_id": signed.employer_id,
+        "mandate_id": event.mandate_id,
+        "sequence_type": event.sequence_type,
+        "amount_cents": event.amount_cents,
+        "collection_date": event.collection_date,
+    }
