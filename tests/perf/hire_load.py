@@ -22,10 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import uvloop
 
 from gateway.inbound.signatures import sign
 from tests.e2e.test_hires import employer, hire
+from tests.perf.lean_http import LeanClient
 
 _EMPLOYERS = uuid.UUID("6a1d7a2e-9a35-5d0e-8b0c-2f3a4b5c6d7e")  # namespace of the load's associations
 
@@ -42,7 +43,7 @@ def _hire_body(plan: dict[str, Any], n: int) -> bytes:
     return json.dumps({"employer": structure, "hire": {**one, "ends_on": plan["ends_on"]}}).encode()
 
 
-async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
+async def _hire(client: LeanClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
     body = _hire_body(plan, n)
     webhook_id = f"msg_{plan['run']}_{n}"
     timestamp = int(time.time())
@@ -54,28 +55,32 @@ async def _hire(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict
         "webhook-signature": sign(plan["secret"], webhook_id, timestamp, body),
     }
     sent = time.time()
-    answer = await client.post("/v1/webhooks/hires", content=body, headers=headers)
+    answer = await client.post("/v1/webhooks/hires", body, headers)
     return _answer(n, sent, answer)
 
 
-async def _complete(client: httpx.AsyncClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
+async def _complete(client: LeanClient, plan: dict[str, Any], n: int) -> dict[str, Any]:
     contract_id = plan["contracts"][n]
-    auth = {"Authorization": f"Bearer {plan['api_key']}", "Idempotency-Key": str(uuid.uuid4())}
+    headers = {
+        "Authorization": f"Bearer {plan['api_key']}",
+        "Content-Type": "application/json",
+        "Idempotency-Key": str(uuid.uuid4()),
+    }
     path = f"/v1/contracts/{contract_id}"
     sent = time.time()
-    answer = await client.post(f"{path}/work_reports", json=plan["work"], headers=auth)
-    if answer.status_code == 200:
-        auth["Idempotency-Key"] = str(uuid.uuid4())  # a key per POST
-        answer = await client.post(
-            f"{path}/completion", json={"completed_on": plan["completed_on"]}, headers=auth
-        )
+    answer = await client.post(f"{path}/work_reports", json.dumps(plan["work"]).encode(), headers)
+    if answer[0] == 200:
+        headers["Idempotency-Key"] = str(uuid.uuid4())  # a key per POST
+        completion = json.dumps({"completed_on": plan["completed_on"]}).encode()
+        answer = await client.post(f"{path}/completion", completion, headers)
     return {**_answer(n, sent, answer), "contract_id": contract_id}
 
 
-def _answer(n: int, sent: float, answer: httpx.Response) -> dict[str, Any]:
-    out: dict[str, Any] = {"n": n, "sent": sent, "answered": time.time(), "status": answer.status_code}
-    if answer.status_code >= 300:
-        out["error"] = answer.text[:300]
+def _answer(n: int, sent: float, answer: tuple[int, bytes]) -> dict[str, Any]:
+    status, body = answer
+    out: dict[str, Any] = {"n": n, "sent": sent, "answered": time.time(), "status": status}
+    if status >= 300:
+        out["error"] = body[:300].decode(errors="replace")
     return out
 
 
@@ -83,16 +88,18 @@ async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
     one = _hire if plan["mode"] == "hire" else _complete
     first = int(plan.get("first", 0))
     count = int(plan["count"]) if plan["mode"] == "hire" else len(plan["contracts"])
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(base_url=plan["base_url"], timeout=120, limits=limits) as client:
+    client = LeanClient(plan["base_url"], max_connections=400)
+    try:
         started = time.perf_counter()
         tasks = []
         for k in range(count):
             # Pacing the sends (an open loop), not waiting for anything to happen.
             await asyncio.sleep(max(0.0, started + k / float(plan["rate"]) - time.perf_counter()))
-            tasks.append(asyncio.ensure_future(one(client, plan, first + k)))
+            tasks.append(asyncio.ensure_future(asyncio.wait_for(one(client, plan, first + k), 120)))
         sending = time.perf_counter() - started
         results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await client.aclose()
     out = []
     for k, result in enumerate(results):
         if isinstance(result, BaseException):
@@ -105,7 +112,7 @@ async def run(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main() -> None:
     plan = json.loads(Path(sys.argv[1]).read_text())
-    results = asyncio.run(run(plan))
+    results = uvloop.run(run(plan))
     Path(sys.argv[2]).write_text("".join(json.dumps(r) + "\n" for r in results))
 
 
