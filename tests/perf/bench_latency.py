@@ -11,7 +11,8 @@ process polls contract_directory every 20 ms for the contracts of the hires sent
 association of its own, so the row says which hire it is): latency = first poll that sees the contract
 signed - the gateway's 202 at the generator (both wall clock, one machine; the poll adds 10 ms on average).
 The first step is the rate asked for; then the rate doubles while the p99 stays under 1 s, or halves until
-it does. A step whose contracts are not all signed within a minute after its last send counts as over; the
+it does, and once a rate under and one over are known, their midpoint is tried until they are within 20 %.
+A step whose contracts are not all signed within a minute after its last send counts as over; the
 next step starts once the backlog has drained (at most BENCH_LATENCY_BACKLOG, 600 s, else no next step).
 Payslips: hires that start BENCH_LATENCY_LEAD (120) s ahead, one minute of work each, then the work reported
 and the contract completed through the gateway (generator again), payslip seen in payroll's `payslips`.
@@ -51,7 +52,8 @@ RATE = float(os.environ.get("BENCH_LATENCY_RATE", "200"))
 PAYSLIPS = min(20, int(os.environ.get("BENCH_LATENCY_PAYSLIPS", "20")))
 POLL = 0.02
 DRAIN = 60.0
-MAX_STEPS = int(os.environ.get("BENCH_LATENCY_MAX_STEPS", "5"))  # 0: the payslip phase only
+MAX_STEPS = int(os.environ.get("BENCH_LATENCY_MAX_STEPS", "6"))  # 0: the payslip phase only
+BISECT_GAP = 0.2  # the highest rate under a p99 of 1 s is found to within 20 %
 STARTUP = 600.0
 BACKLOG = float(os.environ.get("BENCH_LATENCY_BACKLOG", "600"))
 LEAD = float(os.environ.get("BENCH_LATENCY_LEAD", "120"))  # seconds from the hires to the work
@@ -240,6 +242,21 @@ class Bench:
         return Step(20.0, 20.0, len(accepted), len(latencies), latencies, _statuses(results))
 
 
+def _next_rate(steps: list[Step]) -> float | None:
+    """Double while under a p99 of 1 s, halve while over; once both are seen, the midpoint of the highest
+    rate under and the lowest over, until they are within BISECT_GAP of each other (None: done)."""
+    under = [s.rate for s in steps if s.p99_ms < 1000]
+    over = [s.rate for s in steps if s.p99_ms >= 1000]
+    if not over:
+        return steps[-1].rate * 2
+    if not under:
+        return steps[-1].rate / 2
+    low, high = max(under), min(over)
+    if high <= low * (1 + BISECT_GAP):
+        return None
+    return float(round((low + high) / 2))
+
+
 def _statuses(results: list[dict[str, Any]]) -> str:
     counted = Counter(str(r.get("status")) for r in results)
     errors = [r["error"] for r in results if "error" in r][:1]
@@ -280,12 +297,10 @@ async def bench() -> list[Figure]:
                             f"  the backlog did not drain within {BACKLOG:.0f} s: no further step", flush=True
                         )
                         break
-                    under = step.p99_ms < 1000
-                    going_down_and_under = under and step.rate < steps[0].rate
-                    going_up_and_over = not under and any(s.p99_ms < 1000 for s in steps)
-                    if going_down_and_under or going_up_and_over:
+                    following = _next_rate(steps)
+                    if following is None:
                         break
-                    rate = rate * 2 if under else rate / 2
+                    rate = following
                 paid = await bench.payslips()
                 print(_line("completion -> payslip", paid), flush=True)
             finally:
