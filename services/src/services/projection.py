@@ -4,6 +4,10 @@ Each batch is one transaction: take the projection's lock, load its checkpoint, 
 commit order, apply them, save the checkpoint. Read-model rows and checkpoint commit together, so a crash
 never applies an event twice or skips one, and a rebuild (reset + checkpoint to the start, in one
 transaction) can run beside a live runner: the lock serialises their batches, each re-reads the checkpoint.
+
+Round trips are what a batch costs here (each one more CPU than the work of a short handler): the lock and
+the checkpoint come in one call, a batch shorter than its limit ends the catch-up (what commits later sends
+its own NOTIFY), and the check for rows held behind the horizon is one query for every projection.
 """
 
 from __future__ import annotations
@@ -17,11 +21,23 @@ from typing import Protocol
 
 import asyncpg
 
-from services.bus.wakeup import HorizonBackoff, PgWakeup, events_channel, rows_pending, wait_for_wakeup
+from services.bus.wakeup import HorizonBackoff, PgWakeup, events_channel, wait_for_wakeup
 from services.eventstore.store import EventStore
 from services.eventstore.types import LogPosition, RecordedEvent
 from services.log_reader import Conn, load_checkpoint, save_checkpoint
 
+_LOCK_AND_LOAD = "SELECT tx_id, position FROM lock_and_load_checkpoint($1, $2)"  # chassis migration 003
+# Rows after the lowest checkpoint of the runner's projections (a missing checkpoint is the log's start),
+# whatever their transactions' state: rows_pending for several checkpoints in one round trip (ordered as
+# the index for the reason rows_pending gives).
+_PENDING_AFTER_LOWEST = """
+SELECT true FROM events
+WHERE (tx_id, global_position) > (
+    SELECT coalesce(c.tx_id, '0'::xid8), coalesce(c.position, 0)
+    FROM unnest($1::text[]) AS n (name) LEFT JOIN checkpoints c ON c.name = n.name
+    ORDER BY 1, 2 LIMIT 1
+)
+ORDER BY tx_id, global_position LIMIT 1"""
 log = logging.getLogger(__name__)
 
 
@@ -69,9 +85,9 @@ class ProjectionRunner:
     async def step(self, projection: Projection) -> int:
         """Apply the next batch in one transaction; the number of events applied."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_key(projection))
             name = checkpoint_name(projection)
-            after = await load_checkpoint(conn, name)
+            row = await conn.fetchrow(_LOCK_AND_LOAD, _lock_key(projection), name)
+            after = LogPosition.start() if row is None else LogPosition(row["tx_id"], row["position"])
             events = await self._store.read_all(after, self.batch_size, conn=conn)
             for event in events:
                 await projection.handle(conn, event)
@@ -80,10 +96,13 @@ class ProjectionRunner:
             return len(events)
 
     async def catch_up(self, projection: Projection) -> int:
-        """Apply batches until nothing committed is left; the number of events applied."""
+        """Apply batches until one is short of the limit (nothing committed was left when it read); the
+        number of events applied."""
         total = 0
         while (applied := await self.step(projection)) > 0:
             total += applied
+            if applied < self.batch_size:
+                break
         return total
 
     async def rebuild(self, projection: Projection) -> int:
@@ -98,9 +117,11 @@ class ProjectionRunner:
             await save_checkpoint(conn, checkpoint_name(projection), LogPosition.start())
         return await self.catch_up(projection)
 
-    async def _lowest(self, conn: Conn) -> LogPosition:
-        positions = [await load_checkpoint(conn, checkpoint_name(p)) for p in self.projections]
-        return min(positions, default=LogPosition.start())
+    async def _rows_pending(self) -> bool:
+        """Whether events exist after the lowest checkpoint, committed or not (the horizon ignored)."""
+        names = [checkpoint_name(p) for p in self.projections]
+        async with self._pool.acquire() as conn:
+            return bool(await conn.fetchval(_PENDING_AFTER_LOWEST, names))
 
     async def position(self, projection: Projection) -> LogPosition:
         async with self._pool.acquire() as conn:
@@ -127,10 +148,7 @@ class ProjectionRunner:
                 else:
                     if applied:
                         self._horizon.reset()
-                    async with self._pool.acquire() as conn:
-                        pending = await rows_pending(
-                            conn, "events", await self._lowest(conn), "global_position"
-                        )
+                    pending = await self._rows_pending()
                     await wait_for_wakeup(self._wakeup, stop, self._horizon.next_delay() if pending else None)
         finally:
             await self._wakeup.close()
