@@ -32,3 +32,5 @@ class Settings(ServiceSettings):
     # committed together (ADR 022; a month's payroll is thousands of short transactions otherwise).
     payslips_concurrency: int = Field(default=6, ge=1, le=8)  # each lane holds one of the pool's 10
     payslips_messages_per_transaction: int = Field(default=20, ge=1)
+    # Seconds a short batch waits for more (fuller batches; a payslip is due days later, not in 50 ms).
+    payslips_linger: float = Field(default=0.05, ge=0, le=1)

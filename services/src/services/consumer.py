@@ -57,8 +57,11 @@ _INBOX_MANY = (
     " ON CONFLICT DO NOTHING RETURNING event_id"
 )
 # Never moves back: a partition redelivered from an older offset (after a rebalance) keeps what was recorded.
-_SAVE_OFFSET = (
-    "INSERT INTO checkpoints (name, tx_id, position, updated_at) VALUES ($1, '0'::xid8, $2, now())"
+# Every partition of a batch in one statement (sorted by name: concurrent savers lock rows in one order).
+_SAVE_OFFSETS = (
+    "INSERT INTO checkpoints (name, tx_id, position, updated_at)"
+    " SELECT name, '0'::xid8, position, now() FROM unnest($1::text[], $2::bigint[]) AS o (name, position)"
+    " ORDER BY name"
     " ON CONFLICT (name) DO UPDATE SET position = greatest(checkpoints.position, excluded.position),"
     " updated_at = excluded.updated_at"
 )
@@ -119,10 +122,14 @@ class ConsumerRunner:
         service: str = "",
         concurrency: int = 1,
         messages_per_transaction: int = 1,
+        linger: float = 0.0,
     ) -> None:
         if concurrency < 1 or messages_per_transaction < 1:
             raise ValueError("concurrency and messages_per_transaction are at least 1")
+        if linger < 0:
+            raise ValueError("linger is a duration in seconds, at least 0")
         self.concurrency = concurrency
+        self.linger = linger
         self.messages_per_transaction = messages_per_transaction
         self._tracer = tracer or _tracer
         self.service = service
@@ -273,13 +280,26 @@ class ConsumerRunner:
         offsets: dict[tuple[str, int], int] = {}
         for d in deliveries:
             offsets[(d.topic, d.partition)] = max(offsets.get((d.topic, d.partition), 0), d.offset + 1)
-        async with self._pool.acquire() as conn, conn.transaction():
-            for (topic, partition), offset in sorted(offsets.items()):
-                await conn.execute(_SAVE_OFFSET, self._offset_checkpoint(topic, partition), offset)
+        saved = sorted(
+            (self._offset_checkpoint(topic, partition), o) for (topic, partition), o in offsets.items()
+        )
+        await self._pool.execute(_SAVE_OFFSETS, [name for name, _ in saved], [o for _, o in saved])
 
     async def _fetch(self, subscription: Subscription) -> list[Delivery]:
-        """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing)."""
-        fetching = asyncio.ensure_future(subscription.fetch(self.batch_size, self.fetch_timeout))
+        """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing).
+
+        With `linger`, a fetch that found fewer messages than a batch waits that long for more (what a batch
+        costs is mostly per batch: its transaction, its offsets, its acknowledgement)."""
+        deliveries = await self._fetch_once(subscription, self.batch_size, self.fetch_timeout)
+        if self.linger and 0 < len(deliveries) < self.batch_size:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.linger)  # a batching delay, not a sync
+            if not self._stop.is_set():
+                deliveries += await self._fetch_once(subscription, self.batch_size - len(deliveries), 0.0)
+        return deliveries
+
+    async def _fetch_once(self, subscription: Subscription, size: int, max_wait: float) -> list[Delivery]:
+        fetching = asyncio.ensure_future(subscription.fetch(size, max_wait))
         stopping = asyncio.ensure_future(self._stop.wait())
         try:
             await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)

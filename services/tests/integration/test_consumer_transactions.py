@@ -145,3 +145,61 @@ async def test_messages_delivered_again_are_skipped_together(dsn: str, bootstrap
         # Then nothing is done twice
         assert await handled_in_order_once(world, MESSAGES) == [VERSIONS] * STREAMS
         assert again.processed == 0
+
+
+class SubscribingThenPublishing:
+    """The world's real transport; after its subscription's first fetch that found messages, one more
+    message is published: it arrives while the consumer lingers over the batch it has."""
+
+    def __init__(self, world: BusWorld) -> None:
+        self.world = world
+        self.name = world.transport.name
+
+    def subscribe(self, group: str, topics: Any, resume_from: Any = None) -> Any:
+        subscription = self.world.transport.subscribe(group, topics, resume_from)
+        world, fetch, published = self.world, subscription.fetch, []
+
+        async def fetch_then_publish(max_records: int, max_wait: float) -> Any:
+            found = await fetch(max_records, max_wait)
+            if found and not published:
+                published.append(await publish(world.store, world.producer, "s1", 1))
+            return found
+
+        subscription.fetch = fetch_then_publish
+        return subscription
+
+    async def publish_dead_letter(self, delivery: Any, error: str) -> None:
+        await self.world.transport.publish_dead_letter(delivery, error)
+
+
+@pytest.mark.parametrize(("kind", "linger"), [(k, 1.0) for k in TRANSPORTS] + [("postgres", 0.0)])
+async def test_a_lingering_consumer_takes_what_arrives_meanwhile_in_the_same_transaction(
+    kind: str, linger: float, dsn: str, bootstrap: str
+) -> None:
+    async with bus_world(kind, dsn, bootstrap, partitions=1) as world:
+        # Given one message, and another published right after the consumer's first fetch found it
+        await publish(world.store, world.producer, "s0", 1)
+        name = world.group(f"lingering-{linger}")
+        handler = recording_transactions(name)
+        transport: Any = SubscribingThenPublishing(world)
+        # When the consumer takes messages 20 to a transaction, lingering (or not) over a short batch
+        runner = ConsumerRunner(
+            world.consumer_pool,
+            transport,
+            name,
+            [world.topic],
+            handler,
+            messages_per_transaction=20,
+            linger=linger,
+        )
+        world.background(runner.run(world.stop))
+
+        async def both_handled() -> bool:
+            return await world.effect_count() == 2
+
+        await wait_until(both_handled, 60, "both messages handled")
+        # Then, lingering, both effects committed in one transaction; without, each in its own
+        transactions = await world.consumer_pool.fetchval(
+            "SELECT count(DISTINCT tx) FROM effect_transactions"
+        )
+        assert transactions == (1 if linger else 2)

@@ -11,7 +11,7 @@ from billing_svc.api import accounts, gdc, invoices, quotes, receivables
 from billing_svc.bootstrap import Billing, background, build
 from billing_svc.gdc_ledger import MEMBERS_TOPIC, PAYROLL_TOPIC, on_members_event, on_payroll_event
 from billing_svc.read_models.billing_projection import BillingViews
-from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, ServiceDefinition
+from services.runtime import OFF_THE_WAITED_PATH_LINGER, SHORT_HANDLERS_TOGETHER, Consumer, ServiceDefinition
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -33,12 +33,14 @@ def definition() -> ServiceDefinition:
                 (PAYROLL_TOPIC,),
                 on_payroll_event,
                 messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+                linger=OFF_THE_WAITED_PATH_LINGER,
             ),
             Consumer(
                 "billing.gdc-associations",
                 (MEMBERS_TOPIC,),
                 on_members_event,
                 messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+                linger=OFF_THE_WAITED_PATH_LINGER,
             ),
             *(
                 [
@@ -47,12 +49,14 @@ def definition() -> ServiceDefinition:
                         ACCOUNT_TOPICS,
                         service.accounts.on_event,
                         messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+                        linger=OFF_THE_WAITED_PATH_LINGER,  # a budget's answer: 50 ms later at most
                     ),
                     Consumer(
                         "billing.receivables",
                         ("billing.events",),
                         service.receivables.on_billing_event,
                         messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+                        linger=OFF_THE_WAITED_PATH_LINGER,
                     ),
                 ]
                 if isinstance(service, Billing)

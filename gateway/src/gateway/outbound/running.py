@@ -11,13 +11,20 @@ from gateway.outbound.deliveries import fan_out
 from gateway.outbound.metrics import Sampler
 from gateway.outbound.signing_secrets import SecretBox
 from gateway.outbound.worker import DeliveryWorker, utc_now
-from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer, Resources
+from services.runtime import OFF_THE_WAITED_PATH_LINGER, SHORT_HANDLERS_TOGETHER, Consumer, Resources
 
 CONSUMER = "gateway-outbound-webhooks"
 
 
 def consumers(service: object) -> Sequence[Consumer]:
-    return [Consumer(CONSUMER, TOPICS, fan_out(utc_now), messages_per_transaction=SHORT_HANDLERS_TOGETHER)]
+    fan_out_consumer = Consumer(
+        CONSUMER,
+        TOPICS,
+        fan_out(utc_now),
+        messages_per_transaction=SHORT_HANDLERS_TOGETHER,
+        linger=OFF_THE_WAITED_PATH_LINGER,
+    )
+    return [fan_out_consumer]
 
 
 def secret_box(settings: object) -> SecretBox:

@@ -42,5 +42,6 @@ def payslips_consumer(payroll: Payroll) -> list[Consumer]:
             payroll.on_contracts_event,
             concurrency=settings.payslips_concurrency,
             messages_per_transaction=settings.payslips_messages_per_transaction,
+            linger=settings.payslips_linger,
         )
     ]
