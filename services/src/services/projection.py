@@ -5,8 +5,11 @@ commit order, apply them, save the checkpoint. Read-model rows and checkpoint co
 never applies an event twice or skips one, and a rebuild (reset + checkpoint to the start, in one
 transaction) can run beside a live runner: the lock serialises their batches, each re-reads the checkpoint.
 
-Round trips are what a batch costs here (each one more CPU than the work of a short handler): the lock and
-the checkpoint come in one call, a batch shorter than its limit ends the catch-up (what commits later sends
+Round trips are what a batch costs here (each one more CPU than the work of a short handler; ADR 029): the
+running service takes all its projections together, one transaction a batch (their locks and checkpoints in
+one call, the events read once, each applied to the projections behind it, the checkpoints saved in one
+statement), one projection at a time only when a batch together failed, so that one broken projection
+does not hold the others back. A batch shorter than its limit ends the catch-up (what commits later sends
 its own NOTIFY), and the check for rows held behind the horizon is one query for every projection.
 """
 
@@ -16,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import asyncpg
@@ -26,7 +29,15 @@ from services.eventstore.store import EventStore
 from services.eventstore.types import LogPosition, RecordedEvent
 from services.log_reader import Conn, load_checkpoint, save_checkpoint
 
-_LOCK_AND_LOAD = "SELECT tx_id, position FROM lock_and_load_checkpoint($1, $2)"  # chassis migration 003
+_LOCK_AND_LOAD = (
+    "SELECT name, tx_id, position FROM lock_and_load_checkpoints($1, $2)"  # chassis migration 003
+)
+_SAVE_CHECKPOINTS = (
+    "INSERT INTO checkpoints (name, tx_id, position, updated_at)"
+    " SELECT name, $2::text::xid8, $3, now() FROM unnest($1::text[]) AS n (name) ORDER BY name"
+    " ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, position = excluded.position,"
+    " updated_at = excluded.updated_at"
+)
 # Rows after the lowest checkpoint of the runner's projections (a missing checkpoint is the log's start),
 # whatever their transactions' state: rows_pending for several checkpoints in one round trip (ordered as
 # the index for the reason rows_pending gives).
@@ -83,23 +94,50 @@ class ProjectionRunner:
         self._horizon = HorizonBackoff(ceiling=poll_interval)
 
     async def step(self, projection: Projection) -> int:
-        """Apply the next batch in one transaction; the number of events applied."""
+        """Apply the projection's next batch in one transaction; the number of events applied."""
+        return await self._step([projection])
+
+    async def step_together(self) -> int:
+        """Apply the next batch of every projection in one transaction; the number of events read."""
+        return await self._step(self.projections)
+
+    async def _step(self, projections: Sequence[Projection]) -> int:
+        if not projections:
+            return 0
+        ordered = sorted(projections, key=_lock_key)  # locks always taken in one order: no deadlock
+        names = [checkpoint_name(p) for p in ordered]
         async with self._pool.acquire() as conn, conn.transaction():
-            name = checkpoint_name(projection)
-            row = await conn.fetchrow(_LOCK_AND_LOAD, _lock_key(projection), name)
-            after = LogPosition.start() if row is None else LogPosition(row["tx_id"], row["position"])
-            events = await self._store.read_all(after, self.batch_size, conn=conn)
+            rows = await conn.fetch(_LOCK_AND_LOAD, [_lock_key(p) for p in ordered], names)
+            at = {
+                row["name"]: LogPosition.start()
+                if row["tx_id"] is None
+                else LogPosition(row["tx_id"], row["position"])
+                for row in rows
+            }
+            behind = [(projection, at[name]) for projection, name in zip(ordered, names, strict=True)]
+            events = await self._store.read_all(min(at.values()), self.batch_size, conn=conn)
             for event in events:
-                await projection.handle(conn, event)
+                for projection, position in behind:
+                    if event.log_position > position:
+                        await projection.handle(conn, event)
             if events:
-                await save_checkpoint(conn, name, events[-1].log_position)
+                last = events[-1].log_position
+                moved = [checkpoint_name(p) for p, position in behind if last > position]
+                await conn.execute(_SAVE_CHECKPOINTS, moved, str(last.tx_id), last.position)
             return len(events)
 
     async def catch_up(self, projection: Projection) -> int:
         """Apply batches until one is short of the limit (nothing committed was left when it read); the
         number of events applied."""
+        return await self._catch_up(lambda: self.step(projection))
+
+    async def catch_up_together(self) -> int:
+        """`catch_up` for every projection at once; the number of events read."""
+        return await self._catch_up(self.step_together)
+
+    async def _catch_up(self, step: Callable[[], Awaitable[int]]) -> int:
         total = 0
-        while (applied := await self.step(projection)) > 0:
+        while (applied := await step()) > 0:
             total += applied
             if applied < self.batch_size:
                 break
@@ -133,13 +171,17 @@ class ProjectionRunner:
         try:
             while not stop.is_set():
                 failed = applied = False
-                for projection in self.projections:
-                    try:
-                        applied = await self.catch_up(projection) > 0 or applied
-                    except Exception:
-                        # Its checkpoint did not move: the same batch is tried again after a pause.
-                        failed = True
-                        log.exception("projection %s failed", projection.name)
+                try:
+                    applied = await self.catch_up_together() > 0
+                except Exception as exc:
+                    log.info("projections together failed (%r); one at a time", exc)
+                    for projection in self.projections:
+                        try:
+                            applied = await self.catch_up(projection) > 0 or applied
+                        except Exception:
+                            # Its checkpoint did not move: the same batch is tried again after a pause.
+                            failed = True
+                            log.exception("projection %s failed", projection.name)
                 if stop.is_set():
                     break
                 if failed:

@@ -160,3 +160,67 @@ async def test_an_inline_projection_is_not_run_live_but_a_rebuild_replays_it(dsn
     finally:
         await runtime.stop()
         await drop_schema(dsn, schema)
+
+
+class Breakable(Applied):
+    """Counts its events in a table; fails on every event while `broken`."""
+
+    broken = False
+
+    async def handle(self, conn: Conn, event: RecordedEvent) -> None:
+        if self.broken:
+            raise RuntimeError(f"{self.name} cannot take {event.event_type} now")
+        await conn.execute(
+            "INSERT INTO applied (projection, events) VALUES ($1, 1)"
+            " ON CONFLICT (projection) DO UPDATE SET events = applied.events + 1",
+            self.name,
+        )
+
+
+async def test_projections_run_together_and_one_broken_does_not_hold_back_the_others(dsn: str) -> None:
+    schema = unique_name("together")
+    pool = await make_schema(dsn, schema)
+    await pool.execute("CREATE TABLE applied (projection text PRIMARY KEY, events int NOT NULL)")
+    healthy, broken = Breakable("healthy"), Breakable("broken")
+    broken.broken = True
+    runner = ProjectionRunner(pool, [healthy, broken], schema=schema, batch_size=7, retry_delay=0.05)
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(runner.run(stop))
+    store = EventStore(pool)
+
+    async def applied() -> dict[str, int]:
+        return {r["projection"]: r["events"] for r in await pool.fetch("SELECT * FROM applied")}
+
+    try:
+        # Given 20 events, and one of the two projections unable to take any
+        await store.append("s-1", 0, [NewEvent("Counted", {"n": n}) for n in range(20)], tenant="t")
+
+        # Then the healthy one takes them all, the broken one none (its checkpoint stays at the start)
+        async def healthy_done() -> bool:
+            return (await applied()).get("healthy") == 20
+
+        await wait_until(healthy_done, 30, "the healthy projection to take every event")
+        assert "broken" not in await applied()
+        assert (await runner.position(broken)).position == 0
+
+        # When it is mended, it catches up alone, and 10 more events are taken by both together
+        broken.broken = False
+
+        async def both_done() -> bool:
+            return await applied() == {"healthy": 20, "broken": 20}
+
+        await wait_until(both_done, 30, "the mended projection to catch up")
+        await store.append("s-1", 20, [NewEvent("Counted", {"n": n}) for n in range(10)], tenant="t")
+
+        async def all_thirty() -> bool:
+            return await applied() == {"healthy": 30, "broken": 30}
+
+        await wait_until(all_thirty, 30, "both projections to take the new events")
+        # Then each projection took each event once, and both checkpoints stand at the last event
+        last = await pool.fetchval("SELECT max(global_position) FROM events")
+        assert [(await runner.position(p)).position for p in (healthy, broken)] == [last, last]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await pool.close()
+        await drop_schema(dsn, schema)
