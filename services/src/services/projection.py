@@ -49,6 +49,7 @@ WHERE (tx_id, global_position) > (
     ORDER BY 1, 2 LIMIT 1
 )
 ORDER BY tx_id, global_position LIMIT 1"""
+
 log = logging.getLogger(__name__)
 
 
