@@ -16,6 +16,8 @@ On Kafka the group's offsets live on the broker, not with the effects: a databas
 resume where the broker says, past the effects the restore took away. So after each batch's effects the
 runner also records, in the service's own `checkpoints`, the next offset of each partition, and a
 subscription starts each assigned partition from there (the PostgreSQL log's cursor is such a checkpoint).
+That record being the one a partition resumes from, the broker is told the offsets at most once a second
+(and at once when the topic goes quiet): they only feed the lag figures there.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Conn, Envelope], Awaitable[None]]
 
 _tracer = trace.get_tracer(__name__)
+KAFKA_ACK_INTERVAL = 1.0  # seconds between offset commits to the broker while messages keep coming
 
 _INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
 _INBOX_MANY = (
@@ -180,13 +183,31 @@ class ConsumerRunner:
         self._stop.set()
 
     async def _consume(self, subscription: Subscription) -> None:
-        while not self._stop.is_set():
-            deliveries = await self._fetch(subscription)
-            await self._process_batch(deliveries)
-            if deliveries:
-                if self._transport.name == "kafka":
-                    await self._save_offsets(deliveries)
-                await subscription.commit(deliveries)
+        on_kafka = self._transport.name == "kafka"
+        unacknowledged: list[Delivery] = []  # done and saved in the database, not yet told the broker
+        acknowledged_at = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                deliveries = await self._fetch(subscription)
+                await self._process_batch(deliveries)
+                if not on_kafka:
+                    if deliveries:
+                        await subscription.commit(deliveries)  # the PostgreSQL log's cursor is its record
+                    continue
+                if deliveries:
+                    await self._save_offsets(deliveries)  # what a (re)assigned partition resumes from
+                    unacknowledged += deliveries
+                # The broker's copy of the offsets only feeds the lag figures: told at most once a
+                # KAFKA_ACK_INTERVAL, and at once when the topic goes quiet (an offset commit per batch cost
+                # the broker more CPU than the records at a steady load; ADR 029).
+                quiet = not deliveries
+                if unacknowledged and (quiet or time.monotonic() - acknowledged_at >= KAFKA_ACK_INTERVAL):
+                    await subscription.commit(unacknowledged)
+                    unacknowledged, acknowledged_at = [], time.monotonic()
+        finally:
+            if unacknowledged:
+                with contextlib.suppress(Exception):
+                    await subscription.commit(unacknowledged)
 
     async def _process_batch(self, deliveries: Sequence[Delivery]) -> None:
         """One key's messages in order; with `concurrency` > 1, up to that many keys side by side.
