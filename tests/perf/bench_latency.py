@@ -14,6 +14,9 @@ The first step is the rate asked for; then the rate doubles while the p99 stays 
 it does, and once a rate under and one over are known, their midpoint is tried until they are within 20 %.
 A step whose contracts are not all signed within a minute after its last send counts as over; the
 next step starts once the backlog has drained (at most BENCH_LATENCY_BACKLOG, 600 s, else no next step).
+Each step also reads the CPU the services, PostgreSQL and Kafka spent from its start until its contracts were
+all signed (/proc, tests/perf/process_cpu.py), per hire; the figure is that of the fastest step under 1 s
+(what the consumers behind, billing's and payroll's, had not done by then is not in it).
 Payslips: hires that start BENCH_LATENCY_LEAD (120) s ahead, one minute of work each, then the work reported
 and the contract completed through the gateway (generator again), payslip seen in payroll's `payslips`.
 """
@@ -31,7 +34,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ import httpx
 from tests.e2e.deployments import Deployment, _start_processes, _stop_processes, _until_ready, fresh_database
 from tests.e2e.test_hires import association, members
 from tests.perf.hire_load import employer_id
+from tests.perf.process_cpu import CpuMeter
 from tests.perf.table import Figure, Target, load_average
 
 SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
@@ -69,6 +73,7 @@ class Step:
     seen: int
     latencies_ms: list[float]
     statuses: str = ""  # the generator's answers, by HTTP status
+    cpu_ms_per_hire: dict[str, float] = field(default_factory=dict)  # by process group, step to drained
 
     @property
     def complete(self) -> bool:
@@ -257,6 +262,15 @@ def _next_rate(steps: list[Step]) -> float | None:
     return float(round((low + high) / 2))
 
 
+def _per_hire(spent: dict[str, float], hires: int) -> dict[str, float]:
+    return {group: 1000 * seconds / hires for group, seconds in spent.items()} if hires else {}
+
+
+def _cpu_split(step: Step) -> str:
+    by_cost = sorted(step.cpu_ms_per_hire.items(), key=lambda item: -item[1])
+    return ", ".join(f"{group} {ms:.1f}" for group, ms in by_cost)
+
+
 def _statuses(results: list[dict[str, Any]]) -> str:
     counted = Counter(str(r.get("status")) for r in results)
     errors = [r["error"] for r in results if "error" in r][:1]
@@ -288,11 +302,16 @@ async def bench() -> list[Figure]:
                 await bench.hires(10, 20, later)  # warm-up: connections, caches, the group settled
                 steps: list[Step] = []
                 rate = RATE
+                meter = CpuMeter({name: p.pid for name, p in deployment.processes.items()})
                 while len(steps) < MAX_STEPS:
+                    cpu_before = meter.reading()
                     step, employers = await bench.hires(rate, int(rate * SECONDS), later)
+                    drained = await bench.drained(employers)
+                    step = replace(step, cpu_ms_per_hire=_per_hire(meter.since(cpu_before), step.accepted))
                     steps.append(step)
                     print(_line(f"hire -> contract signed, step {len(steps)}", step), flush=True)
-                    if not await bench.drained(employers):
+                    print(f"    CPU a hire, ms: {_cpu_split(step)}", flush=True)
+                    if not drained:
                         print(
                             f"  the backlog did not drain within {BACKLOG:.0f} s: no further step", flush=True
                         )
@@ -323,6 +342,8 @@ async def bench() -> list[Figure]:
         return payslip_figures
     first = steps[0]
     sustained = [s.rate for s in steps if s.p99_ms < 1000]
+    # What a hire costs, measured in the fastest step that kept up (a saturated one's batches are larger).
+    costed = max((s for s in steps if s.p99_ms < 1000), key=lambda s: s.rate, default=first)
     reference = (
         f"sent {first.sent_rate:.0f}/s, {first.accepted} accepted, {first.seen} seen; load {load_average()}"
     )
@@ -347,6 +368,12 @@ async def bench() -> list[Figure]:
             "hires/s",
             Target.at_least(first.rate),
             "; ".join(f"{s.rate:.0f}/s: p99 {s.p99_ms:.0f} ms" for s in steps),
+        ),
+        Figure(
+            f"CPU a hire, all processes, at {costed.rate:.0f}/s",
+            sum(costed.cpu_ms_per_hire.values()),
+            "ms",
+            reference=f"{_cpu_split(costed)} (from the step's start until its contracts are all signed)",
         ),
         *payslip_figures,
     ]
