@@ -298,13 +298,11 @@ class ConsumerRunner:
 
     async def _save_offsets(self, deliveries: Sequence[Delivery]) -> None:
         """After the batch's effects committed (never ahead of them), before the broker's acknowledgement."""
-        offsets: dict[tuple[str, int], int] = {}
+        offsets: dict[str, int] = {}  # checkpoint name -> the partition's next offset
         for d in deliveries:
-            offsets[(d.topic, d.partition)] = max(offsets.get((d.topic, d.partition), 0), d.offset + 1)
-        saved = sorted(
-            (self._offset_checkpoint(topic, partition), o) for (topic, partition), o in offsets.items()
-        )
-        await self._pool.execute(_SAVE_OFFSETS, [name for name, _ in saved], [o for _, o in saved])
+            name = self._offset_checkpoint(d.topic, d.partition)
+            offsets[name] = max(offsets.get(name, 0), d.offset + 1)
+        await self._pool.execute(_SAVE_OFFSETS, list(offsets), list(offsets.values()))
 
     async def _fetch(self, subscription: Subscription) -> list[Delivery]:
         """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing).

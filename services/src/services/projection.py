@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 import asyncpg
@@ -98,10 +98,6 @@ class ProjectionRunner:
         """Apply the projection's next batch in one transaction; the number of events applied."""
         return await self._step([projection])
 
-    async def step_together(self) -> int:
-        """Apply the next batch of every projection in one transaction; the number of events read."""
-        return await self._step(self.projections)
-
     async def _step(self, projections: Sequence[Projection]) -> int:
         if not projections:
             return 0
@@ -130,15 +126,12 @@ class ProjectionRunner:
     async def catch_up(self, projection: Projection) -> int:
         """Apply batches until one is short of the limit (nothing committed was left when it read); the
         number of events applied."""
-        return await self._catch_up(lambda: self.step(projection))
+        return await self._catch_up([projection])
 
-    async def catch_up_together(self) -> int:
-        """`catch_up` for every projection at once; the number of events read."""
-        return await self._catch_up(self.step_together)
-
-    async def _catch_up(self, step: Callable[[], Awaitable[int]]) -> int:
+    async def _catch_up(self, projections: Sequence[Projection]) -> int:
+        """`catch_up` for the projections together; the number of events read."""
         total = 0
-        while (applied := await step()) > 0:
+        while (applied := await self._step(projections)) > 0:
             total += applied
             if applied < self.batch_size:
                 break
@@ -173,7 +166,7 @@ class ProjectionRunner:
             while not stop.is_set():
                 failed = applied = False
                 try:
-                    applied = await self.catch_up_together() > 0
+                    applied = await self._catch_up(self.projections) > 0
                 except Exception as exc:
                     log.info("projections together failed (%r); one at a time", exc)
                     for projection in self.projections:
