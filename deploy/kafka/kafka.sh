@@ -97,9 +97,12 @@ configure() {
     -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@DATA_DIR@#$DIR/data#g" \
     "$HERE/server.properties.template" >"$DIR/server.properties"
   if [[ ! -f "$DIR/data/meta.properties" ]]; then
-    local cluster_id
-    # A cluster id is 16 random bytes in URL-safe base64 without padding.
-    cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    local cluster_id="-"
+    # A cluster id is 16 random bytes in URL-safe base64 without padding. One starting with '-' reads as an
+    # option to the storage tool (1 run in 64 failed so): drawn again, as Kafka's own Uuid.randomUuid does.
+    while [[ "$cluster_id" == -* ]]; do
+      cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
     # No --standalone: the voters are fixed in controller.quorum.voters.
     "${JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$DIR/server.properties" \
       >"$DIR/logs/format.log" 2>&1 || { cat "$DIR/logs/format.log" >&2; die "formatting $DIR/data failed"; }
