@@ -7,6 +7,12 @@ notification costs latency only: readers poll anyway (every `poll_interval`).
 
 Channels are per producing schema, not per topic: the relay, every PostgreSQL-transport subscriber of that
 schema's topics and the projections all read the same two tables, so one wake-up serves them all.
+
+Most readers run in the process that wrote (a service's relay and projections beside its command handlers), so
+the notifier wakes this process's readers of a channel directly, and the NOTIFY, which only other processes'
+readers need (a replica's relay, an embedded subscriber elsewhere), goes at most once per `spacing` per set of
+channels: a hire's four commits cost one NOTIFY round trip and its listeners' wake-ups, not four (ADR 029).
+Readers ignore a NOTIFY their own process sent: they were woken already.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
+import weakref
 from collections.abc import Callable, Iterable
 
 import asyncpg
@@ -35,19 +43,49 @@ def events_channel(schema: str) -> str:
     return f"{check_schema_name(schema)}.events"
 
 
-class PgNotifier:
-    """NOTIFY outside the appending transaction, coalesced: at most one in flight per set of channels, and a
-    set in one statement (a commit wakes its schema's outbox and events readers in one round trip)."""
+class Process:
+    """The readers of one process, by channel, and the token its NOTIFYs carry (readers tell their own)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+        self._readers: dict[str, weakref.WeakSet[PgWakeup]] = {}
+
+    def register(self, reader: PgWakeup) -> None:
+        for channel in reader.channels:
+            self._readers.setdefault(channel, weakref.WeakSet()).add(reader)
+
+    def wake(self, channels: Iterable[str]) -> None:
+        for channel in channels:
+            for reader in list(self._readers.get(channel, ())):
+                reader.wake()
+
+
+THIS_PROCESS = Process()
+NOTIFY_SPACING = (
+    0.02  # seconds between two NOTIFYs of a set of channels: other processes' readers wait that long
+)
+
+
+class PgNotifier:
+    """Wakes this process's readers at once, and NOTIFYs the others' outside the appending transaction,
+    coalesced: one in flight per set of channels and at most one per `spacing`, a set in one statement (a
+    commit wakes its schema's outbox and events readers in one round trip)."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, process: Process = THIS_PROCESS, spacing: float = NOTIFY_SPACING
+    ) -> None:
         self._pool = pool
+        self._process = process
+        self._spacing = spacing
         self._in_flight: dict[tuple[str, ...], asyncio.Task[None]] = {}
         self._again: set[tuple[str, ...]] = set()
 
     def notify(self, *channels: str) -> None:
-        """Schedule a NOTIFY on the channels; never blocks, never raises (readers poll as a fallback)."""
+        """Wake the channels' readers in this process and schedule a NOTIFY for the others'; never blocks,
+        never raises (readers poll as a fallback)."""
         if not channels:
             return
+        self._process.wake(channels)
         if channels in self._in_flight:
             # The NOTIFY in flight may reach readers before this commit is visible to them: send one more.
             self._again.add(channels)
@@ -70,10 +108,11 @@ class PgNotifier:
             while True:
                 self._again.discard(channels)
                 try:
-                    await self._pool.execute(_NOTIFY, list(channels))
+                    await self._pool.execute(_NOTIFY, list(channels), self._process.token)
                 except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError) as exc:
                     log.warning("NOTIFY %s failed (readers will poll): %s", ", ".join(channels), exc)
                     return
+                await asyncio.sleep(self._spacing)  # commits meanwhile fold into one more NOTIFY
                 if channels not in self._again:
                     return
         finally:
@@ -85,7 +124,7 @@ class PgNotifier:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
 
-_NOTIFY = "SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel"
+_NOTIFY = "SELECT pg_notify(channel, $2) FROM unnest($1::text[]) AS channel"
 
 
 class PgWakeup:
@@ -96,15 +135,25 @@ class PgWakeup:
     Holds one pooled connection for LISTEN while started; if it breaks, the next `wait` listens again.
     """
 
-    def __init__(self, pool: asyncpg.Pool, channels: Iterable[str], poll_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        channels: Iterable[str],
+        poll_interval: float = 1.0,
+        *,
+        process: Process = THIS_PROCESS,
+    ) -> None:
         self._pool = pool
         self.channels = list(dict.fromkeys(channels))
         self.poll_interval = poll_interval
         self._event = asyncio.Event()
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._process = process
+        process.register(self)
 
-    def _on_notify(self, *_: object) -> None:
-        self._event.set()
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, sender: object) -> None:
+        if sender != self._process.token:  # this process's commits woke it already
+            self._event.set()
 
     async def _ensure_listening(self) -> None:
         if self._conn is not None and not self._conn.is_closed():
