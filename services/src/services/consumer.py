@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -55,19 +55,32 @@ _tracer = trace.get_tracer(__name__)
 KAFKA_ACK_INTERVAL = 1.0  # seconds between offset commits to the broker while messages keep coming
 
 _INBOX = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true"
-_INBOX_MANY = (
-    "INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id"
-    " ON CONFLICT DO NOTHING RETURNING event_id"
-)
 # Never moves back: a partition redelivered from an older offset (after a rebalance) keeps what was recorded.
 # Every partition of a batch in one statement (sorted by name: concurrent savers lock rows in one order).
-_SAVE_OFFSETS = (
+_UPSERT_OFFSETS = (
     "INSERT INTO checkpoints (name, tx_id, position, updated_at)"
-    " SELECT name, '0'::xid8, position, now() FROM unnest($1::text[], $2::bigint[]) AS o (name, position)"
-    " ORDER BY name"
+    " SELECT name, '0'::xid8, position, now() FROM unnest({names}::text[], {positions}::bigint[])"
+    " AS o (name, position) ORDER BY name"
     " ON CONFLICT (name) DO UPDATE SET position = greatest(checkpoints.position, excluded.position),"
     " updated_at = excluded.updated_at"
 )
+_SAVE_OFFSETS = _UPSERT_OFFSETS.format(names="$1", positions="$2")
+# A batch that is one transaction saves its offsets in it, in the inbox's statement (no round trip of their
+# own); other batches pass no offsets and save them once all their transactions committed.
+_INBOX_AND_OFFSETS = (
+    f"WITH offsets AS ({_UPSERT_OFFSETS.format(names='$3', positions='$4')})"
+    " INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """A batch's next offsets, by checkpoint name (`kafka-offset:<consumer>:<topic>:<partition>`); none on
+    the PostgreSQL log, whose cursor is its subscription's."""
+
+    names: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,13 +202,16 @@ class ConsumerRunner:
         try:
             while not self._stop.is_set():
                 deliveries = await self._fetch(subscription)
-                await self._process_batch(deliveries)
+                # What a (re)assigned partition resumes from, saved after the batch's effects or with them.
+                offsets = self._offsets_of(deliveries) if on_kafka else Offsets()
+                saved = await self._process_batch(deliveries, offsets)
                 if not on_kafka:
                     if deliveries:
                         await subscription.commit(deliveries)  # the PostgreSQL log's cursor is its record
                     continue
                 if deliveries:
-                    await self._save_offsets(deliveries)  # what a (re)assigned partition resumes from
+                    if not saved:
+                        await self._pool.execute(_SAVE_OFFSETS, offsets.names, offsets.positions)
                     unacknowledged += deliveries
                 # The broker's copy of the offsets only feeds the lag figures: told at most once a
                 # KAFKA_ACK_INTERVAL, and at once when the topic goes quiet (an offset commit per batch cost
@@ -209,8 +225,9 @@ class ConsumerRunner:
                 with contextlib.suppress(Exception):
                     await subscription.commit(unacknowledged)
 
-    async def _process_batch(self, deliveries: Sequence[Delivery]) -> None:
-        """One key's messages in order; with `concurrency` > 1, up to that many keys side by side.
+    async def _process_batch(self, deliveries: Sequence[Delivery], offsets: Offsets) -> bool:
+        """One key's messages in order; with `concurrency` > 1, up to that many keys side by side. True when
+        the batch was one transaction and `offsets` were saved in it.
 
         A key is one aggregate's stream, the only order the bus promises (a Kafka partition mixes keys), so
         a handler whose effects touch only the message's own aggregates can take `concurrency`: a consumer
@@ -220,12 +237,16 @@ class ConsumerRunner:
         """
         if self.messages_per_transaction > 1:
             lanes = _lanes_of_keys(deliveries, self.concurrency)
+            if len(lanes) == 1 and len(lanes[0]) <= self.messages_per_transaction:
+                return await self._process_together(lanes[0], offsets)
             await self._side_by_side(lanes, self._process_together)
-            return
-        if self.concurrency == 1 or len(deliveries) < 2:
-            for delivery in deliveries:
+            return False
+        if not deliveries:
+            return False
+        if self.concurrency == 1 or len(deliveries) == 1:
+            for delivery in deliveries[:-1]:
                 await self._process(delivery)
-            return
+            return await self._process(deliveries[-1], offsets)  # the batch's offsets with the last one
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one_key(queue: list[Delivery]) -> None:
@@ -234,10 +255,11 @@ class ConsumerRunner:
                     await self._process(delivery)
 
         await self._side_by_side(_by_key(deliveries), one_key)
+        return False
 
     @staticmethod
     async def _side_by_side(
-        lanes: list[list[Delivery]], run: Callable[[list[Delivery]], Coroutine[Any, Any, None]]
+        lanes: list[list[Delivery]], run: Callable[[list[Delivery]], Coroutine[Any, Any, object]]
     ) -> None:
         if len(lanes) == 1:
             await run(lanes[0])
@@ -250,30 +272,41 @@ class ConsumerRunner:
             stopped = failed.subgroup(_Stopped)
             raise (stopped or failed).exceptions[0] from None
 
-    async def _process_together(self, lane: list[Delivery]) -> None:
+    async def _process_together(self, lane: list[Delivery], offsets: Offsets | None = None) -> bool:
         """The lane's messages `messages_per_transaction` at a time, each slice in one transaction (one
         inbox insert, one commit): a handler of a few short statements spends less on its transaction
         than on its work. A slice that fails is rolled back whole and run again one message at a time, so
-        a bad message is retried and dead-lettered alone, as without slices."""
-        for start in range(0, len(lane), self.messages_per_transaction):
+        a bad message is retried and dead-lettered alone, as without slices. `offsets`: the batch's, for
+        a lane that is the whole batch in one slice; True when they were saved with it."""
+        slices = range(0, len(lane), self.messages_per_transaction)
+        with_offsets = offsets if offsets is not None and len(slices) == 1 else Offsets()
+        for start in slices:
             part = lane[start : start + self.messages_per_transaction]
             try:
-                handled = await self._apply_together(part)
+                handled = await self._apply_together(part, with_offsets)
             except Exception as exc:
                 log.info(
                     "consumer %s: %d messages together failed (%r); one at a time", self.name, len(part), exc
                 )
                 for delivery in part:
                     await self._process(delivery)
-                continue
+                return False
             for delivery, done in handled:
                 self._count(delivery, done)
+        return bool(with_offsets.names)
 
-    async def _apply_together(self, part: list[Delivery]) -> list[tuple[Delivery, bool]]:
-        """The slice's inbox rows and effects in one transaction; each message's (delivery, first time)."""
+    async def _apply_together(self, part: list[Delivery], offsets: Offsets) -> list[tuple[Delivery, bool]]:
+        """The slice's inbox rows, `offsets` and effects in one transaction; each message's (delivery, first
+        time)."""
         handled = []
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_INBOX_MANY, self.name, [d.envelope.event_id for d in part])
+            rows = await conn.fetch(
+                _INBOX_AND_OFFSETS,
+                self.name,
+                [d.envelope.event_id for d in part],
+                offsets.names,
+                offsets.positions,
+            )
             first_time = {row["event_id"] for row in rows}
             for delivery in part:
                 event_id = delivery.envelope.event_id
@@ -296,13 +329,14 @@ class ConsumerRunner:
         )
         return None if position is None else int(position)
 
-    async def _save_offsets(self, deliveries: Sequence[Delivery]) -> None:
-        """After the batch's effects committed (never ahead of them), before the broker's acknowledgement."""
-        offsets: dict[str, int] = {}  # checkpoint name -> the partition's next offset
+    def _offsets_of(self, deliveries: Sequence[Delivery]) -> Offsets:
+        """Each partition's next offset after the batch, by checkpoint name; saved with the batch's effects
+        or after them (never ahead), before the broker's acknowledgement."""
+        offsets: dict[str, int] = {}
         for d in deliveries:
             name = self._offset_checkpoint(d.topic, d.partition)
             offsets[name] = max(offsets.get(name, 0), d.offset + 1)
-        await self._pool.execute(_SAVE_OFFSETS, list(offsets), list(offsets.values()))
+        return Offsets(list(offsets), list(offsets.values()))
 
     async def _fetch(self, subscription: Subscription) -> list[Delivery]:
         """The next batch, or nothing once a stop is requested (an interrupted fetch acknowledged nothing).
@@ -334,12 +368,14 @@ class ConsumerRunner:
             await fetching
         return []
 
-    async def _process(self, delivery: Delivery) -> None:
-        """Handle one delivery in a `process <topic>` span whose parent is the message's own trace context."""
+    async def _process(self, delivery: Delivery, offsets: Offsets | None = None) -> bool:
+        """Handle one delivery in a `process <topic>` span whose parent is the message's own trace context;
+        True when `offsets` were saved with its effects (not when it was dead-lettered)."""
         with self._span(delivery):
             started = time.perf_counter()
-            await self._process_with_retries(delivery)
+            saved = await self._process_with_retries(delivery, offsets or Offsets())
             self._observe(delivery, started)
+        return saved
 
     def _span(self, delivery: Delivery) -> contextlib.AbstractContextManager[trace.Span]:
         parent = context_from_traceparent(delivery.traceparent or delivery.envelope.traceparent)
@@ -373,11 +409,11 @@ class ConsumerRunner:
             self.skipped += 1
         CONSUMER_MESSAGES.labels(self.service, self.name, "processed" if done else "repeat").inc()
 
-    async def _process_with_retries(self, delivery: Delivery) -> None:
+    async def _process_with_retries(self, delivery: Delivery, offsets: Offsets) -> bool:
         failures = unavailable = 0
         while True:
             try:
-                done = await self._apply(delivery.envelope)
+                done = await self._apply(delivery.envelope, offsets)
             except Exception as exc:
                 CONSUMER_HANDLER_FAILURES.labels(self.service, self.name, delivery.envelope.event_type).inc()
                 if isinstance(exc, _UNAVAILABLE):
@@ -387,7 +423,7 @@ class ConsumerRunner:
                     failures += 1
                     if failures >= self.retry.max_attempts:
                         await self._dead_letter(delivery, exc, failures)
-                        return
+                        return False
                     delay = self.retry.delay(failures)
                 log.warning(
                     "consumer %s: %s %s failed (attempt %d/%d, unavailable %d), retrying in %.2fs: %r",
@@ -406,12 +442,15 @@ class ConsumerRunner:
                     raise _Stopped from exc
                 continue
             self._count(delivery, done)
-            return
+            return bool(offsets.names)
 
-    async def _apply(self, envelope: Envelope) -> bool:
-        """The inbox row and the effects in one transaction; False when the message was already processed."""
+    async def _apply(self, envelope: Envelope, offsets: Offsets) -> bool:
+        """The inbox row, `offsets` and the effects in one transaction; False when the message was already
+        processed."""
         async with self._pool.acquire() as conn, conn.transaction():
-            first = await conn.fetchval(_INBOX, self.name, envelope.event_id)
+            first = await conn.fetch(
+                _INBOX_AND_OFFSETS, self.name, [envelope.event_id], offsets.names, offsets.positions
+            )
             if not first:
                 return False
             await self._handle(conn, envelope)

@@ -203,3 +203,36 @@ async def test_a_lingering_consumer_takes_what_arrives_meanwhile_in_the_same_tra
             "SELECT count(DISTINCT tx) FROM effect_transactions"
         )
         assert transactions == (1 if linger else 2)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("messages_per_transaction", [1, 10])
+async def test_a_batch_in_one_transaction_records_its_offset_in_that_transaction(
+    messages_per_transaction: int, dsn: str, bootstrap: str
+) -> None:
+    async with bus_world("kafka", dsn, bootstrap, partitions=1) as world:
+        # Given 5 messages of one key
+        for version in range(1, 6):
+            await publish(world.store, world.producer, "s0", version)
+        name = world.group(f"offset-with-effects-{messages_per_transaction}")
+        # When a consumer takes them
+        runner = runner_of(world, name, messages_per_transaction=messages_per_transaction)
+        world.background(runner.run(world.stop))
+        offset = f"kafka-offset:{name}:{world.topic}:0"
+
+        async def recorded_past_all() -> bool:
+            position = await world.consumer_pool.fetchval(
+                "SELECT position FROM checkpoints WHERE name = $1", offset
+            )
+            return position == 5
+
+        await wait_until(recorded_past_all, 60, "the partition's offset recorded past the 5 messages")
+        # Then the offset past them was written by the transaction that made the last one's effect
+        last_effect = await world.consumer_pool.fetchval(
+            "SELECT (t.tx::text::bigint % 4294967296)::text FROM effect_transactions t"
+            " JOIN effects e USING (event_id) ORDER BY e.seq DESC LIMIT 1"
+        )
+        written_by = await world.consumer_pool.fetchval(
+            "SELECT xmin::text FROM checkpoints WHERE name = $1", offset
+        )
+        assert written_by == last_effect
