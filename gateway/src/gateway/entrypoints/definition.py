@@ -65,12 +65,14 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         name="gateway",
         title="SmartFr back-office API",
         migrations=MIGRATIONS,
+        # Matched in this order, route by route: the busiest route, associations' pushed hires, first (it was
+        # a tenth of the gateway's CPU a hire behind the routers before it); no two routers' paths overlap.
         routers=[
+            inbound_webhooks.router,
             oauth.router,
             members.router,
             personal_data.router,
             employees.router,
-            inbound_webhooks.router,
             webhook_endpoints.router,
             employer_structures_router,
             assemblies.router,
