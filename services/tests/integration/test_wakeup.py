@@ -5,6 +5,7 @@ more."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 
@@ -80,3 +81,25 @@ async def test_a_burst_of_commits_in_another_process_wakes_the_reader_with_at_mo
         await listener.close()
         await reader.close()
         await pool.close()
+
+
+class _Unreachable:
+    async def acquire(self) -> None:
+        raise OSError("no database here")
+
+
+def test_a_reader_left_waiting_in_a_closed_event_loop_does_not_break_a_commit_in_another() -> None:
+    here = Process()
+    unreachable: Any = _Unreachable()
+    reader = PgWakeup(unreachable, [outbox_channel(SCHEMA)], poll_interval=NEVER, process=here)
+    # Given a reader waiting in an event loop closed under it (as a finished test's loop)
+    finished = asyncio.new_event_loop()
+    waiting = finished.create_task(reader.wait())
+    for _ in range(5):  # a few turns of the loop: it tries to listen, fails, and waits
+        finished.run_until_complete(asyncio.sleep(0))
+    assert not waiting.done()
+    finished.close()
+    # When a commit in this process wakes the channel's readers, then it does not raise
+    here.wake([outbox_channel(SCHEMA)])
+    # And the reader is not woken again
+    here.wake([outbox_channel(SCHEMA)])

@@ -56,8 +56,12 @@ class Process:
 
     def wake(self, channels: Iterable[str]) -> None:
         for channel in channels:
-            for reader in list(self._readers.get(channel, ())):
-                reader.wake()
+            readers = self._readers.get(channel, weakref.WeakSet())
+            for reader in list(readers):
+                try:
+                    reader.wake()
+                except RuntimeError:  # waited on in an event loop now closed (tests run one loop each)
+                    readers.discard(reader)
 
 
 THIS_PROCESS = Process()
