@@ -280,6 +280,7 @@ class ConsumerRunner:
         a lane that is the whole batch in one slice; True when they were saved with it."""
         slices = range(0, len(lane), self.messages_per_transaction)
         with_offsets = offsets if offsets is not None and len(slices) == 1 else Offsets()
+        saved = bool(with_offsets.names)
         for start in slices:
             part = lane[start : start + self.messages_per_transaction]
             try:
@@ -290,10 +291,11 @@ class ConsumerRunner:
                 )
                 for delivery in part:
                     await self._process(delivery)
-                return False
+                saved = False
+                continue
             for delivery, done in handled:
                 self._count(delivery, done)
-        return bool(with_offsets.names)
+        return saved
 
     async def _apply_together(self, part: list[Delivery], offsets: Offsets) -> list[tuple[Delivery, bool]]:
         """The slice's inbox rows, `offsets` and effects in one transaction; each message's (delivery, first

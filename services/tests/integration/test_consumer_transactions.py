@@ -92,20 +92,21 @@ async def test_messages_share_transactions_each_effect_once_each_key_in_order(
 
 
 @pytest.mark.parametrize("kind", TRANSPORTS)
+@pytest.mark.parametrize("per_transaction", [MESSAGES, 5])
 async def test_a_bad_message_fails_its_transaction_then_alone_the_others_commit_once(
-    kind: str, dsn: str, bootstrap: str
+    kind: str, per_transaction: int, dsn: str, bootstrap: str
 ) -> None:
     async with bus_world(kind, dsn, bootstrap, partitions=1) as world:
-        # Given 20 messages, one of which the handler can never take
+        # Given 20 messages, one of which the handler can never take (the 10th: in the 2nd slice of 5)
         await publish_interleaved(world)
-        name = world.group("poisoned")
-        # When they are taken 20 to a transaction
+        name = world.group(f"poisoned-{per_transaction}")
+        # When they are taken 20 (or 5) to a transaction
         runner = runner_of(
             world,
             name,
             poisoned={("s1", 3)},
             retry=RetryPolicy(max_attempts=2, base_delay=0.01),
-            messages_per_transaction=MESSAGES,
+            messages_per_transaction=per_transaction,
         )
         world.background(runner.run(world.stop))
 

@@ -65,9 +65,8 @@ class Process:
 
 
 THIS_PROCESS = Process()
-NOTIFY_SPACING = (
-    0.02  # seconds between two NOTIFYs of a set of channels: other processes' readers wait that long
-)
+# Seconds between two NOTIFYs of a set of channels: the longest other processes' readers wait for a commit.
+NOTIFY_SPACING = 0.02
 
 
 class PgNotifier:
