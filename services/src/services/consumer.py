@@ -65,8 +65,9 @@ _UPSERT_OFFSETS = (
     " updated_at = excluded.updated_at"
 )
 _SAVE_OFFSETS = _UPSERT_OFFSETS.format(names="$1", positions="$2")
-# A batch that is one transaction saves its offsets in it, in the inbox's statement (no round trip of their
-# own); other batches pass no offsets and save them once all their transactions committed.
+# A batch whose last transaction commits after all its others (one transaction, or its messages one after
+# another) saves its offsets in that one, in the inbox's statement (no round trip of their own); a batch of
+# lanes side by side passes none and saves them once all its transactions committed.
 _INBOX_AND_OFFSETS = (
     f"WITH offsets AS ({_UPSERT_OFFSETS.format(names='$3', positions='$4')})"
     " INSERT INTO inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id"
@@ -227,7 +228,7 @@ class ConsumerRunner:
 
     async def _process_batch(self, deliveries: Sequence[Delivery], offsets: Offsets) -> bool:
         """One key's messages in order; with `concurrency` > 1, up to that many keys side by side. True when
-        the batch was one transaction and `offsets` were saved in it.
+        `offsets` were saved in the transaction of the batch's last effects.
 
         A key is one aggregate's stream, the only order the bus promises (a Kafka partition mixes keys), so
         a handler whose effects touch only the message's own aggregates can take `concurrency`: a consumer
