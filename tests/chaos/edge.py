@@ -39,6 +39,7 @@ class KillOnAnswer:
         self.armed = False
         self.killed = 0
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[object]] = set()
 
     @property
     def url(self) -> str:
@@ -50,9 +51,17 @@ class KillOnAnswer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+            # Python 3.11's server leaves its connections' handlers running: ended here, before the loop.
+            for connection in self._connections:
+                connection.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
 
     async def _connection(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
+        this = asyncio.current_task()
+        assert this is not None
+        self._connections.add(this)
+        this.add_done_callback(self._connections.discard)
         try:
             gateway_in, gateway_out = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
