@@ -84,6 +84,9 @@ class Offsets:
     positions: list[int] = field(default_factory=list)
 
 
+NO_OFFSETS = Offsets()  # a transaction that saves none (never mutated)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """`max_attempts` tries in all; the n-th retry waits `base_delay * 2**(n-1)`, capped at `max_delay`."""
@@ -204,7 +207,7 @@ class ConsumerRunner:
             while not self._stop.is_set():
                 deliveries = await self._fetch(subscription)
                 # What a (re)assigned partition resumes from, saved after the batch's effects or with them.
-                offsets = self._offsets_of(deliveries) if on_kafka else Offsets()
+                offsets = self._offsets_of(deliveries) if on_kafka else NO_OFFSETS
                 saved = await self._process_batch(deliveries, offsets)
                 if not on_kafka:
                     if deliveries:
@@ -273,14 +276,14 @@ class ConsumerRunner:
             stopped = failed.subgroup(_Stopped)
             raise (stopped or failed).exceptions[0] from None
 
-    async def _process_together(self, lane: list[Delivery], offsets: Offsets | None = None) -> bool:
+    async def _process_together(self, lane: list[Delivery], offsets: Offsets = NO_OFFSETS) -> bool:
         """The lane's messages `messages_per_transaction` at a time, each slice in one transaction (one
         inbox insert, one commit): a handler of a few short statements spends less on its transaction
         than on its work. A slice that fails is rolled back whole and run again one message at a time, so
         a bad message is retried and dead-lettered alone, as without slices. `offsets`: the batch's, for
         a lane that is the whole batch in one slice; True when they were saved with it."""
         slices = range(0, len(lane), self.messages_per_transaction)
-        with_offsets = offsets if offsets is not None and len(slices) == 1 else Offsets()
+        with_offsets = offsets if len(slices) == 1 else NO_OFFSETS
         saved = bool(with_offsets.names)
         for start in slices:
             part = lane[start : start + self.messages_per_transaction]
@@ -371,12 +374,12 @@ class ConsumerRunner:
             await fetching
         return []
 
-    async def _process(self, delivery: Delivery, offsets: Offsets | None = None) -> bool:
+    async def _process(self, delivery: Delivery, offsets: Offsets = NO_OFFSETS) -> bool:
         """Handle one delivery in a `process <topic>` span whose parent is the message's own trace context;
         True when `offsets` were saved with its effects (not when it was dead-lettered)."""
         with self._span(delivery):
             started = time.perf_counter()
-            saved = await self._process_with_retries(delivery, offsets or Offsets())
+            saved = await self._process_with_retries(delivery, offsets)
             self._observe(delivery, started)
         return saved
 

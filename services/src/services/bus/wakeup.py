@@ -56,7 +56,9 @@ class Process:
 
     def wake(self, channels: Iterable[str]) -> None:
         for channel in channels:
-            readers = self._readers.get(channel, weakref.WeakSet())
+            readers = self._readers.get(channel)
+            if readers is None:  # no reader of it here (no set made for nothing on a commit's path)
+                continue
             for reader in list(readers):
                 try:
                     reader.wake()
