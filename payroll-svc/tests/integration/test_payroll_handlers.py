@@ -30,7 +30,11 @@ from payroll_svc.domain.payslips.correction import CorrectedInputs
 from payroll_svc.entrypoints.definition import definition
 from payroll_svc.integration.fake_bank import FakeBank, LostAfterAcceptance
 from payroll_svc.integration.identities import InvalidSiret
-from payroll_svc.read_models.establishments import EstablishmentUnknown
+from payroll_svc.read_models.establishments import (
+    EstablishmentUnknown,
+    establishment,
+    establishment_of_contract,
+)
 from payroll_svc.read_models.payroll_views import lock_month_and_ceiling_used
 from services.db import create_pool, migrate
 from services.envelope import Envelope
@@ -99,7 +103,9 @@ def completion(tenant: str = TENANT, **changes: Any) -> Envelope:
     )
 
 
-def drafted_under(completed: Envelope, siret: str, street: str) -> Envelope:
+def drafted_under(
+    completed: Envelope, siret: str, street: str, drafted_at: str = DRAFTED["drafted_at"]
+) -> Envelope:
     """The draft of the completed contract, made under the establishment `siret`."""
     establishment = {**DRAFTED["employer_establishment"], "siret": siret, "street": street}
     return completed.model_copy(
@@ -112,6 +118,7 @@ def drafted_under(completed: Envelope, siret: str, street: str) -> Envelope:
                 "contract_id": completed.data["contract_id"],
                 "member_id": completed.data["member_id"],
                 "employer_establishment": establishment,
+                "drafted_at": drafted_at,
             },
         }
     )
@@ -646,6 +653,61 @@ async def test_the_dsn_of_the_month_the_salaries_are_paid_in_passes_the_structur
         await payroll.dsn(tenant, "73282932000075", date(2026, 12, 1), date(2027, 1, 5))
 
 
+async def test_an_establishment_is_as_its_latest_draft_named_it_whatever_order_the_drafts_arrive_in(
+    resources: Resources,
+) -> None:
+    tenant, siret = "coop-moved", "73282932000074"
+    payroll = build(resources)
+    older, moved, moved_back = (completion(tenant) for _ in range(3))
+
+    # Given the draft made after the establishment moved, then one made before, delivered late
+    await deliver(payroll, drafted_under(moved, siret, "5 avenue Neuve", "2026-11-20T09:00:00Z"))
+    await deliver(payroll, drafted_under(older, siret, "12 rue des Arts", "2026-11-02T09:00:00Z"))
+    async with resources.pool.acquire() as conn:
+        named = await establishment(conn, tenant, siret)
+        of_older = await establishment_of_contract(conn, tenant, UUID(older.data["contract_id"]))
+    # Then the SIRET, and the older contract's payslip, name it where it moved
+    assert named is not None
+    assert of_older is not None
+    assert (named.street, of_older.street) == ("5 avenue Neuve", "5 avenue Neuve")
+
+    # When a later draft names it at its first address again (it moved back)
+    await deliver(payroll, drafted_under(moved_back, siret, "12 rue des Arts", "2026-11-25T09:00:00Z"))
+    async with resources.pool.acquire() as conn:
+        named = await establishment(conn, tenant, siret)
+    assert named is not None
+    assert named.street == "12 rue des Arts"
+
+
+async def test_drafts_made_under_one_siret_do_not_wait_for_each_others_transactions(
+    resources: Resources,
+) -> None:
+    """All of Coop Portage's hires share a SIRET: a draft waiting for another's commit would put payroll's
+    consumer of contracts one draft at a time, whatever its lanes and instances."""
+    tenant, siret = "coop-busy", "73282932000074"
+    payroll = build(resources)
+    first, second, third = (completion(tenant) for _ in range(3))
+    await deliver(payroll, drafted_under(first, siret, "12 rue des Arts", "2026-11-02T09:00:00Z"))
+
+    # Given a newer draft's transaction still open
+    async with resources.pool.acquire() as holder, holder.transaction():
+        await payroll.on_contracts_event(
+            holder, drafted_under(second, siret, "12 rue des Arts", "2026-11-03T09:00:00Z")
+        )
+        # When a third draft of the SIRET is recorded meanwhile, it takes no lock the open one holds
+        async with resources.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL lock_timeout = '200ms'")
+            await payroll.on_contracts_event(
+                conn, drafted_under(third, siret, "12 rue des Arts", "2026-11-04T09:00:00Z")
+            )
+
+    async with resources.pool.acquire() as conn:
+        recorded = await conn.fetchval(
+            "SELECT count(*) FROM contract_establishments WHERE tenant = $1", tenant
+        )
+    assert recorded == 3
+
+
 def gross_of_pay(dsn: str, contract_id: str) -> list[tuple[str, str, str]]:
     """The DSN's S21.G00.51 gross (kind 001) of a contract: its period's start and end, and the amount."""
     number = UUID(contract_id).hex[:20]
@@ -727,7 +789,7 @@ READ_MODELS = {
     "overpayments": "tenant, payslip_id",
     "unpaid_work": "tenant, contract_id",
     "payment_runs": "tenant, run_id",
-    "establishments": "tenant, siret",
+    "establishment_registrations": "tenant, siret, registration",
     "contract_establishments": "tenant, contract_id",
 }
 
