@@ -66,8 +66,8 @@ def definition(client_for: ClientFor) -> ServiceDefinition:
         title="SmartFr back-office API",
         migrations=MIGRATIONS,
         # Matched in this order, route by route: the busiest route first, associations' pushed hires
-        # (`POST /v1/webhooks/hires`, behind 18 routers it cost 3-4 % of the gateway's CPU a hire in matching),
-        # then the other inbound webhooks; no two routers' paths overlap.
+        # (`POST /v1/webhooks/hires`: behind 18 routers, matching it cost 3-4 % of the gateway's CPU a
+        # hire), then the other inbound webhooks; no two routers' paths overlap.
         routers=[
             hires.router,
             inbound_webhooks.router,
