@@ -22,7 +22,7 @@ from gateway.inbound import metrics
 from gateway.inbound.kinds import Kind, PayloadInvalid
 from gateway.inbound.sealing import Sealer
 from gateway.inbound.signatures import SignatureRefused, SignedHeaders, read_headers, verify
-from gateway.inbound.sources import Source, valid_secrets
+from gateway.inbound.sources import Pusher, Source
 from schemas.generated.gateway.webhook_received_v1 import WebhookReceivedV1
 from services.envelope import Envelope
 from services.eventstore import ConcurrencyConflict, EventStore, NewEvent
@@ -50,7 +50,7 @@ class Receiver:
 
     async def receive(
         self,
-        source: Source,
+        pusher: Pusher,
         kind: Kind,
         headers: Mapping[str, str],
         body: bytes,
@@ -65,8 +65,9 @@ class Receiver:
                 "webhook_body_too_large",
                 detail=f"at most {kind.max_body_bytes} bytes",
             )
+        source = pusher.source
         try:
-            signed = await self._verified(source, headers, body, now)
+            signed = self._verified(pusher, headers, body, now)
         except Problem:
             metrics.count(kind.name, metrics.BAD_SIGNATURE)
             raise
@@ -88,13 +89,12 @@ class Receiver:
         metrics.count(kind.name, metrics.ACCEPTED)
         return answer
 
-    async def _verified(
-        self, source: Source, headers: Mapping[str, str], body: bytes, now: datetime
+    def _verified(
+        self, pusher: Pusher, headers: Mapping[str, str], body: bytes, now: datetime
     ) -> SignedHeaders:
         try:
             signed = read_headers(headers)
-            async with self.pool.acquire() as conn:
-                secrets = await valid_secrets(conn, self.sealer, source.source_id, now=now)
+            secrets = [self.sealer.open(sealed).decode() for sealed in pusher.sealed_secrets]
             verify(signed, body, secrets, now=now)
         except SignatureRefused as refused:
             raise Problem(

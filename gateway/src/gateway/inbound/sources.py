@@ -54,6 +54,30 @@ async def source_for_client(conn: Conn, client_id: str) -> Source | None:
     return None if row is None else Source(row["source_id"], row["tenant"], row["client_id"])
 
 
+@dataclass(frozen=True)
+class Pusher:
+    """The source a client pushes for, with its secrets valid at the time asked (newest first, sealed)."""
+
+    source: Source
+    sealed_secrets: tuple[bytes, ...]
+
+
+async def pusher_for_client(conn: Conn, client_id: str, *, now: datetime) -> Pusher | None:
+    """`source_for_client` and the source's `valid_secrets` in one round trip (a push's first query)."""
+    row = await conn.fetchrow(
+        """SELECT s.source_id, s.tenant, s.client_id,
+                  ARRAY(SELECT i.sealed FROM inbound_secrets i
+                        WHERE i.source_id = s.source_id AND (i.expires_at IS NULL OR i.expires_at > $2)
+                        ORDER BY i.id DESC) AS sealed_secrets
+           FROM inbound_sources s WHERE s.client_id = $1""",
+        client_id,
+        now,
+    )
+    if row is None:
+        return None
+    return Pusher(Source(row["source_id"], row["tenant"], row["client_id"]), tuple(row["sealed_secrets"]))
+
+
 async def valid_secrets(conn: Conn, sealer: Sealer, source_id: str, *, now: datetime) -> list[str]:
     """The source's secrets valid at `now`, newest first (at most two)."""
     rows = await conn.fetch(

@@ -21,7 +21,7 @@ from gateway.config import Settings
 from gateway.inbound.kinds import KINDS
 from gateway.inbound.receiver import Receiver
 from gateway.inbound.sealing import Sealer
-from gateway.inbound.sources import Source, source_for_client
+from gateway.inbound.sources import Pusher, pusher_for_client
 from services.http import Problem, current_request_id, problem_responses
 from services.ids import new_event_id
 from services.internal_token import Caller
@@ -68,10 +68,10 @@ async def accept(request: Request, kind_name: str, caller: Caller, now: datetime
     if kind.scope not in caller.scopes:
         raise Problem(403, "insufficient_scope", detail=f"pushing {kind.name} needs the {kind.scope!r} scope")
     resources: Resources = request.app.state.resources
-    source = await _source(resources, caller)
+    pusher = await _pusher(resources, caller, now)
     receiver = _receiver(request, resources)
     answer = await receiver.receive(
-        source,
+        pusher,
         kind,
         request.headers,
         await request.body(),
@@ -114,16 +114,16 @@ async def push_webhook(
     return await accept(request, kind, caller, now)
 
 
-async def _source(resources: Resources, caller: Caller) -> Source:
+async def _pusher(resources: Resources, caller: Caller, now: datetime) -> Pusher:
     async with resources.pool.acquire() as conn:
-        source = await source_for_client(conn, caller.client_id)
-    if source is None or source.tenant != caller.tenant:
+        pusher = await pusher_for_client(conn, caller.client_id, now=now)
+    if pusher is None or pusher.source.tenant != caller.tenant:
         raise Problem(
             403,
             "webhook_source_unknown",
             detail="this API client has no inbound webhook source; ask SmartFr to issue your signing secret",
         )
-    return source
+    return pusher
 
 
 def _receiver(request: Request, resources: Resources) -> Receiver:
