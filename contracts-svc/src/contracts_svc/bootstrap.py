@@ -17,6 +17,7 @@ from contracts_svc.domain.contracts.budget import (
 from contracts_svc.domain.contracts.calendar import paris_day
 from contracts_svc.domain.contracts.codec import EVENT_TYPES
 from contracts_svc.domain.contracts.hire_declaration import (
+    Acknowledged,
     EmployeeIdentity,
     HireDeclarationPort,
     Refused,
@@ -38,7 +39,7 @@ from contracts_svc.read_models.contract_statistics import ContractStatisticsProj
 from contracts_svc.read_models.known_members import find_known_member
 from contracts_svc.read_models.worked_time import WorkedTime
 from services import command_loop
-from services.decider import Decider, EventCodec
+from services.decider import Decider, EventCodec, in_turn
 from services.eventstore.errors import ConcurrencyConflict
 from services.ids import new_event_id
 from services.runtime import Resources
@@ -46,6 +47,7 @@ from services.telemetry import current_traceparent
 
 CODEC: EventCodec[ContractEvent] = EventCodec(EVENT_TYPES)
 CONTRACT = Decider(contracts.decide, contracts.evolve, contracts.initial_state)
+CONTRACT_IN_TURN = in_turn(CONTRACT)
 
 
 class UnknownEmployee(LookupError):
@@ -153,9 +155,12 @@ class Contracts:
         correlation_id: str,
         expected_version: int | None = None,
         read: tuple[int, contracts.ContractState] | None = None,
+        sign_at: datetime | None = None,
     ) -> tuple[int, Contract]:
         """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored. `read`: the
-        contract as the caller has just read or made it (not read again)."""
+        contract as the caller has just read or made it (not read again). `sign_at`: an acknowledged DPAE is
+        recorded with the signature at that time, in one append (a pushed hire), when the signature decides
+        on the declared contract; else the declaration alone, and the caller signs as it would have."""
         version, state = read or await self.read(contract_id, tenant=tenant)
         member_id = existing(state, contract_id).member_id
         async with self.resources.pool.acquire() as conn:
@@ -180,19 +185,30 @@ class Contracts:
         drafted = existing(state, contract_id)
         checked = check_identity(identity)
         outcome = await self.declarations.declare(payload_of(drafted, checked))
-        version, contract = await self.handle(
-            contracts.RecordHireDeclaration(
-                contract_id,
-                outcome,
-                now,
-                gender=gender_of(checked.nir, checked.sex),
-                age_band=age_band(checked.birth_date, paris_day(drafted.starts_at)),
-            ),
+        record = contracts.RecordHireDeclaration(
+            contract_id,
+            outcome,
+            now,
+            gender=gender_of(checked.nir, checked.sex),
+            age_band=age_band(checked.birth_date, paris_day(drafted.starts_at)),
+        )
+        commands: tuple[contracts.ContractCommand, ...] = (record,)
+        if sign_at is not None and isinstance(outcome, Acknowledged):
+            commands += _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
+        handled = await command_loop.handle(
+            self.resources.store,
+            CONTRACT_IN_TURN,
+            CODEC,
+            contracts.stream_id(contract_id),
+            commands,
             tenant=tenant,
-            correlation_id=correlation_id,
+            metadata=_metadata(correlation_id),
+            to_public=to_public,
+            occurred_at=now,
             expected_version=version,
             read=(version, state),
         )
+        version, contract = handled.version, _contract(handled.state)
         if isinstance(outcome, Refused):
             raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
         return version, contract
@@ -274,6 +290,19 @@ class Contracts:
             retries_on_conflict=1 if new_stream or read is not None else 0,
         )
         return handled.version, _contract(handled.state)
+
+
+def _signature_if_decided(
+    record: contracts.RecordHireDeclaration, sign: contracts.SignContract, state: contracts.ContractState
+) -> tuple[contracts.SignContract, ...]:
+    """The signature to append with the declaration, if it decides on the declared contract: the DPAE is sent,
+    so its record must never be refused for the signature's sake (that one is then tried on its own)."""
+    declared = CONTRACT.fold_from(state, contracts.decide(record, state))
+    try:
+        contracts.decide(sign, declared)
+    except Exception:  # a refusal of the signature: the caller's own attempt raises it where it is mapped
+        return ()
+    return (sign,)
 
 
 def _contract(state: contracts.ContractState) -> Contract:

@@ -126,6 +126,45 @@ async def test_an_acknowledged_dpae_keeps_the_acknowledgement_and_no_identity(re
         assert personal not in published
 
 
+async def test_a_pushed_hires_declaration_and_signature_are_appended_together(resources: Resources) -> None:
+    service = service_with(resources, FakeUrssaf())
+    contract_id = await drafted(service, await known_member(resources), datetime.now(UTC) + timedelta(days=2))
+    now = datetime.now(UTC)
+
+    # When the hire is declared to be signed on its acknowledgement
+    version, contract = await service.declare_hire(
+        contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="", sign_at=now
+    )
+
+    # Then the contract is signed, the two events one append: one transaction, consecutive versions
+    assert (version, contract.lifecycle, contract.acknowledgement_id) == (3, "signed", "DPAE-00000001")
+    async with resources.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT event_type, stream_version, tx_id::text FROM events WHERE stream_id = $1"
+            " ORDER BY stream_version",
+            contracts.stream_id(contract_id),
+        )
+    assert [(r["event_type"], r["stream_version"]) for r in rows] == [
+        ("ContractDrafted", 1),
+        ("HireDeclared", 2),
+        ("ContractSigned", 3),
+    ]
+    assert rows[1]["tx_id"] == rows[2]["tx_id"] != rows[0]["tx_id"]
+
+
+async def test_a_refused_dpae_to_be_signed_on_acknowledgement_is_recorded_alone(resources: Resources) -> None:
+    service = service_with(resources, FakeUrssaf(mode="refuse", refusal_reason="NIR inconnu"))
+    contract_id = await drafted(service, await known_member(resources), datetime.now(UTC) + timedelta(days=1))
+    now = datetime.now(UTC)
+    with pytest.raises(HireDeclarationRefusedByUrssaf, match="NIR inconnu"):
+        await service.declare_hire(
+            contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="", sign_at=now
+        )
+    _, state = await service.read(contract_id, tenant=TENANT)
+    assert isinstance(state, contracts.Contract)
+    assert (state.lifecycle, state.declaration_refusals) == ("drafted", 1)
+
+
 async def test_transient_failures_are_retried_until_acknowledged(resources: Resources) -> None:
     fake = FakeUrssaf(transient_failures=2)
     service = service_with(resources, fake)

@@ -42,6 +42,21 @@ class Decider(Generic[C, E, S]):
         return state
 
 
+def in_turn(decider: Decider[C, E, S]) -> Decider[Sequence[C], E, S]:
+    """`decider` over a sequence of commands, each decided on the state the ones before it made: their events
+    are appended together (one statement, one commit). A refusal of any refuses them all."""
+
+    def decide(commands: Sequence[C], state: S) -> list[E]:
+        events: list[E] = []
+        for command in commands:
+            decided = decider.decide(command, state)
+            events.extend(decided)
+            state = decider.fold_from(state, decided)
+        return events
+
+    return Decider(decide, decider.evolve, decider.initial_state)
+
+
 class UnknownEventType(LookupError):
     """A stored event whose name (or schema version) this codec cannot read."""
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
-from services.decider import Decider, EventCodec, UnknownEventType
+from services.decider import Decider, EventCodec, UnknownEventType, in_turn
 from services.eventstore.types import RecordedEvent
 
 
@@ -82,3 +82,24 @@ def test_a_class_under_two_names_or_settings_for_unknown_types_are_refused() -> 
         EventCodec({"A": Added, "B": Added})
     with pytest.raises(ValueError, match="unregistered event types"):
         EventCodec({"Added": Added}, versions={"Removed": 2})
+
+
+class Overdrawn(Exception):
+    pass
+
+
+def _withdraw(amount: int, balance: int) -> list[int]:
+    if amount > balance:
+        raise Overdrawn(f"{amount} from {balance}")
+    return [-amount]
+
+
+def test_commands_in_turn_are_each_decided_on_the_state_the_ones_before_made() -> None:
+    account: Decider[int, int, int] = Decider(_withdraw, lambda balance, e: balance + e, 10)
+    both = in_turn(account)
+    # Given 10, when 6 then 3 are withdrawn in turn, then both are decided (3 on the 4 left)
+    assert both.decide([6, 3], 10) == [-6, -3]
+    # and when 6 then 6, the second is refused on the 4 left, and so is the whole
+    with pytest.raises(Overdrawn, match="6 from 4"):
+        both.decide([6, 6], 10)
+    assert both.fold_from(10, [-6, -3]) == 1

@@ -168,13 +168,15 @@ async def _contract_of(
     assert isinstance(state, Contract)
     if state.lifecycle == "drafted" and contracts.tables.RULES[state.contract_type].employment:
         identity = EmployeeIdentity(**body.employee.model_dump())
+        now = datetime.now(UTC)
         version, state = await service.declare_hire(
             contract_id,
             identity,
-            now=datetime.now(UTC),
+            now=now,
             tenant=tenant,
             correlation_id=correlation,
             read=(version, state),
+            sign_at=now,  # a pushed hire is signed on its DPAE's acknowledgement: one append for both
         )
     if state.lifecycle in ("drafted", "hire_declared"):
         _, state = await service.handle(
