@@ -218,7 +218,7 @@ async def business_flow(deployment: Deployment, headers: dict[str, str] | None =
         return answer.status_code == 200
 
     await until(work_reported, within=FLOW_WITHIN)
-    last_day = starts_at.astimezone(PARIS).date()
+    last_day = (starts_at + WORK).astimezone(PARIS).date()  # the work may end past midnight in Paris
     done = await gateway.post(
         f"{path}/completion", json={"completed_on": last_day.isoformat()}, headers={**auth(key), **extra}
     )

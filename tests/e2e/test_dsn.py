@@ -43,7 +43,7 @@ async def completed_contract(
     _, contract_id, starts_at = await worked_contract(deployment, key, employer, worked=WORK, pay=MONTHLY)
     done = await deployment.gateway.post(
         f"/v1/contracts/{contract_id}/completion",
-        json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
+        json={"completed_on": (starts_at + WORK).astimezone(PARIS).date().isoformat()},
         headers=auth(key),
     )
     assert done.status_code == 200, done.text

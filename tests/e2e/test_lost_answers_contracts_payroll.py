@@ -86,7 +86,7 @@ async def completed_contracts_payslip(deployment: Deployment, key: str) -> dict[
         f"/v1/contracts/{contract_id}/work_reports", json=await work_done(starts_at), headers=auth(key)
     )
     assert reported.status_code == 200, reported.text
-    day = starts_at.astimezone(PARIS).date().isoformat()
+    day = (starts_at + timedelta(seconds=1)).astimezone(PARIS).date().isoformat()  # the work's last day
     done = await deployment.gateway.post(
         f"/v1/contracts/{contract_id}/completion", json={"completed_on": day}, headers=auth(key)
     )

@@ -68,7 +68,7 @@ async def payslip_and_salary(deployment: Deployment) -> None:
         return answer.status_code == 200
 
     await until(work_reported, within=WITHIN)
-    last_day = starts_at.astimezone(PARIS).date()
+    last_day = (starts_at + timedelta(minutes=1)).astimezone(PARIS).date()  # the day the work ends, in Paris
     done = await deployment.gateway.post(
         f"{path}/completion", json={"completed_on": last_day.isoformat()}, headers=auth(key)
     )

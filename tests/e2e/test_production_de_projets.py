@@ -204,7 +204,7 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
     await until(work_reported, within=WITHIN + LEAD.total_seconds())
     done = await deployment.gateway.post(
         f"{path}/completion",
-        json={"completed_on": starts_at.astimezone(PARIS).date().isoformat()},
+        json={"completed_on": (starts_at + timedelta(minutes=1)).astimezone(PARIS).date().isoformat()},
         headers=auth(key),
     )
     assert done.status_code == 200, done.text
