@@ -192,23 +192,17 @@ class Contracts:
             gender=gender_of(checked.nir, checked.sex),
             age_band=age_band(checked.birth_date, paris_day(drafted.starts_at)),
         )
-        commands: tuple[contracts.ContractCommand, ...] = (record,)
+        signature: tuple[contracts.ContractCommand, ...] = ()
         if sign_at is not None and isinstance(outcome, Acknowledged):
-            commands += _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
-        handled = await command_loop.handle(
-            self.resources.store,
-            CONTRACT_IN_TURN,
-            CODEC,
-            contracts.stream_id(contract_id),
-            commands,
+            signature = _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
+        version, contract = await self.handle(
+            record,
+            then=signature,
             tenant=tenant,
-            metadata=_metadata(correlation_id),
-            to_public=to_public,
-            occurred_at=now,
+            correlation_id=correlation_id,
             expected_version=version,
             read=(version, state),
         )
-        version, contract = handled.version, _contract(handled.state)
         if isinstance(outcome, Refused):
             raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
         return version, contract
@@ -271,15 +265,17 @@ class Contracts:
         expected_version: int | None = None,
         new_stream: bool = False,
         read: tuple[int, contracts.ContractState] | None = None,
+        then: tuple[contracts.ContractCommand, ...] = (),
     ) -> tuple[int, Contract]:
         """`new_stream` or `read` (the stream as the caller has just read it): decided without a read; one
-        retry on a conflict reads it, and gives the answer a read would have given."""
+        retry on a conflict reads it, and gives the answer a read would have given. `then`: commands decided
+        after `command`, each on the state the ones before made, all their events in one append."""
         handled = await command_loop.handle(
             self.resources.store,
-            CONTRACT,
+            CONTRACT_IN_TURN,
             CODEC,
             contracts.stream_id(command.contract_id),
-            command,
+            (command, *then),
             tenant=tenant,
             metadata=_metadata(correlation_id),
             to_public=to_public,
@@ -294,7 +290,7 @@ class Contracts:
 
 def _signature_if_decided(
     record: contracts.RecordHireDeclaration, sign: contracts.SignContract, state: contracts.ContractState
-) -> tuple[contracts.SignContract, ...]:
+) -> tuple[contracts.ContractCommand, ...]:
     """The signature to append with the declaration, if it decides on the declared contract: the DPAE is sent,
     so its record must never be refused for the signature's sake (that one is then tried on its own)."""
     declared = CONTRACT.fold_from(state, contracts.decide(record, state))
