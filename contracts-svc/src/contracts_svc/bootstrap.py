@@ -26,7 +26,11 @@ from contracts_svc.domain.contracts.hire_declaration import (
     payload_of,
 )
 from contracts_svc.domain.contracts.lifecycle import budget_request, existing
-from contracts_svc.domain.contracts.rules import HireDeclarationLate, HireDeclarationRefusedByUrssaf
+from contracts_svc.domain.contracts.rules import (
+    ContractAlreadyExists,
+    HireDeclarationLate,
+    HireDeclarationRefusedByUrssaf,
+)
 from contracts_svc.domain.contracts.statistics_attributes import age_band, gender_of
 from contracts_svc.domain.contracts.tables import RULES
 from contracts_svc.integration import budget
@@ -42,6 +46,7 @@ from services import command_loop
 from services.decider import Decider, EventCodec, in_turn
 from services.eventstore.errors import ConcurrencyConflict
 from services.ids import new_event_id
+from services.log_reader import Conn
 from services.runtime import Resources
 from services.telemetry import current_traceparent
 
@@ -86,14 +91,19 @@ class Contracts:
                     command.job_title,
                     paris_day(command.starts_at),
                 )
-        # Found empty just above: decided without reading it again (a draft that got there meanwhile makes
-        # the append conflict, and the one retry reads it and refuses, as a read here would have).
-        return await self.handle(
-            _with_previous(await self._with_budget(command, tenant), previous),
-            tenant=tenant,
-            correlation_id=correlation_id,
-            new_stream=True,
-        )
+        # Found empty just above: decided without reading it again. A draft of this id that got there
+        # meanwhile (the same request, or the same hire, at once) makes the append conflict, and the one
+        # retry reads the contract: it is answered as the read would have answered it.
+        try:
+            return await self.handle(
+                _with_previous(await self._with_budget(command, tenant), previous),
+                tenant=tenant,
+                correlation_id=correlation_id,
+                new_stream=True,
+            )
+        except ContractAlreadyExists:
+            version, found = await self.read(command.contract_id, tenant=tenant)
+            return version, _contract(found)
 
     async def _with_budget(self, command: contracts.DraftContract, tenant: str) -> contracts.DraftContract:
         """A member's activity contract: ask the activity account for its employer cost before deciding."""
@@ -140,8 +150,12 @@ class Contracts:
             asked, tenant=tenant, correlation_id=correlation_id, expected_version=version, read=read
         )
 
-    async def read(self, contract_id: UUID, *, tenant: str) -> tuple[int, contracts.ContractState]:
-        recorded = await self.resources.store.read_stream(contracts.stream_id(contract_id), tenant=tenant)
+    async def read(
+        self, contract_id: UUID, *, tenant: str, conn: Conn | None = None
+    ) -> tuple[int, contracts.ContractState]:
+        recorded = await self.resources.store.read_stream(
+            contracts.stream_id(contract_id), tenant=tenant, conn=conn
+        )
         version = recorded[-1].stream_version if recorded else 0
         return version, CONTRACT.fold(CODEC.decode(r) for r in recorded)
 
@@ -154,55 +168,53 @@ class Contracts:
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
-        read: tuple[int, contracts.ContractState] | None = None,
         sign_at: datetime | None = None,
     ) -> tuple[int, Contract]:
-        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored. `read`: the
-        contract as the caller has just read or made it (not read again). `sign_at`: an acknowledged DPAE is
-        recorded with the signature at that time, in one append (a pushed hire), when the signature decides
-        on the declared contract; else the declaration alone, and the caller signs as it would have."""
-        version, state = read or await self.read(contract_id, tenant=tenant)
-        member_id = existing(state, contract_id).member_id
-        async with self.resources.pool.acquire() as conn:
+        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored. `sign_at`: an
+        acknowledged DPAE is recorded with the signature at that time, in one append (a pushed hire), when the
+        signature decides on the declared contract; else the declaration alone, and the caller signs as it
+        would have.
+
+        One declaration of a contract at a time: it is read, sent and recorded under a lock on the contract,
+        so a declaration at the same moment (the same hire in two messages, a request sent twice) waits, then
+        finds the contract declared and sends nothing; without it both would send a DPAE."""
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            await lock_declarations(conn, tenant, contract_id)
+            version, state = await self.read(contract_id, tenant=tenant, conn=conn)
+            member_id = existing(state, contract_id).member_id
             if await find_known_member(conn, tenant, member_id) is None:
                 raise UnknownEmployee(
                     f"member {member_id} is not known to contracts (yet): a hire is declared for a member "
                     "once members-svc has published their application"
                 )
-        if expected_version is not None and version != expected_version:
-            raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
-        if declarable(state, contract_id, now) == "late":
-            await self.handle(
-                contracts.FlagLateHireDeclaration(contract_id, now),
-                tenant=tenant,
-                correlation_id=correlation_id,
-                read=(version, state),
-            )
+            if expected_version is not None and version != expected_version:
+                raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
+            if declarable(state, contract_id, now) == "late":
+                outcome = None
+                version, contract = await self.handle(
+                    contracts.FlagLateHireDeclaration(contract_id, now),
+                    tenant=tenant,
+                    correlation_id=correlation_id,
+                    read=(version, state),
+                    conn=conn,
+                )
+            else:
+                outcome = await self.declarations.declare(payload_of(existing(state, contract_id), identity))
+                record, signature = _declaration_records(outcome, identity, now, sign_at, state, contract_id)
+                version, contract = await self.handle(
+                    record,
+                    then=signature,
+                    tenant=tenant,
+                    correlation_id=correlation_id,
+                    read=(version, state),
+                    conn=conn,
+                )
+        self.resources.store.committed()
+        if outcome is None:
             raise HireDeclarationLate(
-                f"contract {contract_id} started at {existing(state, contract_id).starts_at.isoformat()}: "
-                "a DPAE is due before the hiring hour (R1221-5); the late attempt is flagged on the contract"
+                f"contract {contract_id} started at {contract.starts_at.isoformat()}: a DPAE is due before "
+                "the hiring hour (R1221-5); the late attempt is flagged on the contract"
             )
-        drafted = existing(state, contract_id)
-        checked = check_identity(identity)
-        outcome = await self.declarations.declare(payload_of(drafted, checked))
-        record = contracts.RecordHireDeclaration(
-            contract_id,
-            outcome,
-            now,
-            gender=gender_of(checked.nir, checked.sex),
-            age_band=age_band(checked.birth_date, paris_day(drafted.starts_at)),
-        )
-        signature: tuple[contracts.ContractCommand, ...] = ()
-        if sign_at is not None and isinstance(outcome, Acknowledged):
-            signature = _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
-        version, contract = await self.handle(
-            record,
-            then=signature,
-            tenant=tenant,
-            correlation_id=correlation_id,
-            expected_version=version,
-            read=(version, state),
-        )
         if isinstance(outcome, Refused):
             raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
         return version, contract
@@ -266,10 +278,12 @@ class Contracts:
         new_stream: bool = False,
         read: tuple[int, contracts.ContractState] | None = None,
         then: tuple[contracts.ContractCommand, ...] = (),
+        conn: Conn | None = None,
     ) -> tuple[int, Contract]:
         """`new_stream` or `read` (the stream as the caller has just read it): decided without a read; one
         retry on a conflict reads it, and gives the answer a read would have given. `then`: commands decided
-        after `command`, each on the state the ones before made, all their events in one append."""
+        after `command`, each on the state the ones before made, all their events in one append. `conn`: a
+        transaction of the caller's to append in (it tells the store's readers once committed)."""
         handled = await command_loop.handle(
             self.resources.store,
             CONTRACT_IN_TURN,
@@ -284,8 +298,38 @@ class Contracts:
             new_stream=new_stream,
             read=read,
             retries_on_conflict=1 if new_stream or read is not None else 0,
+            conn=conn,
         )
         return handled.version, _contract(handled.state)
+
+
+async def lock_declarations(conn: Conn, tenant: str, contract_id: UUID) -> None:
+    """Serialises the DPAEs of one contract in the transaction (held while URSSAF answers)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"dpae:{tenant}:{contract_id}"
+    )
+
+
+def _declaration_records(
+    outcome: Acknowledged | Refused,
+    identity: EmployeeIdentity,
+    now: datetime,
+    sign_at: datetime | None,
+    state: contracts.ContractState,
+    contract_id: UUID,
+) -> tuple[contracts.RecordHireDeclaration, tuple[contracts.ContractCommand, ...]]:
+    """URSSAF's answer to record, and the signature to record with it if asked (`sign_at`), acknowledged."""
+    checked = check_identity(identity)
+    record = contracts.RecordHireDeclaration(
+        contract_id,
+        outcome,
+        now,
+        gender=gender_of(checked.nir, checked.sex),
+        age_band=age_band(checked.birth_date, paris_day(existing(state, contract_id).starts_at)),
+    )
+    if sign_at is None or not isinstance(outcome, Acknowledged):
+        return record, ()
+    return record, _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
 
 
 def _signature_if_decided(

@@ -1,11 +1,13 @@
 """Members as contracts-svc learns of them (a `members.MemberApplied` handed to its projection: a hire is
-declared only for a member it knows), and an employee's identity for the DPAE."""
+declared only for a member it knows), an employee's identity for the DPAE, and an association employing
+them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from uuid import UUID
 
+from contracts_svc.domain.contracts import Employer
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
 from contracts_svc.read_models.known_members import on_members_event
 from services.envelope import Envelope
@@ -50,3 +52,17 @@ async def known_member(resources: Resources, tenant: str = "smartfr") -> UUID:
     member_id = new_event_id()
     await know(resources, tenant, member_id)
     return member_id
+
+
+def employer(n: int) -> Employer:
+    return Employer(
+        employer_id=UUID(int=n),
+        kind="association",
+        legal_name=f"Association {n}",
+        siret="73282932000074",
+        ape_code="90.01Z",
+        street="12 rue des Arts",
+        postal_code="75011",
+        city="Paris",
+        occupational_health_service="CMB Paris",
+    )

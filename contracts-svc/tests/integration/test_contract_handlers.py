@@ -5,63 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-import asyncpg
 import pytest
-import pytest_asyncio
-from member_fixtures import IDENTITY, NIR, known_member
+from member_fixtures import IDENTITY, NIR, employer, known_member
 
 from contracts_svc.bootstrap import Contracts, build
-from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
-from contracts_svc.domain.contracts import Employer, Pay, WorkPeriod
+from contracts_svc.domain.contracts import Pay, WorkPeriod
 from contracts_svc.domain.contracts.rules import (
     HireDeclarationLate,
     HireDeclarationRefusedByUrssaf,
     WorkingTimeExceeded,
 )
-from contracts_svc.entrypoints.definition import definition
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
-from services.db import create_pool, migrate
-from services.eventstore.store import EventStore
 from services.ids import new_event_id
 from services.runtime import Resources
-from services.testkit.infrastructure import fresh_schema
 
 TENANT = "smartfr"
-
-
-def employer(n: int) -> Employer:
-    return Employer(
-        employer_id=UUID(int=n),
-        kind="association",
-        legal_name=f"Association {n}",
-        siret="73282932000074",
-        ape_code="90.01Z",
-        street="12 rue des Arts",
-        postal_code="75011",
-        city="Paris",
-        occupational_health_service="CMB Paris",
-    )
-
-
-@pytest_asyncio.fixture(scope="module")
-async def resources(database_url: str) -> AsyncIterator[Resources]:
-    async with fresh_schema(database_url, prefix="contracts") as schema:
-        conn = await asyncpg.connect(database_url)
-        try:
-            await migrate(conn, schema, definition().migrations_to_apply())
-        finally:
-            await conn.close()
-        pool = await create_pool(database_url, schema)
-        try:
-            yield Resources(Settings(database_url=database_url, db_schema=schema), pool, EventStore(pool))
-        finally:
-            await pool.close()
 
 
 def service_with(resources: Resources, fake: FakeUrssaf) -> Contracts:

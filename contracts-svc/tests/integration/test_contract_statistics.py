@@ -11,22 +11,17 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import asyncpg
-import pytest_asyncio
 from member_fixtures import know
 
 from contracts_svc.bootstrap import Contracts, build
-from contracts_svc.config import Settings
 from contracts_svc.domain import contracts
 from contracts_svc.domain.contracts import Employer, Pay, WorkPeriod
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
-from contracts_svc.entrypoints.definition import definition
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
 from contracts_svc.read_models.contract_statistics import (
     Figures,
@@ -34,13 +29,10 @@ from contracts_svc.read_models.contract_statistics import (
     counted_contracts,
     statistics_of,
 )
-from services.db import create_pool, migrate
-from services.eventstore.store import EventStore
 from services.ids import new_event_id
 from services.projection import ProjectionRunner
 from services.runtime import Resources
 from services.tenancy import tenant_transaction
-from services.testkit.infrastructure import fresh_schema
 
 PARIS = ZoneInfo("Europe/Paris")
 YEAR_FROM, YEAR_TO = date(2026, 1, 1), date(2026, 12, 31)
@@ -240,21 +232,6 @@ async def enact(service: Contracts, g: Generated, n: int) -> None:
         await service.report_work(contract_id, periods, now=week_after, **ctx)  # type: ignore[arg-type]
     if g.completed_on is not None:
         await service.handle(contracts.CompleteContract(contract_id, g.completed_on, week_after), **ctx)  # type: ignore[arg-type]
-
-
-@pytest_asyncio.fixture(scope="module")
-async def resources(database_url: str) -> AsyncIterator[Resources]:
-    async with fresh_schema(database_url, prefix="contracts") as schema:
-        conn = await asyncpg.connect(database_url)
-        try:
-            await migrate(conn, schema, definition().migrations_to_apply())
-        finally:
-            await conn.close()
-        pool = await create_pool(database_url, schema)
-        try:
-            yield Resources(Settings(database_url=database_url, db_schema=schema), pool, EventStore(pool))
-        finally:
-            await pool.close()
 
 
 async def read(resources: Resources, tenant: str, first: date, last: date) -> Statistics:

@@ -16,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts_svc.api.contracts import PROBLEM_MAPPERS, ContractsDep
 from contracts_svc.api.dto import ContractDraft, EmployeeIdentityIn
+from contracts_svc.bootstrap import Contracts
 from contracts_svc.bootstrap_hires import HireOutcomes
 from contracts_svc.domain import contracts, hires
 from contracts_svc.domain.contracts import Contract, NoContract
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
+from contracts_svc.domain.contracts.rules import LifecycleRefused
 from contracts_svc.domain.hires import (
     HireAccepted,
     HireEvent,
@@ -82,13 +84,19 @@ async def receive_hire(
     hire_id: UUID, body: HireIn, caller: CurrentCaller, service: ContractsDep, outcomes: OutcomesDep
 ) -> HireOut:
     require_scope(caller, "contracts:write")
-    read = await outcomes.read(hire_id, tenant=caller.tenant)
+    return _out(await take_hire(hire_id, body, caller.tenant, service, outcomes, current_request_id() or ""))
+
+
+async def take_hire(
+    hire_id: UUID, body: HireIn, tenant: str, service: Contracts, outcomes: HireOutcomes, correlation: str
+) -> HireEvent:
+    """The hire's outcome: the one recorded first, by this delivery or another one of the same hire."""
+    read = await outcomes.read(hire_id, tenant=tenant)
     if isinstance(read[1], Outcome):
-        return _out(read[1].event)
-    correlation = current_request_id() or ""
+        return read[1].event
     employer_id = body.contract.employer.id
     try:
-        contract = await _contract_of(hire_id, body, caller.tenant, service, correlation)
+        contract = await _contract_of(hire_id, body, tenant, service, correlation)
         outcome: HireEvent = HireAccepted(
             hire_id=hire_id,
             contract_id=contract.contract_id,
@@ -106,13 +114,12 @@ async def receive_hire(
             reasons=(Rejection(code=problem.code, param=problem.param),),
             decided_at=datetime.now(UTC),
         )
-    recorded = await outcomes.record(
+    return await outcomes.record(
         RecordHireOutcome(hire_id, outcome, datetime.now(UTC)),
-        tenant=caller.tenant,
+        tenant=tenant,
         correlation_id=correlation,
         read=read,
     )
-    return _out(recorded)
 
 
 @router.get("/hires/{hire_id}")
@@ -132,10 +139,27 @@ def _problem(error: Exception) -> Problem:
     raise error
 
 
+RESUMES = 3  # a step refused because another delivery moved the contract is retried from its new state
+
+
 async def _contract_of(
-    hire_id: UUID, body: HireIn, tenant: str, service: ContractsDep, correlation: str
+    hire_id: UUID, body: HireIn, tenant: str, service: Contracts, correlation: str
 ) -> Contract:
-    """Draft, declare and sign the hire's contract, resuming from wherever a previous delivery stopped."""
+    """Draft, declare and sign the hire's contract, resuming from wherever another delivery is or stopped.
+
+    A delivery of the same hire at the same moment (the hire in two messages) may move the contract between
+    this one's read and its next step: the step is then refused by the lifecycle, and this one resumes from
+    the contract as it is, instead of answering a rejection for a hire the other delivery accepts."""
+    for attempt in range(1, RESUMES + 1):
+        try:
+            return await _resume(hire_id, body, tenant, service, correlation)
+        except LifecycleRefused:
+            if attempt == RESUMES:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _resume(hire_id: UUID, body: HireIn, tenant: str, service: Contracts, correlation: str) -> Contract:
     contract_id = hires.contract_of(hire_id)
     draft = body.contract
     # Each step decides on the state the one before read or made: the contract is read once.
@@ -169,13 +193,13 @@ async def _contract_of(
     if state.lifecycle == "drafted" and contracts.tables.RULES[state.contract_type].employment:
         identity = EmployeeIdentity(**body.employee.model_dump())
         now = datetime.now(UTC)
+        # Read again under the contract's lock, where a DPAE is sent once.
         version, state = await service.declare_hire(
             contract_id,
             identity,
             now=now,
             tenant=tenant,
             correlation_id=correlation,
-            read=(version, state),
             sign_at=now,  # a pushed hire is signed on its DPAE's acknowledgement: one append for both
         )
     if state.lifecycle in ("drafted", "hire_declared"):
