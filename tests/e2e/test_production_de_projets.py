@@ -66,8 +66,11 @@ async def reservation_answered(deployment: Deployment, key: str, path: str) -> d
     return seen
 
 
-async def paid_invoice(deployment: Deployment, key: str, activity_id: str) -> dict[str, Any]:
-    """1,000 € excluding VAT (1,200 € with 20 % VAT), issued and paid in full: the account holds 900 €."""
+async def paid_invoice(
+    deployment: Deployment, key: str, activity_id: str, received_on: str | None = None
+) -> dict[str, Any]:
+    """1,000 € excluding VAT (1,200 € with 20 % VAT), issued and paid in full (`received_on`, today in Paris
+    by default): the account holds 900 €."""
     issued = await deployment.gateway.post(
         "/v1/invoices",
         json={
@@ -89,7 +92,7 @@ async def paid_invoice(deployment: Deployment, key: str, activity_id: str) -> di
     assert issued.status_code == 201, issued.text
     invoice = issued.json()
     assert (invoice["totals"]["lines_cents"], invoice["totals"]["total_cents"]) == (100_000, 120_000)
-    today = datetime.now(UTC).astimezone(PARIS).date().isoformat()
+    today = received_on or datetime.now(UTC).astimezone(PARIS).date().isoformat()
     paid = await deployment.gateway.post(
         f"/v1/invoices/{invoice['id']}/payments",
         json={"amount_cents": 120_000, "received_on": today, "reference": "VIR e2e"},
@@ -124,7 +127,8 @@ async def test_a_paid_invoice_funds_a_contract_whose_payslip_is_debited_and_one_
 async def funded_contract_and_refused_one(deployment: Deployment) -> None:
     key = await deployment.api_key("smartfr", *SCOPES)
     activity_id = str(uuid.uuid4())
-    await paid_invoice(deployment, key, activity_id)
+    received_on = datetime.now(UTC).astimezone(PARIS).date().isoformat()
+    await paid_invoice(deployment, key, activity_id, received_on)
     account = await account_of(deployment, key, activity_id)
     assert (account["balance_cents"], account["available_cents"]) == (90_000, 90_000)
 
@@ -154,7 +158,8 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
             starts_at,
             employer=COOPERATIVE,
             activity_id=activity_id,
-            ends_on=starts_at.astimezone(PARIS).date().isoformat(),
+            # the Paris day its minute of work ends (a start at 23:59:45 ends the next day)
+            ends_on=(starts_at + timedelta(minutes=1)).astimezone(PARIS).date().isoformat(),
         ),
         headers=auth(key),
     )
@@ -234,7 +239,7 @@ async def funded_contract_and_refused_one(deployment: Deployment) -> None:
         ("activity", "contribution_income", 10_000),
         ("activity", "salaries_payable", cost),
     ]
-    month = datetime.now(UTC).astimezone(PARIS).strftime("%Y-%m")
+    month = received_on[:7]  # the payment's month, whatever the clock says now
     statement = await deployment.gateway.get(
         f"/v1/activities/{activity_id}/statement", params={"month": month}, headers=auth(key)
     )
