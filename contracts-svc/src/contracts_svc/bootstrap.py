@@ -168,56 +168,111 @@ class Contracts:
         tenant: str,
         correlation_id: str,
         expected_version: int | None = None,
-        sign_at: datetime | None = None,
     ) -> tuple[int, Contract]:
-        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored. `sign_at`: an
-        acknowledged DPAE is recorded with the signature at that time, in one append (a pushed hire), when the
-        signature decides on the declared contract; else the declaration alone, and the caller signs as it
-        would have.
+        """Send the DPAE through the port and keep URSSAF's answer; the identity is not stored.
 
         One declaration of a contract at a time: it is read, sent and recorded under a lock on the contract,
-        so a declaration at the same moment (the same hire in two messages, a request sent twice) waits, then
-        finds the contract declared and sends nothing; without it both would send a DPAE."""
+        so a declaration at the same moment (a request sent twice) waits, then finds the contract declared and
+        sends nothing; without it both would send a DPAE."""
         async with self.resources.pool.acquire() as conn, conn.transaction():
             await lock_declarations(conn, tenant, contract_id)
             version, state = await self.read(contract_id, tenant=tenant, conn=conn)
-            member_id = existing(state, contract_id).member_id
-            if await find_known_member(conn, tenant, member_id) is None:
-                raise UnknownEmployee(
-                    f"member {member_id} is not known to contracts (yet): a hire is declared for a member "
-                    "once members-svc has published their application"
-                )
+            existing(state, contract_id)  # no such contract: 404 before any precondition
             if expected_version is not None and version != expected_version:
                 raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
-            if declarable(state, contract_id, now) == "late":
-                outcome = None
-                version, contract = await self.handle(
-                    contracts.FlagLateHireDeclaration(contract_id, now),
-                    tenant=tenant,
-                    correlation_id=correlation_id,
-                    read=(version, state),
-                    conn=conn,
+            steps, outcome = await self._declaration(conn, state, contract_id, identity, now, tenant)
+            version, contract = await self.handle(
+                steps[0],
+                then=steps[1:],
+                tenant=tenant,
+                correlation_id=correlation_id,
+                read=(version, state),
+                conn=conn,
+            )
+        self.resources.store.committed()
+        _raise_unless_acknowledged(contract, outcome)
+        return version, contract
+
+    async def take_hire(
+        self,
+        command: contracts.DraftContract,
+        identity: EmployeeIdentity,
+        *,
+        tenant: str,
+        correlation_id: str,
+    ) -> Contract:
+        """A pushed hire's contract, drafted, declared (DPAE) and signed at `command.now` in one append under
+        the contract's lock, from wherever an earlier delivery left it: another delivery of the hire at the
+        same moment waits, then finds the contract as this one left it. Refused as the contracts API would
+        refuse each step; a refused or late DPAE is recorded (with the draft) before it raises."""
+        contract_id, now = command.contract_id, command.now
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            await lock_declarations(conn, tenant, contract_id)
+            version, state = await self.read(contract_id, tenant=tenant, conn=conn)
+            steps: tuple[contracts.ContractCommand, ...] = ()
+            if isinstance(state, contracts.NoContract):
+                steps = (_with_previous(command, await self._previous_on_post(conn, command, tenant)),)
+            planned = _after(state, steps)
+            declaring = planned.lifecycle == "drafted" and RULES[planned.contract_type].employment
+            outcome: Acknowledged | Refused | None = None
+            if declaring:
+                declared, outcome = await self._declaration(
+                    conn, planned, contract_id, identity, now, tenant, sign_at=now
                 )
-            else:
-                outcome = await self.declarations.declare(payload_of(existing(state, contract_id), identity))
-                record, signature = _declaration_records(outcome, identity, now, sign_at, state, contract_id)
-                version, contract = await self.handle(
-                    record,
-                    then=signature,
+                steps += declared
+            elif planned.lifecycle in ("drafted", "hire_declared"):  # no DPAE (a CAPE), or declared before
+                steps += _signature_if_decided(contracts.SignContract(contract_id, now), planned)
+            if steps:
+                version, planned = await self.handle(
+                    steps[0],
+                    then=steps[1:],
                     tenant=tenant,
                     correlation_id=correlation_id,
                     read=(version, state),
                     conn=conn,
                 )
         self.resources.store.committed()
-        if outcome is None:
-            raise HireDeclarationLate(
-                f"contract {contract_id} started at {contract.starts_at.isoformat()}: a DPAE is due before "
-                "the hiring hour (R1221-5); the late attempt is flagged on the contract"
+        if declaring:
+            _raise_unless_acknowledged(planned, outcome)
+        if planned.lifecycle in ("drafted", "hire_declared"):  # a signature that does not decide: its refusal
+            contracts.decide(contracts.SignContract(contract_id, now), planned)
+        return planned
+
+    async def _previous_on_post(
+        self, conn: Conn, command: contracts.DraftContract, tenant: str
+    ) -> contracts.PreviousContract | None:
+        if not RULES[command.contract_type].waiting_period:
+            return None
+        return await previous_on_post(
+            conn, tenant, command.employer.employer_id, command.job_title, paris_day(command.starts_at)
+        )
+
+    async def _declaration(
+        self,
+        conn: Conn,
+        state: contracts.ContractState,
+        contract_id: UUID,
+        identity: EmployeeIdentity,
+        now: datetime,
+        tenant: str,
+        sign_at: datetime | None = None,
+    ) -> tuple[tuple[contracts.ContractCommand, ...], Acknowledged | Refused | None]:
+        """What a declaration records, under the contract's lock: URSSAF's answer to the DPAE sent (and the
+        signature with it, if asked and it decides), or the flag of a late attempt (None: nothing sent)."""
+        member_id = existing(state, contract_id).member_id
+        if await find_known_member(conn, tenant, member_id) is None:
+            raise UnknownEmployee(
+                f"member {member_id} is not known to contracts (yet): a hire is declared for a member "
+                "once members-svc has published their application"
             )
-        if isinstance(outcome, Refused):
-            raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
-        return version, contract
+        if declarable(state, contract_id, now) == "late":
+            return (contracts.FlagLateHireDeclaration(contract_id, now),), None
+        outcome = await self.declarations.declare(payload_of(existing(state, contract_id), identity))
+        record = _declaration_record(outcome, identity, now, state, contract_id)
+        if sign_at is None or not isinstance(outcome, Acknowledged):
+            return (record,), outcome
+        sign = contracts.SignContract(contract_id, sign_at)
+        return (record, *_signature_if_decided(sign, _after(state, (record,)))), outcome
 
     async def report_work(
         self,
@@ -310,39 +365,49 @@ async def lock_declarations(conn: Conn, tenant: str, contract_id: UUID) -> None:
     )
 
 
-def _declaration_records(
+def _declaration_record(
     outcome: Acknowledged | Refused,
     identity: EmployeeIdentity,
     now: datetime,
-    sign_at: datetime | None,
     state: contracts.ContractState,
     contract_id: UUID,
-) -> tuple[contracts.RecordHireDeclaration, tuple[contracts.ContractCommand, ...]]:
-    """URSSAF's answer to record, and the signature to record with it if asked (`sign_at`), acknowledged."""
+) -> contracts.RecordHireDeclaration:
     checked = check_identity(identity)
-    record = contracts.RecordHireDeclaration(
+    return contracts.RecordHireDeclaration(
         contract_id,
         outcome,
         now,
         gender=gender_of(checked.nir, checked.sex),
         age_band=age_band(checked.birth_date, paris_day(existing(state, contract_id).starts_at)),
     )
-    if sign_at is None or not isinstance(outcome, Acknowledged):
-        return record, ()
-    return record, _signature_if_decided(record, contracts.SignContract(contract_id, sign_at), state)
+
+
+def _after(state: contracts.ContractState, steps: tuple[contracts.ContractCommand, ...]) -> Contract:
+    """The contract once `steps` are decided in turn on `state` (pure: what the append will record)."""
+    return _contract(CONTRACT.fold_from(state, CONTRACT_IN_TURN.decide(steps, state)))
 
 
 def _signature_if_decided(
-    record: contracts.RecordHireDeclaration, sign: contracts.SignContract, state: contracts.ContractState
+    sign: contracts.SignContract, state: contracts.Contract
 ) -> tuple[contracts.ContractCommand, ...]:
-    """The signature to append with the declaration, if it decides on the declared contract: the DPAE is sent,
-    so its record must never be refused for the signature's sake (that one is then tried on its own)."""
-    declared = CONTRACT.fold_from(state, contracts.decide(record, state))
+    """The signature to append with the steps before it, if it decides on the contract they make: a DPAE is
+    sent, so its record must never be refused for the signature's sake (that one is then tried on its own)."""
     try:
-        contracts.decide(sign, declared)
-    except Exception:  # a refusal of the signature: the caller's own attempt raises it where it is mapped
+        contracts.decide(sign, state)
+    except Exception:  # a refusal of the signature: raised where the caller maps it
         return ()
     return (sign,)
+
+
+def _raise_unless_acknowledged(contract: Contract, outcome: Acknowledged | Refused | None) -> None:
+    """After the commit: a late attempt (flagged, nothing sent) or URSSAF's refusal (recorded) raises."""
+    if outcome is None:
+        raise HireDeclarationLate(
+            f"contract {contract.contract_id} started at {contract.starts_at.isoformat()}: a DPAE is due "
+            "before the hiring hour (R1221-5); the late attempt is flagged on the contract"
+        )
+    if isinstance(outcome, Refused):
+        raise HireDeclarationRefusedByUrssaf(f"URSSAF refused the DPAE: {outcome.reason}")
 
 
 def _contract(state: contracts.ContractState) -> Contract:

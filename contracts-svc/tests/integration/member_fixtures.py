@@ -1,13 +1,15 @@
 """Members as contracts-svc learns of them (a `members.MemberApplied` handed to its projection: a hire is
-declared only for a member it knows), an employee's identity for the DPAE, and an association employing
-them."""
+declared only for a member it knows), an employee's identity for the DPAE, and a contract at an
+association."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from uuid import UUID
 
-from contracts_svc.domain.contracts import Employer
+from contracts_svc.domain import contracts
+from contracts_svc.domain.contracts import Employer, Pay
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
 from contracts_svc.read_models.known_members import on_members_event
 from services.envelope import Envelope
@@ -65,4 +67,25 @@ def employer(n: int) -> Employer:
         postal_code="75011",
         city="Paris",
         occupational_health_service="CMB Paris",
+    )
+
+
+def cdi_draft(
+    member_id: UUID, starts_at: datetime, n: int = 1, contract_id: UUID | None = None
+) -> contracts.DraftContract:
+    """A full-time CDI at association `n`, drafted now."""
+    return contracts.DraftContract(
+        contract_id=contract_id or new_event_id(),
+        tenant="smartfr",
+        member_id=member_id,
+        employer=employer(n),
+        contract_type="cdi",
+        job_title="Régisseur",
+        starts_at=starts_at,
+        ends_on=None,
+        working_time="full_time",
+        weekly_hours=Decimal(35),
+        pay=Pay(basis="monthly", amount_cents=250000),
+        status="non_cadre",
+        now=datetime.now(UTC),
     )

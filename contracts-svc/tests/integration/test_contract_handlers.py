@@ -6,22 +6,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from member_fixtures import IDENTITY, NIR, employer, known_member
+from member_fixtures import IDENTITY, NIR, cdi_draft, known_member
 
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.domain import contracts
-from contracts_svc.domain.contracts import Pay, WorkPeriod
+from contracts_svc.domain.contracts import WorkPeriod
 from contracts_svc.domain.contracts.rules import (
     HireDeclarationLate,
     HireDeclarationRefusedByUrssaf,
     WorkingTimeExceeded,
 )
 from contracts_svc.integration.urssaf import FakeUrssaf, RetryingDeclarations
-from services.ids import new_event_id
 from services.runtime import Resources
 
 TENANT = "smartfr"
@@ -32,21 +30,7 @@ def service_with(resources: Resources, fake: FakeUrssaf) -> Contracts:
 
 
 async def drafted(service: Contracts, member_id: UUID, starts_at: datetime, n: int = 1) -> UUID:
-    command = contracts.DraftContract(
-        contract_id=new_event_id(),
-        tenant=TENANT,
-        member_id=member_id,
-        employer=employer(n),
-        contract_type="cdi",
-        job_title="Régisseur",
-        starts_at=starts_at,
-        ends_on=None,
-        working_time="full_time",
-        weekly_hours=Decimal(35),
-        pay=Pay(basis="monthly", amount_cents=250000),
-        status="non_cadre",
-        now=datetime.now(UTC),
-    )
+    command = cdi_draft(member_id, starts_at, n)
     _, contract = await service.draft(command, tenant=TENANT, correlation_id="")
     return contract.contract_id
 
@@ -89,41 +73,39 @@ async def test_an_acknowledged_dpae_keeps_the_acknowledgement_and_no_identity(re
         assert personal not in published
 
 
-async def test_a_pushed_hires_declaration_and_signature_are_appended_together(resources: Resources) -> None:
+async def test_a_pushed_hires_contract_is_drafted_declared_and_signed_in_one_append(
+    resources: Resources,
+) -> None:
     service = service_with(resources, FakeUrssaf())
-    contract_id = await drafted(service, await known_member(resources), datetime.now(UTC) + timedelta(days=2))
-    now = datetime.now(UTC)
+    command = cdi_draft(await known_member(resources), datetime.now(UTC) + timedelta(days=2))
 
-    # When the hire is declared to be signed on its acknowledgement
-    version, contract = await service.declare_hire(
-        contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="", sign_at=now
-    )
+    # When a pushed hire is taken
+    contract = await service.take_hire(command, IDENTITY, tenant=TENANT, correlation_id="")
 
-    # Then the contract is signed, the two events one append: one transaction, consecutive versions
-    assert (version, contract.lifecycle, contract.acknowledgement_id) == (3, "signed", "DPAE-00000001")
+    # Then its contract is signed, the three events one append: one transaction, consecutive versions
+    assert (contract.lifecycle, contract.acknowledgement_id) == ("signed", "DPAE-00000001")
     async with resources.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT event_type, stream_version, tx_id::text FROM events WHERE stream_id = $1"
             " ORDER BY stream_version",
-            contracts.stream_id(contract_id),
+            contracts.stream_id(command.contract_id),
         )
     assert [(r["event_type"], r["stream_version"]) for r in rows] == [
         ("ContractDrafted", 1),
         ("HireDeclared", 2),
         ("ContractSigned", 3),
     ]
-    assert rows[1]["tx_id"] == rows[2]["tx_id"] != rows[0]["tx_id"]
+    assert rows[0]["tx_id"] == rows[1]["tx_id"] == rows[2]["tx_id"]
 
 
-async def test_a_refused_dpae_to_be_signed_on_acknowledgement_is_recorded_alone(resources: Resources) -> None:
+async def test_a_pushed_hire_whose_dpae_is_refused_keeps_the_draft_and_the_refusal(
+    resources: Resources,
+) -> None:
     service = service_with(resources, FakeUrssaf(mode="refuse", refusal_reason="NIR inconnu"))
-    contract_id = await drafted(service, await known_member(resources), datetime.now(UTC) + timedelta(days=1))
-    now = datetime.now(UTC)
+    command = cdi_draft(await known_member(resources), datetime.now(UTC) + timedelta(days=1))
     with pytest.raises(HireDeclarationRefusedByUrssaf, match="NIR inconnu"):
-        await service.declare_hire(
-            contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="", sign_at=now
-        )
-    _, state = await service.read(contract_id, tenant=TENANT)
+        await service.take_hire(command, IDENTITY, tenant=TENANT, correlation_id="")
+    _, state = await service.read(command.contract_id, tenant=TENANT)
     assert isinstance(state, contracts.Contract)
     assert (state.lifecycle, state.declaration_refusals) == ("drafted", 1)
 

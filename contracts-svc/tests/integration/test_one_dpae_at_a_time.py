@@ -1,6 +1,7 @@
 """One DPAE a contract, whatever arrives at once: two declarations of one contract, or two deliveries of one
 pushed hire (the hire in two messages, handled side by side by the gateway), on the real PostgreSQL. URSSAF
-holds its answer to the first until the second has either reached URSSAF too or is seen waiting."""
+holds its answer to the first until the second has either reached URSSAF too or is seen waiting. And a draft
+sent twice at once answers the same contract twice."""
 
 from __future__ import annotations
 
@@ -8,17 +9,15 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from member_fixtures import IDENTITY, employer, known_member
+from member_fixtures import IDENTITY, cdi_draft, employer, known_member
 
 from contracts_svc.api.hires import HireIn, take_hire
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.bootstrap_hires import HireOutcomes
 from contracts_svc.domain import contracts, hires
-from contracts_svc.domain.contracts import Pay
 from contracts_svc.domain.contracts.hire_declaration import Acknowledged, HireDeclarationPayload, Refused
 from contracts_svc.domain.contracts.rules import LifecycleRefused
 from contracts_svc.domain.hires import HireAccepted, HireEvent, RecordHireOutcome
@@ -86,37 +85,17 @@ async def event_types(resources: Resources, stream_id: str) -> list[str]:
     return [row["event_type"] for row in rows]
 
 
-def draft_command(contract_id: UUID, member_id: UUID) -> contracts.DraftContract:
-    return contracts.DraftContract(
-        contract_id=contract_id,
-        tenant=TENANT,
-        member_id=member_id,
-        employer=EMPLOYER,
-        contract_type="cdi",
-        job_title="Régisseur",
-        starts_at=datetime.now(UTC) + timedelta(days=2),
-        ends_on=None,
-        working_time="full_time",
-        weekly_hours=Decimal(35),
-        pay=Pay(basis="monthly", amount_cents=250000),
-        status="non_cadre",
-        now=datetime.now(UTC),
-    )
-
-
 async def test_two_declarations_of_a_contract_at_once_send_one_dpae(resources: Resources) -> None:
     urssaf = HeldUrssaf()
     service = service_with(resources, urssaf)
-    contract_id = new_event_id()
-    command = draft_command(contract_id, await known_member(resources))
+    command = cdi_draft(await known_member(resources), datetime.now(UTC) + timedelta(days=2))
+    contract_id = command.contract_id
     await service.draft(command, tenant=TENANT, correlation_id="")
     now = datetime.now(UTC)
 
     def declaration() -> asyncio.Task[tuple[int, contracts.Contract]]:
         return asyncio.create_task(
-            service.declare_hire(
-                contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="", sign_at=now
-            )
+            service.declare_hire(contract_id, IDENTITY, now=now, tenant=TENANT, correlation_id="")
         )
 
     # When a second declaration comes while URSSAF has not answered the first
@@ -124,18 +103,15 @@ async def test_two_declarations_of_a_contract_at_once_send_one_dpae(resources: R
     await urssaf.reached.wait()
     outcomes = await side_by_side(first, declaration(), resources, urssaf)
 
-    # Then URSSAF got one DPAE; the second found the contract declared and signed, and refused as a late twin
+    # Then URSSAF got one DPAE; the second found the contract declared, and was refused as a late twin
     assert len(urssaf.answering.received) == 1, outcomes
-    signed, refused = outcomes
-    assert isinstance(signed, tuple), outcomes
-    assert signed[1].lifecycle == "signed"
+    declared, refused = outcomes
+    assert isinstance(declared, tuple), outcomes
+    assert declared[1].lifecycle == "hire_declared"
     assert isinstance(refused, LifecycleRefused), outcomes
-    assert "is signed" in str(refused)
-    assert await event_types(resources, contracts.stream_id(contract_id)) == [
-        "ContractDrafted",
-        "HireDeclared",
-        "ContractSigned",
-    ]
+    assert "is hire_declared" in str(refused)
+    declared_once = ["ContractDrafted", "HireDeclared"]
+    assert await event_types(resources, contracts.stream_id(contract_id)) == declared_once
 
 
 async def test_a_hire_delivered_twice_at_once_is_declared_once_and_accepted_twice(
@@ -187,17 +163,19 @@ async def test_a_hire_delivered_twice_at_once_is_declared_once_and_accepted_twic
     assert await event_types(resources, hires.stream_id(hire_id)) == ["HireAccepted"]
 
 
-async def test_a_draft_that_lost_the_race_answers_the_contract_drafted(resources: Resources) -> None:
+async def test_a_draft_request_that_lost_the_race_to_its_twin_answers_the_contract_drafted(
+    resources: Resources,
+) -> None:
     service = service_with(resources, HeldUrssaf())
     contract_id = new_event_id()
-    command = draft_command(contract_id, await known_member(resources))
-    # Given this delivery read the stream empty, then another delivery drafted the contract
+    command = cdi_draft(await known_member(resources), datetime.now(UTC) + timedelta(days=2), 7, contract_id)
+    # Given this request read the stream empty, then the same request sent again drafted the contract
     read_before = await service.read(contract_id, tenant=TENANT)
     _, drafted_by_other = await service.draft(command, tenant=TENANT, correlation_id="")
 
     # When this one drafts on what it read
     version, contract = await service.draft(command, tenant=TENANT, correlation_id="", read=read_before)
 
-    # Then it answers the contract the other one drafted, not a refusal, and nothing is appended
+    # Then it answers the contract its twin drafted, as a read would have, and nothing is appended
     assert (version, contract) == (1, drafted_by_other)
     assert await event_types(resources, contracts.stream_id(contract_id)) == ["ContractDrafted"]

@@ -19,9 +19,8 @@ from contracts_svc.api.dto import ContractDraft, EmployeeIdentityIn
 from contracts_svc.bootstrap import Contracts
 from contracts_svc.bootstrap_hires import HireOutcomes
 from contracts_svc.domain import contracts, hires
-from contracts_svc.domain.contracts import Contract, NoContract
+from contracts_svc.domain.contracts import Contract
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
-from contracts_svc.domain.contracts.rules import LifecycleRefused
 from contracts_svc.domain.hires import (
     HireAccepted,
     HireEvent,
@@ -139,74 +138,31 @@ def _problem(error: Exception) -> Problem:
     raise error
 
 
-RESUMES = 3  # a step refused because another delivery moved the contract is retried from its new state
-
-
 async def _contract_of(
     hire_id: UUID, body: HireIn, tenant: str, service: Contracts, correlation: str
 ) -> Contract:
-    """Draft, declare and sign the hire's contract, resuming from wherever another delivery is or stopped.
-
-    A delivery of the same hire at the same moment (the hire in two messages) may move the contract between
-    this one's read and its next step: the step is then refused by the lifecycle, and this one resumes from
-    the contract as it is, instead of answering a rejection for a hire the other delivery accepts."""
-    for attempt in range(1, RESUMES + 1):
-        try:
-            return await _resume(hire_id, body, tenant, service, correlation)
-        except LifecycleRefused:
-            if attempt == RESUMES:
-                raise
-    raise AssertionError("unreachable")
-
-
-async def _resume(hire_id: UUID, body: HireIn, tenant: str, service: Contracts, correlation: str) -> Contract:
-    contract_id = hires.contract_of(hire_id)
+    """The hire's contract drafted, declared and signed, or as far as an earlier delivery took it."""
     draft = body.contract
-    # Each step decides on the state the one before read or made: the contract is read once.
-    version, state = await service.read(contract_id, tenant=tenant)
-    if isinstance(state, NoContract):
-        command = contracts.DraftContract(
-            contract_id=contract_id,
-            tenant=tenant,
-            member_id=draft.member_id,
-            employer=contracts.Employer(
-                employer_id=draft.employer.id, **draft.employer.model_dump(exclude={"id"})
-            ),
-            contract_type=draft.contract_type,
-            job_title=draft.job_title,
-            starts_at=draft.starts_at,
-            ends_on=draft.ends_on,
-            working_time=draft.working_time,
-            weekly_hours=draft.weekly_hours,
-            pay=contracts.Pay(basis=draft.pay.basis, amount_cents=draft.pay.amount_cents),
-            status=draft.employee_status,
-            now=datetime.now(UTC),
-            sector=draft.sector,
-            reason=draft.reason,
-            portage_level=draft.portage_level,
-            trial_period_days=draft.trial_period_days,
-        )
-        version, state = await service.draft(
-            command, tenant=tenant, correlation_id=correlation, read=(version, state)
-        )
-    assert isinstance(state, Contract)
-    if state.lifecycle == "drafted" and contracts.tables.RULES[state.contract_type].employment:
-        identity = EmployeeIdentity(**body.employee.model_dump())
-        now = datetime.now(UTC)
-        # Read again under the contract's lock, where a DPAE is sent once.
-        version, state = await service.declare_hire(
-            contract_id,
-            identity,
-            now=now,
-            tenant=tenant,
-            correlation_id=correlation,
-            sign_at=now,  # a pushed hire is signed on its DPAE's acknowledgement: one append for both
-        )
-    if state.lifecycle in ("drafted", "hire_declared"):
-        _, state = await service.handle(
-            contracts.SignContract(contract_id, datetime.now(UTC)),
-            tenant=tenant,
-            correlation_id=correlation,
-            read=(version, state),
-        )
-    return state
+    command = contracts.DraftContract(
+        contract_id=hires.contract_of(hire_id),
+        tenant=tenant,
+        member_id=draft.member_id,
+        employer=contracts.Employer(
+            employer_id=draft.employer.id, **draft.employer.model_dump(exclude={"id"})
+        ),
+        contract_type=draft.contract_type,
+        job_title=draft.job_title,
+        starts_at=draft.starts_at,
+        ends_on=draft.ends_on,
+        working_time=draft.working_time,
+        weekly_hours=draft.weekly_hours,
+        pay=contracts.Pay(basis=draft.pay.basis, amount_cents=draft.pay.amount_cents),
+        status=draft.employee_status,
+        now=datetime.now(UTC),
+        sector=draft.sector,
+        reason=draft.reason,
+        portage_level=draft.portage_level,
+        trial_period_days=draft.trial_period_days,
+    )
+    identity = EmployeeIdentity(**body.employee.model_dump())
+    return await service.take_hire(command, identity, tenant=tenant, correlation_id=correlation)
