@@ -69,23 +69,12 @@ def _answer(response: Response, version: int, contract: Contract) -> ContractOut
     return contract_out(contract)
 
 
-@router.post("/contracts", status_code=201)
-async def draft_contract(
-    body: ContractDraft,
-    caller: CurrentCaller,
-    service: ContractsDep,
-    response: Response,
-    request_key: CurrentRequestKey,
-) -> ContractOut:
-    require_scope(caller, "contracts:write")
-    command = contracts.DraftContract(
-        contract_id=id_for(request_key, "contract"),
-        tenant=caller.tenant,
+def draft_command(body: ContractDraft, contract_id: UUID, tenant: str) -> contracts.DraftContract:
+    return contracts.DraftContract(
+        contract_id=contract_id,
+        tenant=tenant,
         member_id=body.member_id,
-        employer=contracts.Employer(
-            employer_id=body.employer.id,
-            **body.employer.model_dump(exclude={"id"}),
-        ),
+        employer=contracts.Employer(employer_id=body.employer.id, **body.employer.model_dump(exclude={"id"})),
         contract_type=body.contract_type,
         job_title=body.job_title,
         starts_at=body.starts_at,
@@ -101,6 +90,18 @@ async def draft_contract(
         trial_period_days=body.trial_period_days,
         activity_id=body.activity_id,
     )
+
+
+@router.post("/contracts", status_code=201)
+async def draft_contract(
+    body: ContractDraft,
+    caller: CurrentCaller,
+    service: ContractsDep,
+    response: Response,
+    request_key: CurrentRequestKey,
+) -> ContractOut:
+    require_scope(caller, "contracts:write")
+    command = draft_command(body, id_for(request_key, "contract"), caller.tenant)
     version, contract = await service.draft(command, tenant=caller.tenant, correlation_id=_correlation())
     response.headers["Location"] = f"/v1/contracts/{contract.contract_id}"
     return _answer(response, version, contract)

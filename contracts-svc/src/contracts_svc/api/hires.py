@@ -14,11 +14,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts_svc.api.contracts import PROBLEM_MAPPERS, ContractsDep
+from contracts_svc.api.contracts import PROBLEM_MAPPERS, ContractsDep, draft_command
 from contracts_svc.api.dto import ContractDraft, EmployeeIdentityIn
 from contracts_svc.bootstrap import Contracts
 from contracts_svc.bootstrap_hires import HireOutcomes
-from contracts_svc.domain import contracts, hires
+from contracts_svc.domain import hires
 from contracts_svc.domain.contracts import Contract
 from contracts_svc.domain.contracts.hire_declaration import EmployeeIdentity
 from contracts_svc.domain.hires import (
@@ -142,27 +142,6 @@ async def _contract_of(
     hire_id: UUID, body: HireIn, tenant: str, service: Contracts, correlation: str
 ) -> Contract:
     """The hire's contract drafted, declared and signed, or as far as an earlier delivery took it."""
-    draft = body.contract
-    command = contracts.DraftContract(
-        contract_id=hires.contract_of(hire_id),
-        tenant=tenant,
-        member_id=draft.member_id,
-        employer=contracts.Employer(
-            employer_id=draft.employer.id, **draft.employer.model_dump(exclude={"id"})
-        ),
-        contract_type=draft.contract_type,
-        job_title=draft.job_title,
-        starts_at=draft.starts_at,
-        ends_on=draft.ends_on,
-        working_time=draft.working_time,
-        weekly_hours=draft.weekly_hours,
-        pay=contracts.Pay(basis=draft.pay.basis, amount_cents=draft.pay.amount_cents),
-        status=draft.employee_status,
-        now=datetime.now(UTC),
-        sector=draft.sector,
-        reason=draft.reason,
-        portage_level=draft.portage_level,
-        trial_period_days=draft.trial_period_days,
-    )
+    command = draft_command(body.contract, hires.contract_of(hire_id), tenant)
     identity = EmployeeIdentity(**body.employee.model_dump())
     return await service.take_hire(command, identity, tenant=tenant, correlation_id=correlation)
