@@ -51,6 +51,18 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Conn, Envelope], Awaitable[None]]
 
+
+@dataclass(frozen=True)
+class InMemory:
+    """A handler whose effects live in this process's memory (a cache it keeps), not in the database: the
+    runner gives it no connection and records nothing of what it handled (no inbox, no offsets, no
+    transaction). A restart resumes from the group's offsets on the broker, so a message may be handled
+    again: the effect must bear it (an entry dropped twice is dropped once). A message that keeps failing is
+    dead-lettered as any other."""
+
+    handle: Callable[[Envelope], Awaitable[None]]
+
+
 _tracer = trace.get_tracer(__name__)
 KAFKA_ACK_INTERVAL = 1.0  # seconds between offset commits to the broker while messages keep coming
 
@@ -132,7 +144,7 @@ class ConsumerRunner:
         transport: Transport,
         name: str,
         topics: Sequence[str],
-        handle: Handler,
+        handle: Handler | InMemory,
         *,
         retry: RetryPolicy | None = None,
         batch_size: int = 100,
@@ -157,7 +169,8 @@ class ConsumerRunner:
         self._transport = transport
         self.name = name
         self.topics = list(topics)
-        self._handle = handle
+        self._remember = handle.handle if isinstance(handle, InMemory) else None
+        self._handle = _without_connection(handle) if isinstance(handle, InMemory) else handle
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
@@ -176,7 +189,9 @@ class ConsumerRunner:
         stopper = None if stop is None else asyncio.ensure_future(self._forward(stop))
         try:
             while not self._stop.is_set():
-                subscription = self._transport.subscribe(self.name, self.topics, self._resume_from)
+                # An in-memory consumer has no record of its own: the broker's offsets say where it got to.
+                resume_from = None if self._remember else self._resume_from
+                subscription = self._transport.subscribe(self.name, self.topics, resume_from)
                 self._subscription = subscription
                 try:
                     await subscription.start()
@@ -238,7 +253,12 @@ class ConsumerRunner:
         waiting on commits or on a peer's answer no longer waits for each message in turn. The batch is
         acknowledged only once every lane is done; a lane that fails (or a stop) leaves it unacknowledged.
         With `messages_per_transaction` > 1 a lane takes several keys, in turn, and commits them together.
+        An in-memory handler takes the batch in order, with nothing to save.
         """
+        if self._remember is not None:
+            for delivery in deliveries:
+                await self._process(delivery)
+            return True
         if self.messages_per_transaction > 1:
             lanes = _lanes_of_keys(deliveries, self.concurrency)
             if len(lanes) == 1 and len(lanes[0]) <= self.messages_per_transaction:
@@ -452,7 +472,10 @@ class ConsumerRunner:
 
     async def _apply(self, envelope: Envelope, offsets: Offsets) -> bool:
         """The inbox row, `offsets` and the effects in one transaction; False when the message was already
-        processed."""
+        processed. An in-memory handler's effect alone."""
+        if self._remember is not None:
+            await self._remember(envelope)
+            return True
         async with self._pool.acquire() as conn, conn.transaction():
             first = await conn.fetch(
                 _INBOX_AND_OFFSETS, self.name, [envelope.event_id], offsets.names, offsets.positions
@@ -573,3 +596,12 @@ def _lanes_of_keys(deliveries: Sequence[Delivery], lanes: int) -> list[list[Deli
     for queue in keys:
         min(filled, key=len).extend(queue)
     return filled
+
+
+def _without_connection(handler: InMemory) -> Handler:
+    """An in-memory handler where a database handler is called (a dead letter's replay)."""
+
+    async def handle(conn: Conn, envelope: Envelope) -> None:
+        await handler.handle(envelope)
+
+    return handle

@@ -24,7 +24,7 @@ from services.bus import PgNotifier
 from services.bus.base import Transport
 from services.bus.kafka import KafkaTransport
 from services.bus.pglog import PgLogTransport
-from services.consumer import ConsumerRunner, Handler, RetryPolicy
+from services.consumer import ConsumerRunner, Handler, InMemory, RetryPolicy
 from services.db import Migration, chassis_migrations, create_pool, folder_migrations, migrate
 from services.eventstore.store import EventStore
 from services.http import ProblemMapper, create_app
@@ -41,11 +41,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Consumer:
-    """A consumer group of this service: `handle(conn, envelope)` runs in the effect's transaction."""
+    """A consumer group of this service: `handle(conn, envelope)` runs in the effect's transaction, or, for an
+    `InMemory` handler (a cache this process keeps), with no connection and nothing recorded."""
 
     name: str
     topics: tuple[str, ...]
-    handle: Handler
+    handle: Handler | InMemory
     # Messages of different keys (aggregates) handled side by side, up to this many (ConsumerRunner).
     concurrency: int = 1
     # Messages committed together in one transaction (ConsumerRunner): fewer commits for short handlers.

@@ -16,9 +16,9 @@ from typing import Any
 
 from gateway.read_cache.store import ReadCache, id_token, ids_in
 from gateway.routes.upstreams import Upstreams
+from services.consumer import InMemory
 from services.envelope import Envelope
-from services.log_reader import Conn
-from services.runtime import SHORT_HANDLERS_TOGETHER, Consumer
+from services.runtime import Consumer
 
 CONSUMER = "gateway-read-cache"
 # The public topics of every service the gateway calls.
@@ -49,7 +49,8 @@ def invalidation_consumer(cache: ReadCache) -> Consumer:
     """The consumer the runtime starts with the gateway's background work; until then the cache is off."""
     cache.listening = True
 
-    async def handle(conn: Conn, envelope: Envelope) -> None:
+    async def handle(envelope: Envelope) -> None:
         invalidation_of(cache, envelope)
 
-    return Consumer(CONSUMER, TOPICS, handle, messages_per_transaction=SHORT_HANDLERS_TOGETHER)
+    # The cache is this process's memory: nothing to record in the database (no inbox, no offsets).
+    return Consumer(CONSUMER, TOPICS, InMemory(handle))
