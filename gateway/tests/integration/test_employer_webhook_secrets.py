@@ -24,9 +24,7 @@ from stdnum import luhn
 from backoffice.embedded import EmbeddedBackoffice
 from gateway.auth.api_keys import create_client
 from gateway.clock import clock_of
-from gateway.config import Settings
-from gateway.inbound.sealing import Sealer
-from gateway.inbound.sources import source_of_employer_structure, valid_secrets
+from gateway.inbound.sources import pusher_for_client, source_of_employer_structure
 
 PING = "/v1/webhooks/inbound/test.ping"
 BODY = b'{"hello": "association"}'
@@ -182,12 +180,13 @@ async def test_a_secret_is_issued_rotated_with_24_hours_of_overlap_and_revoked_o
         f"/v1/employer_structures/{structure}", json=change, headers=auth(manager)
     )
     assert suspended.status_code == 200, suspended.text
-    sealer = Sealer(Settings().secrets_encryption_key.get_secret_value())
 
-    async def revoked() -> bool:
+    async def revoked() -> bool:  # what a push of the association reads first: its source, no secret left
         async with backoffice.gateway.pool.acquire() as conn:
-            source = source_of_employer_structure(uuid.UUID(structure))
-            return await valid_secrets(conn, sealer, source, now=clock.now()) == []
+            found = await pusher_for_client(conn, pusher_id, now=clock.now())
+        assert found is not None
+        assert found.source.source_id == source_of_employer_structure(uuid.UUID(structure))
+        return found.sealed_secrets == ()
 
     await until(revoked, within=WITHIN)
     refused = await gateway.post(PING, content=BODY, headers=signed(pusher, new_secret, clock.now()))

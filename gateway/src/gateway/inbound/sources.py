@@ -63,7 +63,7 @@ class Pusher:
 
 
 async def pusher_for_client(conn: Conn, client_id: str, *, now: datetime) -> Pusher | None:
-    """`source_for_client` and the source's `valid_secrets` in one round trip (a push's first query)."""
+    """`source_for_client` and its secrets valid at `now`, newest first, in one round trip."""
     row = await conn.fetchrow(
         """SELECT s.source_id, s.tenant, s.client_id,
                   ARRAY(SELECT i.sealed FROM inbound_secrets i
@@ -76,17 +76,6 @@ async def pusher_for_client(conn: Conn, client_id: str, *, now: datetime) -> Pus
     if row is None:
         return None
     return Pusher(Source(row["source_id"], row["tenant"], row["client_id"]), tuple(row["sealed_secrets"]))
-
-
-async def valid_secrets(conn: Conn, sealer: Sealer, source_id: str, *, now: datetime) -> list[str]:
-    """The source's secrets valid at `now`, newest first (at most two)."""
-    rows = await conn.fetch(
-        "SELECT sealed FROM inbound_secrets WHERE source_id = $1 AND (expires_at IS NULL OR expires_at > $2)"
-        " ORDER BY id DESC",
-        source_id,
-        now,
-    )
-    return [sealer.open(row["sealed"]).decode() for row in rows]
 
 
 async def issue_secret(
