@@ -138,6 +138,7 @@ class Accounts:
                     paris_day(payslip.issued_at),
                     now,
                     payslip.corrects_payslip_id,
+                    contract_ended=payslip.contract_ended is not False,  # absent: published before it said
                 )
         return None
 

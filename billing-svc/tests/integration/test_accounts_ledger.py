@@ -101,7 +101,10 @@ def reservation(activity_id: UUID, contract_id: UUID, amount: int) -> dict[str, 
     }
 
 
-def payslip(contract_id: UUID, cost: int, issued_at: str = "2026-11-25T17:00:00+00:00") -> dict[str, Any]:
+def payslip(
+    contract_id: UUID, cost: int, issued_at: str = "2026-11-25T17:00:00+00:00", **said: Any
+) -> dict[str, Any]:
+    """A payslip as payroll published it before it said whether the contract ended (`said` adds it)."""
     return {
         "payslip_id": str(uuid4()),
         "contract_id": str(contract_id),
@@ -109,6 +112,7 @@ def payslip(contract_id: UUID, cost: int, issued_at: str = "2026-11-25T17:00:00+
         "employer_id": str(uuid4()),
         "period": "2026-11",
         "corrects_payslip_id": None,
+        **said,
         "lines": [],
         "gross_cents": cost * 3 // 4,
         "net_before_tax_cents": 0,
@@ -181,6 +185,26 @@ async def test_payment_reservation_payslip_move_the_account_and_answer_contracts
     await deliver(service, "payroll.PayslipIssued", payslip(uuid4(), 50_000))
     entries = (await api.get(f"/internal/activities/{activity}/entries", headers=headers())).json()
     assert sum(e["activity_cents"] for e in entries["data"]) == 2_088 == account["balance_cents"]
+
+
+async def test_a_months_payslip_keeps_the_rest_reserved_until_the_contracts_last_payslip(
+    runtime: tuple[ServiceRuntime, str], api: httpx.AsyncClient
+) -> None:
+    service, _ = runtime
+    activity, contract = uuid4(), uuid4()
+    await deliver(service, "billing.PaymentReceived", payment(activity, 100_000))
+    await deliver(service, "contracts.BudgetReservationRequested", reservation(activity, contract, 80_000))
+
+    async def account() -> tuple[int, int, int]:
+        read = (await api.get(f"/internal/activities/{activity}/account", headers=headers())).json()
+        return read["balance_cents"], read["reserved_cents"], read["available_cents"]
+
+    # When a month's close pays 30,000 of the contract, the rest of its plan stays reserved
+    await deliver(service, "payroll.PayslipIssued", payslip(contract, 30_000, contract_ended=False))
+    assert await account() == (60_000, 50_000, 10_000)
+    # and its last payslip releases what it did not need
+    await deliver(service, "payroll.PayslipIssued", payslip(contract, 35_000, contract_ended=True))
+    assert await account() == (25_000, 0, 25_000)
 
 
 async def test_a_correction_payslip_with_a_lower_employer_cost_credits_the_difference_back(

@@ -147,6 +147,35 @@ def test_a_payslip_debits_the_employer_cost_and_settles_its_contracts_reservatio
     assert (state.balance_cents, state.reservations, state.available_cents) == (5_000, {}, 5_000)
 
 
+def test_a_months_payslip_settles_its_cost_and_the_contracts_last_payslip_releases_the_rest() -> None:
+    """Given 80,000 reserved for a contract of an account credited 90,000, when a month's close pays 30,000 of
+    it, then 50,000 stay reserved (another contract cannot take them); when its last payslip costs 35,000,
+    then nothing stays reserved and the 15,000 it did not need are available again."""
+    contract, month, last = uuid4(), uuid4(), uuid4()
+    reserved = reservation(contract, 80_000, 10_000)
+    closing = DebitPayslip(
+        ACTIVITY, month, contract, "2026-11", 30_000, date(2026, 11, 30), NOW, contract_ended=False
+    )
+    [month_paid] = decide(closing, ACCOUNT.fold([credited(payment(100_000)), reserved]))
+    assert isinstance(month_paid, PayslipDebited)
+    assert month_paid.confirmed_reservation_cents == 30_000
+    state = spec.given(credited(payment(100_000)), reserved).when(closing).then(month_paid)
+    assert (state.balance_cents, state.reservations, state.available_cents) == (
+        60_000,
+        {contract: 50_000},
+        10_000,
+    )
+
+    ending = DebitPayslip(
+        ACTIVITY, last, contract, "2026-12", 35_000, date(2026, 12, 4), NOW, contract_ended=True
+    )
+    [last_paid] = decide(ending, state)
+    assert isinstance(last_paid, PayslipDebited)
+    assert last_paid.confirmed_reservation_cents == 50_000
+    after = ACCOUNT.fold_from(state, [last_paid])
+    assert (after.balance_cents, after.reservations, after.available_cents) == (25_000, {}, 25_000)
+
+
 def test_a_released_reservation_gives_its_amount_back_and_a_second_release_changes_nothing() -> None:
     contract = uuid4()
     reserved = reservation(contract, 80_000, 10_000)

@@ -143,6 +143,19 @@ def test_the_published_payslip_carries_its_lines_and_totals_in_cents() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("inputs", "contract_ended"),
+    [(PAY, True), (replace(PAY, ends_in_period=False), False), (None, None)],
+    ids=["the contract's last payslip", "a month's payslip before its end", "issued before inputs were kept"],
+)
+def test_the_published_payslip_says_whether_the_contracts_work_ended_in_its_period(
+    inputs: PayInput | None, contract_ended: bool | None
+) -> None:
+    # billing releases what is still reserved for the contract with its last payslip, not with a month's
+    data = _published(issued(replace(ISSUE, pay=inputs)), "s")["data"]
+    assert data["contract_ended"] is contract_ended
+
+
 # ---- corrections: a new payslip names the one it corrects; the corrected one records it, once --------------
 
 CORRECTABLE = replace(ISSUE, pay=PAY)

@@ -38,8 +38,10 @@ def _public_of(event: Any) -> tuple[str, BaseModel] | None:
         case PayslipIssued():
             # One dump with the lines (a dump per line cost a third of the translation).
             data = event.model_dump(mode="json", include=_PUBLIC_PAYSLIP)
+            # Without its inputs (issued before they were kept) a payslip says nothing of the contract's end.
+            ended = event.pay.ends_in_period if event.pay is not None else None
             return "payroll.PayslipIssued", PayslipIssuedV1.model_validate(
-                {**data, "period": f"{event.period:%Y-%m}"}
+                {**data, "period": f"{event.period:%Y-%m}", "contract_ended": ended}
             )
         case SalaryScheduled():
             return "payroll.SalaryPaymentScheduled", SalaryPaymentScheduledV1.model_validate(

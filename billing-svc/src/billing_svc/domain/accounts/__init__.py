@@ -165,13 +165,20 @@ def _payslip(command: DebitPayslip, state: Account) -> list[AccountEvent]:
             period=command.period,
             employer_cost_cents=command.employer_cost_cents,
             corrects_payslip_id=command.corrects_payslip_id if corrected is not None else None,
-            confirmed_reservation_cents=state.reservations.get(command.contract_id, 0),
+            confirmed_reservation_cents=_settled(command, state, difference),
             entries=entries,
             on=command.on,
             balance_after_cents=state.balance_cents + activity_effect(entries),
             recorded_at=command.now,
         )
     ]
+
+
+def _settled(command: DebitPayslip, state: Account, difference: int) -> int:
+    """What the payslip settles of its contract's reservation: all of it once the contract ended, else its
+    own cost at most (the rest stays reserved for the contract's next payslips)."""
+    held = state.reservations.get(command.contract_id, 0)
+    return held if command.contract_ended else min(held, max(difference, 0))
 
 
 def _claim(command: ClaimExpenses, state: Account) -> list[AccountEvent]:
@@ -308,7 +315,7 @@ def evolve(state: Account, event: AccountEvent) -> Account:
             moved = _moved(state, event)
             return _with(
                 moved,
-                reservations=_without(state, event.contract_id),
+                reservations=_settling(state, event.contract_id, event.confirmed_reservation_cents),
                 payslip_costs={**state.payslip_costs, event.payslip_id: event.employer_cost_cents},
             )
         case GuaranteeFundCovered():
@@ -325,6 +332,13 @@ def _moved(state: Account, event: Movement) -> Account:
         balance_cents=state.balance_cents + activity_effect(event.entries),
         recorded=state.recorded | ({key} if key else set()),
     )
+
+
+def _settling(state: Account, contract_id: UUID, settled_cents: int) -> dict[UUID, int]:
+    """The reservations once a payslip settled part of its contract's (payslips recorded before 2026-11-28
+    settled all of it: their `confirmed_reservation_cents` is the whole)."""
+    left = state.reservations.get(contract_id, 0) - settled_cents
+    return {**_without(state, contract_id), contract_id: left} if left > 0 else _without(state, contract_id)
 
 
 def _without(state: Account, reservation_id: UUID) -> dict[UUID, int]:

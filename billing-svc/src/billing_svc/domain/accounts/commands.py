@@ -51,6 +51,9 @@ class DebitPayslip:
     on: date
     now: datetime
     corrects_payslip_id: UUID | None = None  # a correction: only the difference with the corrected one moves
+    # The contract's last payslip: what is still reserved for it is released. Before it, a payslip settles
+    # only its cost of the reservation (a month's close pays part of a contract's planned cost).
+    contract_ended: bool = True
 
 
 @dataclass(frozen=True)

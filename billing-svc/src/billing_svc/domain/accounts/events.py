@@ -62,7 +62,7 @@ class PayslipDebited(_Movement):
     period: str
     employer_cost_cents: int
     corrects_payslip_id: UUID | None = None
-    confirmed_reservation_cents: int  # the reservation the payslip settles (0 when none was open)
+    confirmed_reservation_cents: int  # what the payslip settles of its contract's reservation (0: none open)
 
 
 class Receipt(_Frozen):

@@ -77,6 +77,10 @@ class PayslipIssuedV1(BaseModel):
     """
     The payslip this one corrects, null for a first payslip.
     """
+    contract_ended: bool | None = None
+    """
+    Whether the contract's work ended in this payslip's period (its last payslip, or a correction of it): what is still reserved for the contract is released with it. Null when the payslip was issued before its inputs were kept, absent from payslips published before 2026-11-28: readers take both as ended.
+    """
     lines: list[Line]
     """
     The contribution lines, in payslip order.
