@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -82,15 +84,7 @@ class Contracts:
         if isinstance(found, Contract):
             return version, found  # drafted by this request before its answer was lost: no second contract
         async with self.resources.pool.acquire() as conn:
-            previous = None
-            if RULES[command.contract_type].waiting_period:
-                previous = await previous_on_post(
-                    conn,
-                    tenant,
-                    command.employer.employer_id,
-                    command.job_title,
-                    paris_day(command.starts_at),
-                )
+            previous = await self._previous_on_post(conn, command, tenant)
         # Found empty just above: decided without reading it again. A draft of this id that got there
         # meanwhile (the same request, or the same hire, at once) makes the append conflict, and the one
         # retry reads the contract: it is answered as the read would have answered it.
@@ -174,22 +168,12 @@ class Contracts:
         One declaration of a contract at a time: it is read, sent and recorded under a lock on the contract,
         so a declaration at the same moment (a request sent twice) waits, then finds the contract declared and
         sends nothing; without it both would send a DPAE."""
-        async with self.resources.pool.acquire() as conn, conn.transaction():
-            await lock_declarations(conn, tenant, contract_id)
-            version, state = await self.read(contract_id, tenant=tenant, conn=conn)
+        async with self._under_declaration_lock(contract_id, tenant) as (conn, version, state):
             existing(state, contract_id)  # no such contract: 404 before any precondition
             if expected_version is not None and version != expected_version:
                 raise ConcurrencyConflict(contracts.stream_id(contract_id), expected_version, version)
             steps, outcome = await self._declaration(conn, state, contract_id, identity, now, tenant)
-            version, contract = await self.handle(
-                steps[0],
-                then=steps[1:],
-                tenant=tenant,
-                correlation_id=correlation_id,
-                read=(version, state),
-                conn=conn,
-            )
-        self.resources.store.committed()
+            version, contract = await self._append(conn, steps, (version, state), tenant, correlation_id)
         _raise_unless_acknowledged(contract, outcome)
         return version, contract
 
@@ -206,9 +190,7 @@ class Contracts:
         same moment waits, then finds the contract as this one left it. Refused as the contracts API would
         refuse each step; a refused or late DPAE is recorded (with the draft) before it raises."""
         contract_id, now = command.contract_id, command.now
-        async with self.resources.pool.acquire() as conn, conn.transaction():
-            await lock_declarations(conn, tenant, contract_id)
-            version, state = await self.read(contract_id, tenant=tenant, conn=conn)
+        async with self._under_declaration_lock(contract_id, tenant) as (conn, version, state):
             steps: tuple[contracts.ContractCommand, ...] = ()
             if isinstance(state, contracts.NoContract):
                 steps = (_with_previous(command, await self._previous_on_post(conn, command, tenant)),)
@@ -223,20 +205,37 @@ class Contracts:
             elif planned.lifecycle in ("drafted", "hire_declared"):  # no DPAE (a CAPE), or declared before
                 steps += _signature_if_decided(contracts.SignContract(contract_id, now), planned)
             if steps:
-                version, planned = await self.handle(
-                    steps[0],
-                    then=steps[1:],
-                    tenant=tenant,
-                    correlation_id=correlation_id,
-                    read=(version, state),
-                    conn=conn,
-                )
-        self.resources.store.committed()
+                _, planned = await self._append(conn, steps, (version, state), tenant, correlation_id)
         if declaring:
             _raise_unless_acknowledged(planned, outcome)
         if planned.lifecycle in ("drafted", "hire_declared"):  # a signature that does not decide: its refusal
             contracts.decide(contracts.SignContract(contract_id, now), planned)
         return planned
+
+    @asynccontextmanager
+    async def _under_declaration_lock(
+        self, contract_id: UUID, tenant: str
+    ) -> AsyncIterator[tuple[Conn, int, contracts.ContractState]]:
+        """The contract read under its DPAE lock, in a transaction: what is appended on the connection is
+        committed (and the store's readers told) when the block ends without an error."""
+        async with self.resources.pool.acquire() as conn, conn.transaction():
+            await _lock_declarations(conn, tenant, contract_id)
+            version, state = await self.read(contract_id, tenant=tenant, conn=conn)
+            yield conn, version, state
+        self.resources.store.committed()
+
+    async def _append(
+        self,
+        conn: Conn,
+        steps: tuple[contracts.ContractCommand, ...],
+        read: tuple[int, contracts.ContractState],
+        tenant: str,
+        correlation_id: str,
+    ) -> tuple[int, Contract]:
+        """`steps` decided in turn on the contract as `read`, their events in one append on `conn`."""
+        return await self.handle(
+            steps[0], then=steps[1:], tenant=tenant, correlation_id=correlation_id, read=read, conn=conn
+        )
 
     async def _previous_on_post(
         self, conn: Conn, command: contracts.DraftContract, tenant: str
@@ -358,7 +357,7 @@ class Contracts:
         return handled.version, _contract(handled.state)
 
 
-async def lock_declarations(conn: Conn, tenant: str, contract_id: UUID) -> None:
+async def _lock_declarations(conn: Conn, tenant: str, contract_id: UUID) -> None:
     """Serialises the DPAEs of one contract in the transaction (held while URSSAF answers)."""
     await conn.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"dpae:{tenant}:{contract_id}"

@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from member_fixtures import IDENTITY, cdi_draft, employer, known_member
 
-from contracts_svc.api.hires import HireIn, take_hire
+from contracts_svc.api.hires import HireIn, hire_outcome
 from contracts_svc.bootstrap import Contracts, build
 from contracts_svc.bootstrap_hires import HireOutcomes
 from contracts_svc.domain import contracts, hires
@@ -137,7 +137,7 @@ async def test_a_hire_delivered_twice_at_once_is_declared_once_and_accepted_twic
     )
 
     def delivery(outcomes: HireOutcomes) -> asyncio.Task[Any]:
-        return asyncio.create_task(take_hire(hire_id, body, TENANT, service, outcomes, ""))
+        return asyncio.create_task(hire_outcome(hire_id, body, TENANT, service, outcomes, ""))
 
     # When the same hire is delivered again while URSSAF has not answered the first delivery's DPAE, and the
     # first records its outcome only after the second is done

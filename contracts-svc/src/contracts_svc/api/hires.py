@@ -83,10 +83,11 @@ async def receive_hire(
     hire_id: UUID, body: HireIn, caller: CurrentCaller, service: ContractsDep, outcomes: OutcomesDep
 ) -> HireOut:
     require_scope(caller, "contracts:write")
-    return _out(await take_hire(hire_id, body, caller.tenant, service, outcomes, current_request_id() or ""))
+    correlation = current_request_id() or ""
+    return _out(await hire_outcome(hire_id, body, caller.tenant, service, outcomes, correlation))
 
 
-async def take_hire(
+async def hire_outcome(
     hire_id: UUID, body: HireIn, tenant: str, service: Contracts, outcomes: HireOutcomes, correlation: str
 ) -> HireEvent:
     """The hire's outcome: the one recorded first, by this delivery or another one of the same hire."""

@@ -338,7 +338,7 @@ def _settling(state: Account, contract_id: UUID, settled_cents: int) -> dict[UUI
     """The reservations once a payslip settled part of its contract's (payslips recorded before 2026-11-28
     settled all of it: their `confirmed_reservation_cents` is the whole)."""
     left = state.reservations.get(contract_id, 0) - settled_cents
-    return {**_without(state, contract_id), contract_id: left} if left > 0 else _without(state, contract_id)
+    return {**state.reservations, contract_id: left} if left > 0 else _without(state, contract_id)
 
 
 def _without(state: Account, reservation_id: UUID) -> dict[UUID, int]:
